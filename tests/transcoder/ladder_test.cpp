@@ -1,0 +1,79 @@
+#include "transcoder/ladder.h"
+
+#include <gtest/gtest.h>
+
+namespace lm::transcoder {
+namespace {
+
+struct Size {
+  std::string name;
+  int w, h;
+  double fps;
+  bool operator==(const Size&) const = default;
+};
+
+std::vector<Size> Plan(int w, int h, Rate fps) {
+  auto ladder = LadderByName("lesson");
+  std::vector<Size> out;
+  for (const auto& r : PlanVideoRungs(*ladder, w, h, fps)) out.push_back({r.rung.name, r.width, r.height, r.fps.value()});
+  return out;
+}
+
+void PrintTo(const Size& s, std::ostream* os) { *os << s.name << " " << s.w << "x" << s.h << "@" << s.fps; }
+
+TEST(LadderTest, FullHdGetsEveryRungAndLowRungAt15) {
+  EXPECT_EQ(Plan(1920, 1080, {30, 1}), (std::vector<Size>{{"720p", 1280, 720, 30},
+                                                          {"480p", 854, 480, 30},
+                                                          {"360p", 640, 360, 30},
+                                                          {"240p", 426, 240, 15}}));
+}
+
+TEST(LadderTest, NeverUpscales) {
+  EXPECT_EQ(Plan(854, 480, {25, 1}),
+            (std::vector<Size>{{"480p", 854, 480, 25}, {"360p", 640, 360, 25}, {"240p", 426, 240, 15}}));
+}
+
+TEST(LadderTest, PortraitKeepsShortSide) {
+  EXPECT_EQ(Plan(1080, 1920, {30, 1}).front(), (Size{"720p", 720, 1280, 30}));
+}
+
+TEST(LadderTest, OddSizesGiveEvenDimensions) {
+  auto rungs = Plan(1921, 1081, {30, 1});
+  ASSERT_EQ(rungs.size(), 4u);
+  EXPECT_EQ(rungs[0], (Size{"720p", 1280, 720, 30}));
+  for (const auto& r : rungs) {
+    EXPECT_EQ(r.w % 2, 0);
+    EXPECT_EQ(r.h % 2, 0);
+  }
+}
+
+TEST(LadderTest, SmallSourceGetsOneRungAtItsOwnSize) {
+  EXPECT_EQ(Plan(200, 150, {30, 1}), (std::vector<Size>{{"240p", 200, 150, 15}}));
+}
+
+TEST(LadderTest, NtscLowRungStaysInStep) {
+  auto ladder = LadderByName("lesson");
+  auto rungs = PlanVideoRungs(*ladder, 640, 360, {30000, 1001});
+  EXPECT_EQ(rungs.back().fps, (Rate{15000, 1001}));
+}
+
+TEST(LadderTest, OutputRateSnapsAndCaps) {
+  EXPECT_EQ(OutputRate({2997, 100}, 30), (Rate{30000, 1001}));
+  EXPECT_EQ(OutputRate({60, 1}, 30), (Rate{30, 1}));
+  EXPECT_EQ(OutputRate({60000, 1001}, 30), (Rate{30000, 1001}));
+  EXPECT_EQ(OutputRate({0, 0}, 30), (Rate{25, 1}));
+  EXPECT_EQ(OutputRate({2427, 100}, 30), (Rate{24, 1}));  // a VFR phone clip averaging 24.27
+  EXPECT_EQ(OutputRate({120, 1}, 30), (Rate{30, 1}));
+}
+
+TEST(LadderTest, FingerprintChangesWithSettings) {
+  auto a = *LadderByName("lesson");
+  auto b = a;
+  b.x264_preset = "medium";
+  EXPECT_NE(a.Fingerprint(), b.Fingerprint());
+  EXPECT_EQ(a.Fingerprint(), LadderByName("lesson")->Fingerprint());
+  EXPECT_FALSE(LadderByName("nope").ok());
+}
+
+}  // namespace
+}  // namespace lm::transcoder

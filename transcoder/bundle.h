@@ -1,0 +1,81 @@
+#pragma once
+// Turns one upload (a recorded lesson or a courseware document) into a lesson bundle:
+//   media:    master.m3u8, <rung>.mp4 + <rung>.m3u8 per rendition, poster.jpg, lesson.json, lesson.torrent
+//   document: document.<ext>, lesson.json, lesson.torrent
+// The bundle is built under a temporary name beside the output directory and renamed into place
+// when complete, so the output directory only ever holds a whole bundle.
+// MakeBundle is reentrant: the origin may run several at once, each on its own thread.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lm::transcoder {
+
+struct LessonMetadata {
+  std::string title;
+  std::string teacher;
+  std::string subject;
+  std::string grade;
+};
+
+struct BundleOptions {
+  std::string ladder = "lesson";      // see ladder.h
+  std::string x264_preset;            // empty = the ladder's
+  LessonMetadata metadata;
+  std::vector<std::string> web_seeds; // BEP 19 base URLs; the torrent's name (the lesson id) is appended
+  std::vector<std::string> trackers;
+  int piece_size_bytes = 256 * 1024;  // small pieces for flaky links
+};
+
+struct Progress {
+  double done_seconds = 0;   // media time written by the slowest rendition
+  double total_seconds = 0;  // 0 if unknown
+  double wall_seconds = 0;
+};
+// Called from the thread that called MakeBundle, a few times a second at most.
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct RenditionSummary {
+  std::string name;      // "720p", "audio"
+  std::string file;      // "720p.mp4"
+  std::string playlist;  // "720p.m3u8"
+  int width = 0;         // 0 for audio-only
+  int height = 0;
+  double fps = 0;
+  std::int64_t bandwidth = 0;          // peak segment bit rate, bit/s (HLS BANDWIDTH)
+  std::int64_t average_bandwidth = 0;  // bit/s
+  std::string codecs;                  // RFC 6381, e.g. "avc1.64001f,mp4a.40.2"
+  std::int64_t size_bytes = 0;
+  int segments = 0;
+};
+
+enum class BundleKind { kLesson, kDocument };
+
+struct BundleSummary {
+  std::string id;  // 32 hex digits; same source bytes + same settings = same id
+  BundleKind kind = BundleKind::kLesson;
+  std::filesystem::path dir;
+  double duration_seconds = 0;
+  std::vector<RenditionSummary> renditions;
+  std::int64_t total_bytes = 0;
+  double wall_seconds = 0;
+  double hash_seconds = 0;  // time spent hashing outputs and building the torrent
+  std::string info_hash_v1;  // hex
+  std::string info_hash_v2;  // hex
+  bool reused = false;       // the output directory already held this bundle; nothing was redone
+};
+
+// `cancel` may be null; when it becomes true the call returns kCancelled and leaves nothing behind.
+// Errors: kUnsupportedInput for an input that is not readable media or a known document,
+// kInvalidArgument for bad options, kIo for disk failures, kCancelled.
+Result<BundleSummary> MakeBundle(const std::filesystem::path& input, const std::filesystem::path& out_dir,
+                                 const BundleOptions& options, const ProgressFn& progress = {},
+                                 const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace lm::transcoder

@@ -1,0 +1,71 @@
+#pragma once
+// Opens an upload with libavformat, picks its best video and audio streams, opens their decoders
+// and yields decoded frames with times on the lesson timeline (seconds from the source's start).
+// Also describes the source (display size after rotation, frame rate, interlacing) for planning.
+// Owned by the decode thread; not thread-safe.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/av_handles.h"
+#include "common/status.h"
+#include "transcoder/ladder.h"
+
+namespace lm::transcoder {
+
+struct SourceInfo {
+  std::string container;  // "mov,mp4,m4a,3gp,3g2,mj2"
+  double duration_seconds = 0;
+  bool has_video = false;
+  bool has_audio = false;
+  std::string video_codec;
+  int coded_width = 0;
+  int coded_height = 0;
+  int display_width = 0;   // after rotation and sample aspect ratio
+  int display_height = 0;
+  int rotation_degrees = 0;  // clockwise rotation to apply: 0, 90, 180, 270
+  Rate avg_fps;
+  bool interlaced = false;
+  std::string audio_codec;
+  int audio_channels = 0;
+  int audio_sample_rate = 0;
+};
+
+class MediaSource {
+ public:
+  enum class Kind { kVideo, kAudio };
+  // Called for every decoded frame; `seconds` is its time on the lesson timeline.
+  using FrameFn = std::function<Status(Kind, AVFrame*, double seconds)>;
+
+  static Result<std::unique_ptr<MediaSource>> Open(const std::filesystem::path& path);
+
+  const SourceInfo& info() const { return info_; }
+  AVRational video_time_base() const;
+
+  // Demuxes and decodes to the end, calling `on_frame`; `keep_going` is polled between packets.
+  // Fails with kUnsupportedInput if nothing at all could be decoded.
+  Status Run(const FrameFn& on_frame, const std::function<bool()>& keep_going);
+
+  std::int64_t frames_decoded() const { return video_frames_ + audio_frames_; }
+
+ private:
+  MediaSource() = default;
+  Status OpenDecoder(int stream_index, av::CodecPtr* out);
+  Status Decode(AVCodecContext* dec, const AVPacket* pkt, Kind kind, const FrameFn& on_frame);
+
+  av::InputPtr input_;
+  av::CodecPtr video_dec_;
+  av::CodecPtr audio_dec_;
+  int video_index_ = -1;
+  int audio_index_ = -1;
+  double start_seconds_ = 0;
+  SourceInfo info_;
+  av::FramePtr frame_;
+  std::int64_t video_frames_ = 0;
+  std::int64_t audio_frames_ = 0;
+  int decode_errors_ = 0;
+};
+
+}  // namespace lm::transcoder

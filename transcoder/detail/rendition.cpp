@@ -1,0 +1,65 @@
+#include "transcoder/detail/rendition.h"
+
+namespace lm::transcoder {
+
+namespace {
+// Frames in flight per branch: enough to keep every encoder busy, small enough that memory does not
+// depend on the lesson's length.
+constexpr size_t kQueueCapacity = 24;
+}  // namespace
+
+Rendition::Rendition(std::string name, std::filesystem::path dir, int piece_size_bytes, double segment_seconds)
+    : name_(std::move(name)),
+      dir_(std::move(dir)),
+      piece_size_bytes_(piece_size_bytes),
+      segment_seconds_(segment_seconds),
+      queue_(kQueueCapacity) {}
+
+Rendition::~Rendition() {
+  queue_.Abort();
+  // jthread joins.
+}
+
+void Rendition::Start() {
+  thread_ = std::jthread([this] { Run(); });
+}
+
+void Rendition::Run() {
+  Status st = Open();
+  while (st.ok()) {
+    std::optional<RenditionInput> input = queue_.Pop();
+    if (!input) break;
+    st = Process(*input);
+  }
+  if (st.ok()) st = Finish();
+  if (!st.ok()) {
+    status_ = st.WithContext("rendition " + name_);
+    queue_.Abort();  // unblocks the decode thread; it sees Push fail and stops
+  }
+}
+
+Status Rendition::Join() {
+  if (thread_.joinable()) thread_.join();
+  return status_;
+}
+
+Result<std::unique_ptr<Fmp4Writer>> Rendition::OpenWriter(const std::vector<StreamSpec>& streams) {
+  output_.summary.name = name_;
+  output_.summary.file = name_ + ".mp4";
+  output_.summary.playlist = name_ + ".m3u8";
+  ASSIGN_OR_RETURN(auto file, HashingFile::Create(dir_, output_.summary.file, piece_size_bytes_));
+  return Fmp4Writer::Open(std::move(file), streams, segment_seconds_);
+}
+
+Status Rendition::FinishWriter(Fmp4Writer& writer) {
+  ASSIGN_OR_RETURN(output_.media, writer.Finish());
+  output_.init = writer.init();
+  output_.segments = writer.segments();
+  output_.summary.size_bytes = output_.media.size_bytes;
+  output_.summary.segments = static_cast<int>(output_.segments.size());
+  set_done_seconds(writer.end_seconds());
+  if (output_.segments.empty()) return UnsupportedInput("no media reached the " + name_ + " rendition");
+  return Status::Ok();
+}
+
+}  // namespace lm::transcoder

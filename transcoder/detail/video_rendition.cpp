@@ -1,0 +1,155 @@
+#include "transcoder/detail/video_rendition.h"
+
+#include <cmath>
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+#include "common/av_status.h"
+#include "transcoder/detail/codec_string.h"
+
+namespace lm::transcoder {
+
+namespace {
+// Past this many packets waiting for the other stream (a stream that stops early), write anyway.
+constexpr size_t kMaxPending = 512;
+}  // namespace
+
+VideoRendition::VideoRendition(VideoRenditionConfig config, std::filesystem::path dir, int piece_size_bytes,
+                               double segment_seconds)
+    : Rendition(config.rung.rung.name, std::move(dir), piece_size_bytes, segment_seconds), config_(std::move(config)) {
+  if (config_.audio) {
+    // Copied here, on the constructing thread, while the audio encoder is not yet running.
+    audio_params_.reset(avcodec_parameters_alloc());
+    if (audio_params_) avcodec_parameters_from_context(audio_params_.get(), config_.audio);
+    audio_time_base_ = config_.audio->time_base;
+  }
+}
+
+VideoRendition::~VideoRendition() {
+  Abort();
+  (void)Join();
+}
+
+Status VideoRendition::Open() {
+  const PlannedRung& r = config_.rung;
+  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  if (!codec) return Internal("libavcodec was built without libx264");
+  enc_.reset(avcodec_alloc_context3(codec));
+  pkt_ = av::NewPacket();
+  if (!enc_ || !pkt_) return Internal("out of memory");
+  AVCodecContext* c = enc_.get();
+  c->width = r.width;
+  c->height = r.height;
+  c->pix_fmt = AV_PIX_FMT_YUV420P;
+  c->sample_aspect_ratio = {1, 1};
+  c->framerate = {r.fps.num, r.fps.den};
+  c->time_base = {r.fps.den, r.fps.num};
+  c->bit_rate = static_cast<int64_t>(r.rung.bitrate_kbps) * 1000;
+  c->rc_max_rate = c->bit_rate;
+  c->rc_buffer_size = static_cast<int>(c->bit_rate * 2);
+  // Keyframes come from forcing at segment boundaries; the GOP limit stays out of their way.
+  const int frames_per_segment = static_cast<int>(std::ceil(segment_seconds_ * r.fps.value()));
+  c->gop_size = 2 * frames_per_segment;
+  c->keyint_min = frames_per_segment;
+  c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  c->thread_count = 0;
+  AVDictionary* opts = nullptr;
+  av_dict_set(&opts, "preset", config_.x264_preset.c_str(), 0);
+  av_dict_set(&opts, "profile", config_.x264_profile.c_str(), 0);
+  av_dict_set(&opts, "forced-idr", "1", 0);
+  av_dict_set(&opts, "x264-params", "scenecut=0", 0);
+  int ret = avcodec_open2(c, codec, &opts);
+  av_dict_free(&opts);
+  RETURN_IF_ERROR(av::AvStatus(ret, "avcodec_open2(libx264 " + name_ + ")"));
+
+  av::CodecParamsPtr video_params(avcodec_parameters_alloc());
+  if (!video_params) return Internal("out of memory");
+  RETURN_IF_ERROR(av::AvStatus(avcodec_parameters_from_context(video_params.get(), c), "parameters"));
+  std::vector<StreamSpec> streams = {{video_params.get(), c->time_base}};
+  if (audio_params_) streams.push_back({audio_params_.get(), audio_time_base_});
+  ASSIGN_OR_RETURN(writer_, OpenWriter(streams));
+
+  std::string filters;
+  if (!(r.fps == config_.input_fps)) {
+    filters += "fps=fps=" + std::to_string(r.fps.num) + "/" + std::to_string(r.fps.den) + ",";
+  }
+  filters += "scale=w=" + std::to_string(r.width) + ":h=" + std::to_string(r.height) +
+             ":flags=bicubic,setsar=1,format=pix_fmts=yuv420p";
+  chain_.emplace(filters, config_.input_time_base, 1, [this](AVFrame* f) { return Encode(f); });
+
+  output_.summary.width = r.width;
+  output_.summary.height = r.height;
+  output_.summary.fps = r.fps.value();
+  output_.summary.codecs = H264CodecString(c);
+  if (config_.audio) output_.summary.codecs += "," + AacCodecString(config_.audio);
+  return Status::Ok();
+}
+
+Status VideoRendition::Process(RenditionInput& input) {
+  if (input.video) return chain_->Push(input.video.get());
+  pending_audio_.push_back(std::move(input.audio));
+  return WriteReady(false, false);
+}
+
+Status VideoRendition::Encode(AVFrame* frame) {
+  if (frame) {
+    // The chain's output time base may differ from the encoder's (1/fps); rescale.
+    frame->pts = av_rescale_q(frame->pts, chain_->output_time_base(), enc_->time_base);
+    const double t = static_cast<double>(frame->pts) * av_q2d(enc_->time_base);
+    const int segment = static_cast<int>(std::floor((t + 1e-3) / segment_seconds_));
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+    if (segment > last_forced_segment_) {
+      frame->pict_type = AV_PICTURE_TYPE_I;
+      last_forced_segment_ = segment;
+    }
+  }
+  RETURN_IF_ERROR(av::AvStatus(avcodec_send_frame(enc_.get(), frame), "avcodec_send_frame(libx264)"));
+  for (;;) {
+    ASSIGN_OR_RETURN(av::AvFlow flow,
+                     av::AvFlowOf(avcodec_receive_packet(enc_.get(), pkt_.get()), "avcodec_receive_packet"));
+    if (flow != av::AvFlow::kOk) break;
+    av::PacketPtr p = av::NewPacket();
+    if (!p) return Internal("out of memory");
+    av_packet_move_ref(p.get(), pkt_.get());
+    if (p->duration <= 0) p->duration = 1;  // one frame in the encoder's 1/fps time base
+    pending_video_.push_back(std::move(p));
+  }
+  return WriteReady(false, false);
+}
+
+Status VideoRendition::WriteReady(bool video_done, bool audio_done) {
+  if (!audio_params_) audio_done = true;
+  for (;;) {
+    const bool have_v = !pending_video_.empty();
+    const bool have_a = !pending_audio_.empty();
+    bool take_video;
+    if (have_v && have_a) {
+      take_video = av_compare_ts(pending_video_.front()->dts, enc_->time_base, pending_audio_.front()->dts,
+                                 audio_time_base_) <= 0;
+    } else if (have_v && (audio_done || pending_video_.size() > kMaxPending)) {
+      take_video = true;
+    } else if (have_a && (video_done || pending_audio_.size() > kMaxPending)) {
+      take_video = false;
+    } else {
+      return Status::Ok();
+    }
+    auto& queue = take_video ? pending_video_ : pending_audio_;
+    av::PacketPtr p = std::move(queue.front());
+    queue.pop_front();
+    if (take_video && p->pts != AV_NOPTS_VALUE) {
+      set_done_seconds(static_cast<double>(p->pts) * av_q2d(enc_->time_base));
+    }
+    RETURN_IF_ERROR(writer_->Write(p.get(), take_video ? 0 : 1));
+  }
+}
+
+Status VideoRendition::Finish() {
+  RETURN_IF_ERROR(chain_->Flush());
+  RETURN_IF_ERROR(Encode(nullptr));
+  RETURN_IF_ERROR(WriteReady(true, true));
+  return FinishWriter(*writer_);
+}
+
+}  // namespace lm::transcoder

@@ -1,0 +1,105 @@
+#include "transcoder/ladder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace lm::transcoder {
+
+namespace {
+
+// Bumped whenever the pipeline's output changes for the same settings.
+constexpr int kPipelineVersion = 1;
+
+int EvenAtLeast2(double v) { return std::max(2, static_cast<int>(std::lround(v / 2.0)) * 2); }
+
+}  // namespace
+
+std::string Ladder::Fingerprint() const {
+  std::string s = "lm" + std::to_string(kPipelineVersion) + ";" + name + ";seg=" + std::to_string(segment_seconds) +
+                  ";x264=" + x264_preset + "/" + x264_profile + ";maxfps=" + std::to_string(max_fps);
+  for (const auto& r : video) {
+    s += ";" + r.name + ":" + std::to_string(r.short_side) + "@" + std::to_string(r.bitrate_kbps) + "k/" +
+         std::to_string(r.max_fps);
+  }
+  auto audio = [](const AudioProfile& a) {
+    return std::to_string(a.bitrate_kbps) + "k/" + std::to_string(a.channels) + "ch/" + std::to_string(a.sample_rate);
+  };
+  s += ";av=" + audio(with_video) + ";ao=" + audio(audio_only);
+  return s;
+}
+
+Result<Ladder> LadderByName(std::string_view name) {
+  if (name == "lesson") {
+    Ladder l;
+    l.name = "lesson";
+    l.video = {
+        {"720p", 720, 1800, 0},
+        {"480p", 480, 900, 0},
+        {"360p", 360, 500, 0},
+        {"240p", 240, 200, 15},
+    };
+    l.with_video = {96, 2, 48000};
+    l.audio_only = {48, 1, 48000};
+    return l;
+  }
+  return InvalidArgument("unknown ladder \"" + std::string(name) + "\" (known: lesson)", "ladder");
+}
+
+Rate OutputRate(Rate avg, int max_fps) {
+  double v = avg.value();
+  if (!(v > 0.5) || !std::isfinite(v) || v > 1000) return {std::min(25, max_fps), 1};
+  static constexpr Rate kCommon[] = {{24000, 1001}, {24, 1}, {25, 1}, {30000, 1001}, {30, 1},
+                                     {50, 1},       {60000, 1001}, {60, 1}};
+  Rate r{static_cast<int>(std::lround(v)), 1};
+  double best = 0.02;  // snap only to a rate this close
+  for (Rate c : kCommon) {
+    if (std::fabs(c.value() - v) < best) {
+      best = std::fabs(c.value() - v);
+      r = c;
+    }
+  }
+  if (r.value() > max_fps) {
+    // Halve 50/60 to 25/30, keep NTSC fractions; otherwise cap.
+    if (r.num % 2 == 0 && r.value() / 2 <= max_fps) {
+      r.num /= 2;
+    } else {
+      r = {max_fps, 1};
+    }
+  }
+  return r;
+}
+
+std::vector<PlannedRung> PlanVideoRungs(const Ladder& ladder, int display_width, int display_height, Rate source_fps) {
+  std::vector<PlannedRung> out;
+  if (display_width <= 0 || display_height <= 0 || ladder.video.empty()) return out;
+  const bool portrait = display_height > display_width;
+  const int short_side = portrait ? display_width : display_height;
+  const double aspect = static_cast<double>(display_width) / display_height;
+
+  auto plan = [&](const VideoRung& rung, int target_short) {
+    PlannedRung p;
+    p.rung = rung;
+    if (portrait) {
+      p.width = EvenAtLeast2(target_short);
+      p.height = EvenAtLeast2(target_short / aspect);
+    } else {
+      p.height = EvenAtLeast2(target_short);
+      p.width = EvenAtLeast2(target_short * aspect);
+    }
+    p.fps = source_fps;
+    if (rung.max_fps > 0 && source_fps.value() > rung.max_fps) {
+      // Keep NTSC-style rates in step with the source so keyframes stay aligned.
+      p.fps = (source_fps.den == 1001) ? Rate{rung.max_fps * 1000, 1001} : Rate{rung.max_fps, 1};
+    }
+    return p;
+  };
+
+  for (const auto& rung : ladder.video) {
+    if (rung.short_side <= short_side) out.push_back(plan(rung, rung.short_side));
+  }
+  if (out.empty()) out.push_back(plan(ladder.video.back(), short_side));
+  return out;
+}
+
+}  // namespace lm::transcoder
