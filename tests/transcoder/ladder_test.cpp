@@ -29,8 +29,9 @@ TEST(LadderTest, FullHdGetsEveryRungAndLowRungAt15) {
 }
 
 TEST(LadderTest, NeverUpscales) {
+  // 854x480 is a hair wider than 16:9, so its 240p rung rounds to 428 wide.
   EXPECT_EQ(Plan(854, 480, {25, 1}),
-            (std::vector<Size>{{"480p", 854, 480, 25}, {"360p", 640, 360, 25}, {"240p", 426, 240, 15}}));
+            (std::vector<Size>{{"480p", 854, 480, 25}, {"360p", 640, 360, 25}, {"240p", 428, 240, 15}}));
 }
 
 TEST(LadderTest, PortraitKeepsShortSide) {

@@ -59,7 +59,7 @@ Result<std::unique_ptr<Fmp4Writer>> Fmp4Writer::Open(std::unique_ptr<HashingFile
 
   AVDictionary* opts = nullptr;
   // One fragment per segment, cut where we say; CMAF brands; no mfra index at the end.
-  av_dict_set(&opts, "movflags", "+frag_custom+empty_moov+delay_moov+default_base_moof+cmaf+skip_trailer", 0);
+  av_dict_set(&opts, "movflags", "+frag_custom+empty_moov+delay_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer", 0);
   int ret = avformat_write_header(w->ctx_.get(), &opts);
   av_dict_free(&opts);
   if (!w->io_status_.ok()) return w->io_status_;
