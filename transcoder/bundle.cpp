@@ -157,6 +157,8 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   manifest.source.video_codec = info.video_codec;
   manifest.source.width = info.display_width;
   manifest.source.height = info.display_height;
+  manifest.source.rotation = info.rotation_degrees;
+  manifest.source.interlaced = info.interlaced;
   manifest.source.audio_codec = info.audio_codec;
   return Status::Ok();
 }

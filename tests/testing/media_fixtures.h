@@ -26,3 +26,11 @@ struct ClipSpec {
 bool MakeClip(const std::filesystem::path& path, const ClipSpec& spec);
 
 }  // namespace lm::testing
+
+namespace lm::testing {
+
+// Copies `in` to `out` (MP4) adding a display matrix that turns the video `degrees` clockwise,
+// as a phone held upright writes it.
+bool RemuxWithRotation(const std::filesystem::path& in, const std::filesystem::path& out, int degrees);
+
+}  // namespace lm::testing

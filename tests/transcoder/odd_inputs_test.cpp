@@ -1,1 +1,265 @@
+// Bad and odd uploads, table-driven: each case makes its input, runs the pipeline, and checks the
+// outcome: a clear error and nothing written, or a bundle whose renditions are what that input
+// should give.
 
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <random>
+
+#include "tests/testing/media_fixtures.h"
+#include "tests/testing/media_probe.h"
+#include "tests/testing/temp_dir.h"
+#include "transcoder/bundle.h"
+
+extern "C" {
+#include <libavutil/log.h>
+}
+
+namespace lm::transcoder {
+namespace {
+
+namespace fs = std::filesystem;
+using lm::testing::ClipSpec;
+using lm::testing::MakeClip;
+using lm::testing::RunFfmpeg;
+
+// Makes the input at the given path; false if the tools could not.
+using MakeInput = std::function<bool(const fs::path&)>;
+
+struct OddCase {
+  std::string name;
+  std::string file_name;
+  MakeInput make;
+  StatusCode expected = StatusCode::kOk;
+  std::vector<std::string> renditions;  // when ok: names, in order
+  std::string message_has;              // when failing: part of the message
+  int top_width = 0, top_height = 0;    // when ok and video: the first rendition's size
+  BundleKind kind = BundleKind::kLesson;
+};
+
+void PrintTo(const OddCase& c, std::ostream* os) { *os << c.name; }
+
+bool WriteBytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
+}
+
+ClipSpec Small(double seconds = 3) {
+  ClipSpec s;
+  s.seconds = seconds;
+  s.width = 320;
+  s.height = 240;
+  return s;
+}
+
+std::vector<OddCase> Cases() {
+  std::vector<OddCase> c;
+  c.push_back({"ZeroBytes", "empty.mp4", [](const fs::path& p) { return WriteBytes(p, ""); },
+               StatusCode::kUnsupportedInput, {}, "empty"});
+  c.push_back({"RandomBytes", "noise.mp4",
+               [](const fs::path& p) {
+                 std::mt19937 rng(7);
+                 std::string s(256 * 1024, '\0');
+                 for (auto& ch : s) ch = static_cast<char>(rng());
+                 return WriteBytes(p, s);
+               },
+               StatusCode::kUnsupportedInput, {}, "neither media nor a known document"});
+  c.push_back({"TruncatedMp4", "cut.mp4",
+               [](const fs::path& p) {
+                 const fs::path whole = p.string() + ".whole.mp4";
+                 if (!MakeClip(whole, Small())) return false;
+                 const std::string bytes = lm::testing::ReadFile(whole);
+                 return WriteBytes(p, bytes.substr(0, bytes.size() / 2));  // moov is at the end: gone
+               },
+               StatusCode::kUnsupportedInput, {}, "neither media nor a known document"});
+  c.push_back({"TextRenamedMp4", "notes.mp4",
+               [](const fs::path& p) {
+                 return WriteBytes(p, "第三单元 分数的初步认识\n教学目标：认识几分之一。\nThis is not a video.\n");
+               },
+               StatusCode::kUnsupportedInput, {}, "neither media nor a known document"});
+  c.push_back({"OnePixelVideo", "dot.mkv",
+               [](const fs::path& p) {
+                 return RunFfmpeg("-f lavfi -i testsrc2=size=16x16:rate=10:duration=1 -vf scale=1:1 -c:v ffv1 '" + p.string() +
+                                  "'");
+               },
+               StatusCode::kUnsupportedInput, {}, "1x1"});
+  c.push_back({"OddSize1921x1081", "odd.mkv",
+               [](const fs::path& p) {
+                 return RunFfmpeg("-f lavfi -i testsrc2=size=1921x1081:rate=30:duration=1 -f lavfi -i "
+                                  "sine=duration=1 -c:v ffv1 -pix_fmt yuv420p -c:a flac '" + p.string() + "'");
+               },
+               StatusCode::kOk, {"720p", "480p", "360p", "240p", "audio"}, "", 1280, 720});
+  c.push_back({"RotatedPortraitPhone", "phone.mp4",
+               [](const fs::path& p) {
+                 ClipSpec s = Small();
+                 s.width = 640;
+                 s.height = 360;
+                 const fs::path upright = p.string() + ".landscape.mp4";
+                 return MakeClip(upright, s) && lm::testing::RemuxWithRotation(upright, p, 90);
+               },
+               StatusCode::kOk, {"360p", "240p", "audio"}, "", 360, 640});
+  c.push_back({"AudioOnly", "talk.m4a",
+               [](const fs::path& p) {
+                 ClipSpec s = Small();
+                 s.video = false;
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"audio"}});
+  c.push_back({"VideoOnly", "silent.mp4",
+               [](const fs::path& p) {
+                 ClipSpec s = Small();
+                 s.audio = false;
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"240p"}, "", 320, 240});
+  c.push_back({"VariableFrameRate", "vfr.mkv",
+               [](const fs::path& p) {
+                 ClipSpec s = Small(4);
+                 s.extra = "-vf \"select='not(eq(mod(n\\,7)\\,3))*not(eq(mod(n\\,5)\\,1))'\" -fps_mode vfr";
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"240p", "audio"}, "", 320, 240});
+  c.push_back({"InterlacedMpeg2Ts", "classroom.ts",
+               [](const fs::path& p) {
+                 ClipSpec s = Small();
+                 s.width = 720;
+                 s.height = 576;
+                 s.fps = "25";
+                 s.video_codec = "-c:v mpeg2video -b:v 4M -flags +ilme+ildct -top 1 -vf tinterlace=mode=interleave_top,fieldorder=tff";
+                 s.audio_codec = "-c:a mp2";
+                 s.extra = "-aspect 16:9 -f mpegts";  // broadcast PAL: anamorphic 16:9
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"480p", "360p", "240p", "audio"}, "", 854, 480});
+  c.push_back({"Hevc10Bit", "hevc10.mkv",
+               [](const fs::path& p) {
+                 ClipSpec s = Small();
+                 s.video_codec = "-c:v libx265 -preset ultrafast -pix_fmt yuv420p10le -x265-params log-level=error";
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"240p", "audio"}, "", 320, 240});
+  c.push_back({"Vp9WebM", "lesson.webm",
+               [](const fs::path& p) {
+                 ClipSpec s = Small(2);
+                 s.video_codec = "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 300k";
+                 s.audio_codec = "-c:a libopus";
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"240p", "audio"}, "", 320, 240});
+  c.push_back({"Av1Mkv", "lesson-av1.mkv",
+               [](const fs::path& p) {
+                 ClipSpec s = Small(1);
+                 s.video_codec = "-c:v libaom-av1 -cpu-used 8 -row-mt 1 -b:v 200k";
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"240p", "audio"}, "", 320, 240});
+  c.push_back({"FlvFromScreenRecorder", "screen.flv",
+               [](const fs::path& p) { return MakeClip(p, Small(2)); },
+               StatusCode::kOk, {"240p", "audio"}, "", 320, 240});
+  c.push_back({"AviMpeg4", "old-camera.avi",
+               [](const fs::path& p) {
+                 ClipSpec s = Small(2);
+                 s.video_codec = "-c:v mpeg4";
+                 s.audio_codec = "-c:a pcm_s16le";
+                 return MakeClip(p, s);
+               },
+               StatusCode::kOk, {"240p", "audio"}, "", 320, 240});
+  c.push_back({"PdfCourseware", "slides.bin",
+               [](const fs::path& p) {
+                 return WriteBytes(p, "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+               },
+               StatusCode::kOk, {}, "", 0, 0, BundleKind::kDocument});
+  c.push_back({"PngNamedMp4", "diagram.mp4",
+               [](const fs::path& p) {
+                 return RunFfmpeg("-f lavfi -i testsrc2=size=64x64:duration=0.1 -frames:v 1 -f image2 -c:v png '" +
+                                  p.string() + "'");
+               },
+               StatusCode::kOk, {}, "", 0, 0, BundleKind::kDocument});
+  return c;
+}
+
+class OddInputTest : public ::testing::TestWithParam<OddCase> {
+ protected:
+  static void SetUpTestSuite() { av_log_set_level(AV_LOG_QUIET); }
+};
+
+TEST_P(OddInputTest, GivesTheExpectedOutcome) {
+  const OddCase& c = GetParam();
+  lm::testing::TempDir tmp;
+  const fs::path input = tmp / c.file_name;
+  ASSERT_TRUE(c.make(input)) << "could not make the input";
+  const fs::path out_parent = tmp / "bundles";
+  fs::create_directories(out_parent);
+  BundleOptions options;
+  options.x264_preset = "ultrafast";
+  auto result = MakeBundle(input, out_parent / "b", options);
+
+  if (c.expected != StatusCode::kOk) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), c.expected) << result.status().ToString();
+    EXPECT_NE(result.status().message().find(c.message_has), std::string::npos) << result.status().message();
+    EXPECT_TRUE(fs::is_empty(out_parent)) << "a failed input left files behind";
+    return;
+  }
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->kind, c.kind);
+  std::vector<std::string> names;
+  for (const auto& r : result->renditions) names.push_back(r.name);
+  EXPECT_EQ(names, c.renditions);
+  const auto manifest = nlohmann::json::parse(lm::testing::ReadFile(out_parent / "b" / "lesson.json"));
+  if (c.kind == BundleKind::kDocument) {
+    EXPECT_EQ(manifest["kind"], "document");
+    const std::string doc = manifest["document"]["file"];
+    EXPECT_EQ(lm::testing::ReadFile(out_parent / "b" / doc), lm::testing::ReadFile(input));
+    return;
+  }
+  for (const auto& r : result->renditions) {
+    SCOPED_TRACE(r.name);
+    auto probe = lm::testing::ProbeAndDecode((out_parent / "b" / r.file).string());
+    ASSERT_TRUE(probe.opened);
+    if (r.width > 0) {
+      ASSERT_NE(probe.Video(), nullptr);
+      EXPECT_EQ(probe.Video()->decode_errors, 0);
+      EXPECT_GT(probe.Video()->frames_decoded, 0);
+      EXPECT_EQ(probe.Video()->codec, "h264");  // 8-bit H.264 even from 10-bit HEVC
+    } else {
+      ASSERT_NE(probe.Audio(), nullptr);
+      EXPECT_EQ(probe.Audio()->decode_errors, 0);
+    }
+  }
+  if (c.name == "InterlacedMpeg2Ts") EXPECT_EQ(manifest["source"]["video"]["interlaced"], true);
+  if (c.name == "RotatedPortraitPhone") EXPECT_EQ(manifest["source"]["video"]["rotation"], 90);
+  if (c.top_width > 0) {
+    EXPECT_EQ(result->renditions.front().width, c.top_width);
+    EXPECT_EQ(result->renditions.front().height, c.top_height);
+    EXPECT_TRUE(fs::exists(out_parent / "b" / "poster.jpg"));
+  } else {
+    EXPECT_FALSE(fs::exists(out_parent / "b" / "poster.jpg"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Uploads, OddInputTest, ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<OddCase>& info) { return info.param.name; });
+
+// A variable-frame-rate phone clip comes out at a constant rate: every frame interval equal.
+TEST(OddInputTiming, VariableFrameRateBecomesConstant) {
+  av_log_set_level(AV_LOG_QUIET);
+  lm::testing::TempDir tmp;
+  ClipSpec s = Small(4);
+  s.extra = "-vf \"select='not(eq(mod(n\\,7)\\,3))*not(eq(mod(n\\,5)\\,1))'\" -fps_mode vfr";
+  ASSERT_TRUE(MakeClip(tmp / "vfr.mkv", s));
+  BundleOptions options;
+  options.x264_preset = "ultrafast";
+  auto result = MakeBundle(tmp / "vfr.mkv", tmp / "b", options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  auto probe = lm::testing::ProbeAndDecode((tmp / "b" / "240p.mp4").string());
+  ASSERT_NE(probe.Video(), nullptr);
+  EXPECT_NEAR(probe.Video()->frames_decoded, 4 * 15, 2);
+  EXPECT_NEAR(probe.Video()->avg_fps, 15.0, 0.01);
+}
+
+}  // namespace
+}  // namespace lm::transcoder

@@ -5,12 +5,19 @@ extern "C" {
 #include <libavfilter/buffersrc.h>
 }
 
+#include <algorithm>
+
 #include "common/av_status.h"
 
 namespace lm::transcoder {
 
-FilterChain::FilterChain(std::string description, AVRational time_base, int threads, FrameFn on_frame)
-    : description_(std::move(description)), time_base_(time_base), threads_(threads), on_frame_(std::move(on_frame)),
+FilterChain::FilterChain(std::string description, AVRational time_base, int64_t frame_duration, int threads,
+                         FrameFn on_frame)
+    : description_(std::move(description)),
+      time_base_(time_base),
+      frame_duration_(std::max<int64_t>(1, frame_duration)),
+      threads_(threads),
+      on_frame_(std::move(on_frame)),
       out_(av::NewFrame()) {}
 
 Status FilterChain::Build(const AVFrame* frame) {
@@ -52,6 +59,9 @@ Status FilterChain::Push(const AVFrame* frame) {
     if (graph_) RETURN_IF_ERROR(Flush());
     RETURN_IF_ERROR(Build(frame));
   }
+  if (frame->pts != AV_NOPTS_VALUE) {
+    end_pts_ = frame->pts + (frame->pkt_duration > 0 ? frame->pkt_duration : frame_duration_);
+  }
   RETURN_IF_ERROR(av::AvStatus(
       av_buffersrc_add_frame_flags(src_, const_cast<AVFrame*>(frame), AV_BUFFERSRC_FLAG_KEEP_REF),
       "av_buffersrc_add_frame"));
@@ -60,7 +70,13 @@ Status FilterChain::Push(const AVFrame* frame) {
 
 Status FilterChain::Flush() {
   if (!graph_) return Status::Ok();
-  RETURN_IF_ERROR(av::AvStatus(av_buffersrc_add_frame_flags(src_, nullptr, 0), "flush buffer source"));
+  // Ending the input at the end of the last frame (not at its start) lets a frame-rate filter
+  // keep that frame.
+  if (end_pts_ != AV_NOPTS_VALUE) {
+    RETURN_IF_ERROR(av::AvStatus(av_buffersrc_close(src_, end_pts_, AV_BUFFERSRC_FLAG_PUSH), "close buffer source"));
+  } else {
+    RETURN_IF_ERROR(av::AvStatus(av_buffersrc_add_frame_flags(src_, nullptr, 0), "flush buffer source"));
+  }
   RETURN_IF_ERROR(Drain());
   graph_.reset();
   src_ = sink_ = nullptr;

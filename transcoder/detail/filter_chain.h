@@ -16,8 +16,10 @@ class FilterChain {
  public:
   using FrameFn = std::function<Status(AVFrame*)>;  // output frame; callee may ref it
 
-  // `time_base` is that of the pts of frames to be pushed. `threads` 0 = libavfilter's choice.
-  FilterChain(std::string description, AVRational time_base, int threads, FrameFn on_frame);
+  // `time_base` is that of the pts of frames to be pushed; `frame_duration` (in it) is assumed for
+  // a frame that does not carry its own, so the last frame is kept to its full length at the end.
+  // `threads` 0 = libavfilter's choice.
+  FilterChain(std::string description, AVRational time_base, int64_t frame_duration, int threads, FrameFn on_frame);
 
   // The frame is referenced, not copied; the caller keeps its own reference.
   Status Push(const AVFrame* frame);
@@ -31,6 +33,8 @@ class FilterChain {
 
   std::string description_;
   AVRational time_base_;
+  int64_t frame_duration_;
+  int64_t end_pts_ = AV_NOPTS_VALUE;  // pts + duration of the last frame pushed
   int threads_;
   FrameFn on_frame_;
   av::FilterGraphPtr graph_;

@@ -21,7 +21,11 @@ std::string LessonManifestJson(const ManifestInput& in) {
   src["size"] = in.source.size_bytes;
   src["container"] = in.source.container;
   if (!in.source.video_codec.empty()) {
-    src["video"] = {{"codec", in.source.video_codec}, {"width", in.source.width}, {"height", in.source.height}};
+    src["video"] = {{"codec", in.source.video_codec},
+                    {"width", in.source.width},
+                    {"height", in.source.height},
+                    {"rotation", in.source.rotation},
+                    {"interlaced", in.source.interlaced}};
   }
   if (!in.source.audio_codec.empty()) src["audio"] = {{"codec", in.source.audio_codec}};
   j["source"] = src;

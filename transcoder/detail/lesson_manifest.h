@@ -17,7 +17,9 @@ struct ManifestSource {
   std::int64_t size_bytes = 0;
   std::string container;     // media: demuxer name; document: MIME type
   std::string video_codec;   // empty if none
-  int width = 0, height = 0;
+  int width = 0, height = 0;  // display size
+  int rotation = 0;
+  bool interlaced = false;
   std::string audio_codec;   // empty if none
 };
 

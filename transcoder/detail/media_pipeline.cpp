@@ -142,6 +142,7 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
   bool poster_fixed = false;
 
   auto on_prepared = [&](AVFrame* f) -> Status {
+    f->pkt_duration = 1;  // one frame at the constant output rate (the source's value is stale)
     if (!poster_fixed) {
       poster_frame.reset(av_frame_clone(f));
       const double t = static_cast<double>(f->pts) * av_q2d(prep_time_base);
@@ -166,7 +167,8 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
       if (rungs.empty()) return Status::Ok();
       if (!prep) {
         const bool interlaced = info.interlaced || frame->interlaced_frame;
-        prep.emplace(PrepFilters(info, interlaced, out_fps), src_tb, 0, on_prepared);
+        const int64_t nominal = av_rescale_q(1, prep_time_base, src_tb);
+        prep.emplace(PrepFilters(info, interlaced, out_fps), src_tb, nominal, 0, on_prepared);
       }
       int64_t pts = seconds >= 0 ? std::llround(seconds / av_q2d(src_tb)) : AV_NOPTS_VALUE;
       if (pts == AV_NOPTS_VALUE || (last_video_pts != AV_NOPTS_VALUE && pts <= last_video_pts)) {

@@ -77,7 +77,8 @@ Status VideoRendition::Open() {
   }
   filters += "scale=w=" + std::to_string(r.width) + ":h=" + std::to_string(r.height) +
              ":flags=bicubic,setsar=1,format=pix_fmts=yuv420p";
-  chain_.emplace(filters, config_.input_time_base, 1, [this](AVFrame* f) { return Encode(f); });
+  const int64_t input_frame = av_rescale_q(1, {config_.input_fps.den, config_.input_fps.num}, config_.input_time_base);
+  chain_.emplace(filters, config_.input_time_base, input_frame, 1, [this](AVFrame* f) { return Encode(f); });
 
   output_.summary.width = r.width;
   output_.summary.height = r.height;
