@@ -30,6 +30,11 @@ VideoRendition::VideoRendition(VideoRenditionConfig config, std::filesystem::pat
 VideoRendition::~VideoRendition() {
   Abort();
   (void)Join();
+  // A cancelled branch never flushed its encoder; libx264 leaks the frames still in its lookahead
+  // unless they are drained before it is closed.
+  if (enc_ && !encoder_flushed_ && avcodec_send_frame(enc_.get(), nullptr) >= 0) {
+    while (avcodec_receive_packet(enc_.get(), pkt_.get()) >= 0) av_packet_unref(pkt_.get());
+  }
 }
 
 Status VideoRendition::Open() {
@@ -107,6 +112,7 @@ Status VideoRendition::Encode(AVFrame* frame) {
     }
   }
   RETURN_IF_ERROR(av::AvStatus(avcodec_send_frame(enc_.get(), frame), "avcodec_send_frame(libx264)"));
+  if (!frame) encoder_flushed_ = true;
   for (;;) {
     ASSIGN_OR_RETURN(av::AvFlow flow,
                      av::AvFlowOf(avcodec_receive_packet(enc_.get(), pkt_.get()), "avcodec_receive_packet"));

@@ -44,6 +44,7 @@ class VideoRendition : public Rendition {
   std::deque<av::PacketPtr> pending_video_;
   std::deque<av::PacketPtr> pending_audio_;
   int last_forced_segment_ = -1;
+  bool encoder_flushed_ = false;
 };
 
 }  // namespace lm::transcoder
