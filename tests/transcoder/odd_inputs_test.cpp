@@ -47,6 +47,17 @@ bool WriteBytes(const fs::path& p, const std::string& bytes) {
   return static_cast<bool>(out);
 }
 
+// An Office Open XML package (a ZIP with [Content_Types].xml and the main part), made with
+// Python's zipfile so the test does not depend on an office suite.
+bool MakeOfficeZip(const fs::path& p, const std::string& main_part, bool content_types = true) {
+  std::string script = "import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED)\n";
+  if (content_types) script += "z.writestr('[Content_Types].xml','<Types/>')\n";
+  script += "z.writestr('" + main_part + "','<x>分数</x>')\nz.close()\n";
+  const fs::path py = p.string() + ".py";
+  if (!WriteBytes(py, script)) return false;
+  return std::system(("python3 '" + py.string() + "' '" + p.string() + "'").c_str()) == 0;
+}
+
 ClipSpec Small(double seconds = 3) {
   ClipSpec s;
   s.seconds = seconds;
@@ -172,6 +183,15 @@ std::vector<OddCase> Cases() {
                  return WriteBytes(p, "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
                },
                StatusCode::kOk, {}, "", 0, 0, BundleKind::kDocument});
+  c.push_back({"PptxCourseware", "lesson-slides.dat",
+               [](const fs::path& p) { return MakeOfficeZip(p, "ppt/presentation.xml"); },
+               StatusCode::kOk, {}, "", 0, 0, BundleKind::kDocument});
+  c.push_back({"DocxLessonPlan", "plan.pptx",  // misnamed: the content says Word
+               [](const fs::path& p) { return MakeOfficeZip(p, "word/document.xml"); },
+               StatusCode::kOk, {}, "", 0, 0, BundleKind::kDocument});
+  c.push_back({"PlainZipIsNotCourseware", "archive.zip",
+               [](const fs::path& p) { return MakeOfficeZip(p, "readme.txt", /*content_types=*/false); },
+               StatusCode::kUnsupportedInput, {}, "neither media nor a known document"});
   c.push_back({"PngNamedMp4", "diagram.mp4",
                [](const fs::path& p) {
                  return RunFfmpeg("-f lavfi -i testsrc2=size=64x64:duration=0.1 -frames:v 1 -f image2 -c:v png '" +
@@ -213,6 +233,9 @@ TEST_P(OddInputTest, GivesTheExpectedOutcome) {
   if (c.kind == BundleKind::kDocument) {
     EXPECT_EQ(manifest["kind"], "document");
     const std::string doc = manifest["document"]["file"];
+    if (c.name == "PptxCourseware") EXPECT_EQ(doc, "document.pptx");
+    if (c.name == "DocxLessonPlan") EXPECT_EQ(doc, "document.docx");
+    if (c.name == "PdfCourseware") EXPECT_EQ(doc, "document.pdf");
     EXPECT_EQ(lm::testing::ReadFile(out_parent / "b" / doc), lm::testing::ReadFile(input));
     return;
   }
