@@ -26,5 +26,9 @@ ${text_filter}\
 ,noise=alls=6:allf=t"
 # Speech-like audio: a voice-band tone with syllable-rate amplitude modulation and pauses.
 audio="aevalsrc=exprs='(0.35*sin(2*PI*180*t)+0.2*sin(2*PI*360*t+sin(t))+0.1*sin(2*PI*900*t))*(0.5+0.5*sin(2*PI*4*t))*gt(sin(2*PI*t/5)\,-0.6)':s=48000:d=${seconds},pan=stereo|c0=c0|c1=c0"
+# Encoded as a phone or a recording classroom would: H.264 at about 0.16 bit per pixel
+# (10 Mbit/s for 1080p30), 2 s GOP, AAC 128k.
+kbps=$((w * h * fps * 16 / 100 / 1000))
 ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i "$video" -f lavfi -i "$audio" \
-  -c:v libx264 -preset veryfast -crf 18 -pix_fmt yuv420p -g $((fps * 2)) -c:a aac -b:a 128k -shortest "$out"
+  -c:v libx264 -preset veryfast -b:v ${kbps}k -maxrate $((kbps * 3 / 2))k -bufsize $((kbps * 2))k \
+  -pix_fmt yuv420p -g $((fps * 2)) -c:a aac -b:a 128k -shortest "$out"

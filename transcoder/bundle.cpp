@@ -128,6 +128,7 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   params.ladder = &ladder;
   params.dir = dir;
   params.piece_size_bytes = options.piece_size_bytes;
+  params.encoder_threads = options.encoder_threads;
   params.progress = &progress;
   params.cancel = cancel;
   params.started = started;

@@ -31,6 +31,7 @@ struct BundleOptions {
   std::vector<std::string> web_seeds; // BEP 19 base URLs; the torrent's name (the lesson id) is appended
   std::vector<std::string> trackers;
   int piece_size_bytes = 256 * 1024;  // small pieces for flaky links
+  int encoder_threads = 0;            // threads per H.264 encoder; 0 = the pipeline's choice
 };
 
 struct Progress {

@@ -122,6 +122,7 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
     cfg.input_time_base = prep_time_base;
     cfg.x264_preset = ladder.x264_preset;
     cfg.x264_profile = ladder.x264_profile;
+    cfg.threads = p.encoder_threads;
     cfg.audio = muxed_audio ? muxed_audio->codec() : nullptr;
     auto r = std::make_unique<VideoRendition>(std::move(cfg), p.dir, p.piece_size_bytes, segment_seconds);
     video_branches.push_back(r.get());

@@ -1,5 +1,7 @@
 #include "transcoder/detail/rendition.h"
 
+#include <pthread.h>
+
 namespace lm::transcoder {
 
 namespace {
@@ -21,7 +23,11 @@ Rendition::~Rendition() {
 }
 
 void Rendition::Start() {
-  thread_ = std::jthread([this] { Run(); });
+  thread_ = std::jthread([this] {
+    // "lm-720p": names the branch in top, perf and gdb (15 characters at most).
+    pthread_setname_np(pthread_self(), ("lm-" + name_).substr(0, 15).c_str());
+    Run();
+  });
 }
 
 void Rendition::Run() {

@@ -59,7 +59,7 @@ Status VideoRendition::Open() {
   c->gop_size = 2 * frames_per_segment;
   c->keyint_min = frames_per_segment;
   c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  c->thread_count = 0;
+  c->thread_count = config_.threads;
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "preset", config_.x264_preset.c_str(), 0);
   av_dict_set(&opts, "profile", config_.x264_profile.c_str(), 0);
