@@ -38,8 +38,8 @@ void ProgressBar::Update(const Progress& p) {
     drawn_ = true;
   } else if (p.wall_seconds - last_line_wall_ >= 5.0) {
     last_line_wall_ = p.wall_seconds;
-    std::fprintf(out_, "progress percent=%.1f done_s=%.1f total_s=%.1f speed=%.2fx eta_s=%.0f\n", fraction * 100,
-                 p.done_seconds, p.total_seconds, speed, eta);
+    std::fprintf(out_, "progress percent=%.1f done_s=%.1f total_s=%.1f speed=%.2fx eta=%s\n", fraction * 100,
+                 p.done_seconds, p.total_seconds, speed, Clock(eta).c_str());
     std::fflush(out_);
   }
 }

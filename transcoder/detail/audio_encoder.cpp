@@ -38,20 +38,23 @@ Result<std::unique_ptr<AudioEncoder>> AudioEncoder::Create(const AudioProfile& p
 }
 
 Status AudioEncoder::Configure(const AVFrame* frame) {
-  AVChannelLayout in_layout{};
+  // A stream may not say which channel is which; assume the usual layout for its channel count.
+  AVChannelLayout swr_in{};
   if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
-    av_channel_layout_default(&in_layout, std::max(1, frame->ch_layout.nb_channels));
+    av_channel_layout_default(&swr_in, std::max(1, frame->ch_layout.nb_channels));
   } else {
-    RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&in_layout, &frame->ch_layout), "av_channel_layout_copy"));
+    RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&swr_in, &frame->ch_layout), "av_channel_layout_copy"));
   }
   SwrContext* raw = nullptr;
-  int ret = swr_alloc_set_opts2(&raw, &enc_->ch_layout, enc_->sample_fmt, enc_->sample_rate, &in_layout,
+  int ret = swr_alloc_set_opts2(&raw, &enc_->ch_layout, enc_->sample_fmt, enc_->sample_rate, &swr_in,
                                 static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
+  av_channel_layout_uninit(&swr_in);
   swr_.reset(raw);
   RETURN_IF_ERROR(av::AvStatus(ret, "swr_alloc_set_opts2"));
   RETURN_IF_ERROR(av::AvStatus(swr_init(swr_.get()), "swr_init"));
+  // Remember the layout as the frames state it, to notice when it changes.
   av_channel_layout_uninit(&in_layout_);
-  in_layout_ = in_layout;
+  RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&in_layout_, &frame->ch_layout), "av_channel_layout_copy"));
   in_rate_ = frame->sample_rate;
   in_format_ = frame->format;
   return Status::Ok();
@@ -61,38 +64,40 @@ Status AudioEncoder::Push(const AVFrame* frame, double start_seconds) {
   if (frame->sample_rate <= 0 || frame->nb_samples <= 0) return Status::Ok();
   if (!swr_ || frame->sample_rate != in_rate_ || frame->format != in_format_ ||
       av_channel_layout_compare(&frame->ch_layout, &in_layout_) != 0) {
-    if (swr_) RETURN_IF_ERROR(EncodeFromFifo(false));
+    if (swr_) RETURN_IF_ERROR(Resample(nullptr, 0));  // keep what the old resampler holds
     RETURN_IF_ERROR(Configure(frame));
   }
   if (next_pts_ < 0) next_pts_ = std::max<int64_t>(0, std::llround(start_seconds * enc_->sample_rate));
 
-  const int out_samples = swr_get_out_samples(swr_.get(), frame->nb_samples);
-  av_frame_unref(in_frame_.get());
-  in_frame_->format = enc_->sample_fmt;
-  in_frame_->sample_rate = enc_->sample_rate;
-  RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&in_frame_->ch_layout, &enc_->ch_layout), "layout"));
-  in_frame_->nb_samples = out_samples;
-  RETURN_IF_ERROR(av::AvStatus(av_frame_get_buffer(in_frame_.get(), 0), "av_frame_get_buffer"));
-  int got = swr_convert(swr_.get(), in_frame_->data, out_samples, const_cast<const uint8_t**>(frame->extended_data),
-                        frame->nb_samples);
-  RETURN_IF_ERROR(av::AvStatus(got, "swr_convert"));
-  if (got > 0) {
-    RETURN_IF_ERROR(av::AvStatus(av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(in_frame_->data), got),
-                                 "av_audio_fifo_write"));
-  }
+  RETURN_IF_ERROR(Resample(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples));
   return EncodeFromFifo(false);
+}
+
+Status AudioEncoder::AllocateOutputFrame(AVFrame* f, int nb_samples) {
+  av_frame_unref(f);
+  f->format = enc_->sample_fmt;
+  f->sample_rate = enc_->sample_rate;
+  RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&f->ch_layout, &enc_->ch_layout), "av_channel_layout_copy"));
+  f->nb_samples = nb_samples;
+  return av::AvStatus(av_frame_get_buffer(f, 0), "av_frame_get_buffer");
+}
+
+Status AudioEncoder::Resample(const uint8_t** in, int in_samples) {
+  const int out_samples = swr_get_out_samples(swr_.get(), in_samples);
+  if (out_samples <= 0) return Status::Ok();
+  RETURN_IF_ERROR(AllocateOutputFrame(in_frame_.get(), out_samples));
+  const int got = swr_convert(swr_.get(), in_frame_->data, out_samples, in, in_samples);
+  RETURN_IF_ERROR(av::AvStatus(got, "swr_convert"));
+  if (got == 0) return Status::Ok();
+  return av::AvStatus(av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(in_frame_->data), got),
+                      "av_audio_fifo_write");
 }
 
 Status AudioEncoder::EncodeFromFifo(bool flush) {
   const int frame_size = enc_->frame_size;
   while (av_audio_fifo_size(fifo_.get()) >= frame_size || (flush && av_audio_fifo_size(fifo_.get()) > 0)) {
     const int n = std::min(frame_size, av_audio_fifo_size(fifo_.get()));
-    av_frame_unref(enc_frame_.get());
-    enc_frame_->format = enc_->sample_fmt;
-    enc_frame_->sample_rate = enc_->sample_rate;
-    RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&enc_frame_->ch_layout, &enc_->ch_layout), "layout"));
-    enc_frame_->nb_samples = n;
-    RETURN_IF_ERROR(av::AvStatus(av_frame_get_buffer(enc_frame_.get(), 0), "av_frame_get_buffer"));
+    RETURN_IF_ERROR(AllocateOutputFrame(enc_frame_.get(), n));
     RETURN_IF_ERROR(av::AvStatus(av_audio_fifo_read(fifo_.get(), reinterpret_cast<void**>(enc_frame_->data), n),
                                  "av_audio_fifo_read"));
     enc_frame_->pts = next_pts_;
@@ -116,18 +121,7 @@ Status AudioEncoder::Drain() {
 
 Status AudioEncoder::Flush() {
   if (swr_) {
-    // Samples still inside the resampler.
-    av_frame_unref(in_frame_.get());
-    const int out_samples = swr_get_out_samples(swr_.get(), 0);
-    if (out_samples > 0) {
-      in_frame_->format = enc_->sample_fmt;
-      in_frame_->sample_rate = enc_->sample_rate;
-      RETURN_IF_ERROR(av::AvStatus(av_channel_layout_copy(&in_frame_->ch_layout, &enc_->ch_layout), "layout"));
-      in_frame_->nb_samples = out_samples;
-      RETURN_IF_ERROR(av::AvStatus(av_frame_get_buffer(in_frame_.get(), 0), "av_frame_get_buffer"));
-      int got = swr_convert(swr_.get(), in_frame_->data, out_samples, nullptr, 0);
-      if (got > 0) av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(in_frame_->data), got);
-    }
+    RETURN_IF_ERROR(Resample(nullptr, 0));  // the samples still inside the resampler
     RETURN_IF_ERROR(EncodeFromFifo(true));
   }
   RETURN_IF_ERROR(av::AvStatus(avcodec_send_frame(enc_.get(), nullptr), "avcodec_send_frame(aac flush)"));

@@ -33,6 +33,8 @@ class AudioEncoder {
  private:
   AudioEncoder() = default;
   Status Configure(const AVFrame* frame);
+  Status AllocateOutputFrame(AVFrame* f, int nb_samples);  // in the encoder's format
+  Status Resample(const uint8_t** in, int in_samples);      // null flushes the resampler
   Status EncodeFromFifo(bool flush);
   Status Drain();
 

@@ -41,24 +41,15 @@ class Branches {
   void StartAll() {
     for (auto& b : all_) b->Start();
   }
-  // Closes every queue and joins; the first branch error, if any.
+  // Closes every queue (the branches finish what is queued) and joins; the first branch error.
   Status CloseAndJoin() {
     for (auto& b : all_) b->Close();
-    Status first;
-    for (auto& b : all_) {
-      Status st = b->Join();
-      if (first.ok() && !st.ok()) first = st;
-    }
-    return first;
+    return JoinAll();
   }
+  // Stops every branch now and joins; the first branch error.
   Status AbortAndJoin() {
     for (auto& b : all_) b->Abort();
-    Status first;
-    for (auto& b : all_) {
-      Status st = b->Join();
-      if (first.ok() && !st.ok()) first = st;
-    }
-    return first;
+    return JoinAll();
   }
   double MinDoneSeconds() const {
     double m = 1e18;
@@ -67,6 +58,15 @@ class Branches {
   }
 
  private:
+  Status JoinAll() {
+    Status first;
+    for (auto& b : all_) {
+      Status st = b->Join();
+      if (first.ok() && !st.ok()) first = st;
+    }
+    return first;
+  }
+
   std::vector<std::unique_ptr<Rendition>> all_;
 };
 
