@@ -118,13 +118,13 @@ std::vector<OddCase> Cases() {
                  s.video = false;
                  return MakeClip(p, s);
                },
-               StatusCode::kOk, {"audio"}});
+               StatusCode::kOk, {"audio"}, ""});
   c.push_back({"SurroundWav", "hall.wav",
                [](const fs::path& p) {
                  return RunFfmpeg("-f lavfi -i sine=frequency=300:sample_rate=22050:duration=2 -ac 6 -c:a pcm_s16le '" +
                                   p.string() + "'");
                },
-               StatusCode::kOk, {"audio"}});
+               StatusCode::kOk, {"audio"}, ""});
   c.push_back({"VideoOnly", "silent.mp4",
                [](const fs::path& p) {
                  ClipSpec s = Small();
