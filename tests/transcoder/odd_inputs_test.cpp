@@ -239,9 +239,9 @@ TEST_P(OddInputTest, GivesTheExpectedOutcome) {
   if (c.kind == BundleKind::kDocument) {
     EXPECT_EQ(manifest["kind"], "document");
     const std::string doc = manifest["document"]["file"];
-    if (c.name == "PptxCourseware") EXPECT_EQ(doc, "document.pptx");
-    if (c.name == "DocxLessonPlan") EXPECT_EQ(doc, "document.docx");
-    if (c.name == "PdfCourseware") EXPECT_EQ(doc, "document.pdf");
+    if (c.name == "PptxCourseware") { EXPECT_EQ(doc, "document.pptx"); }
+    if (c.name == "DocxLessonPlan") { EXPECT_EQ(doc, "document.docx"); }
+    if (c.name == "PdfCourseware") { EXPECT_EQ(doc, "document.pdf"); }
     EXPECT_EQ(lm::testing::ReadFile(out_parent / "b" / doc), lm::testing::ReadFile(input));
     return;
   }
@@ -259,8 +259,8 @@ TEST_P(OddInputTest, GivesTheExpectedOutcome) {
       EXPECT_EQ(probe.Audio()->decode_errors, 0);
     }
   }
-  if (c.name == "InterlacedMpeg2Ts") EXPECT_EQ(manifest["source"]["video"]["interlaced"], true);
-  if (c.name == "RotatedPortraitPhone") EXPECT_EQ(manifest["source"]["video"]["rotation"], 90);
+  if (c.name == "InterlacedMpeg2Ts") { EXPECT_EQ(manifest["source"]["video"]["interlaced"], true); }
+  if (c.name == "RotatedPortraitPhone") { EXPECT_EQ(manifest["source"]["video"]["rotation"], 90); }
   if (c.top_width > 0) {
     EXPECT_EQ(result->renditions.front().width, c.top_width);
     EXPECT_EQ(result->renditions.front().height, c.top_height);

@@ -1,0 +1,26 @@
+#pragma once
+// An SQLite FTS5 tokenizer for Chinese lesson metadata: CJK text is indexed as overlapping
+// bigrams plus unigrams (so one- and two-character words like 加法 and 分数 are found, as well as
+// longer phrases), Latin text and digits as lower-cased words. Registered per connection.
+
+#include <sqlite3.h>
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace lm::catalog {
+
+// The tokenizer's name in `CREATE VIRTUAL TABLE ... USING fts5(..., tokenize='lm_cjk')`.
+inline constexpr char kCjkTokenizerName[] = "lm_cjk";
+
+// Registers the tokenizer on `db`. Call once per connection before using the FTS table.
+Status RegisterCjkTokenizer(sqlite3* db);
+
+// Turns what a user typed into an FTS5 MATCH expression: every term must match; a CJK term
+// matches as a phrase of its characters; FTS5 syntax characters in the input are neutralised.
+// Returns "" if the input holds nothing searchable.
+std::string FtsMatchExpression(std::string_view user_query);
+
+}  // namespace lm::catalog

@@ -1,0 +1,58 @@
+#pragma once
+// An asynchronous HTTP/1.1 server (Boost.Beast): keep-alive, read and idle timeouts, a body-size
+// limit chosen per request from its method and target, handlers run on a worker pool so slow work
+// never blocks the network thread, and a graceful Stop(). Shared by the catalog and the origin.
+// Start/Stop from one owning thread; Responders may be called from any thread.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/http/http_types.h"
+#include "common/status.h"
+
+namespace lm::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;         // 0 = any free port (tests)
+  int worker_threads = 2;         // handler pool
+  int read_timeout_ms = 30000;    // to receive a whole request once it has started
+  int idle_timeout_ms = 60000;    // between requests on a kept-alive connection
+  std::size_t max_header_bytes = 16 * 1024;
+};
+
+// Delivers the reply; call exactly once, from any thread.
+using Responder = std::function<void(Reply)>;
+// Runs on a worker thread. May respond later (long polls) by keeping the Responder.
+using Handler = std::function<void(Request request, Responder respond)>;
+// The largest body accepted for this method and target (before the body is read).
+using BodyLimit = std::function<std::size_t(const std::string& method, const std::string& target)>;
+
+class HttpServer {
+ public:
+  static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler,
+                                                   BodyLimit body_limit);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  std::uint16_t port() const;
+
+  // Runs `fn` on a worker thread after `delay` (for long-poll deadlines), unless stopped first.
+  void RunAfter(std::chrono::milliseconds delay, std::function<void()> fn);
+
+  // Stops accepting, lets requests in flight finish (up to `grace`), then closes everything.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+  struct Impl;  // opaque: sessions in the .cpp reach it
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lm::http

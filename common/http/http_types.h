@@ -1,0 +1,51 @@
+#pragma once
+// What an HTTP handler sees and returns: plain structs with no Beast or socket in them, so that
+// routing is a function that can be tested without a server.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lm::http {
+
+struct Request {
+  std::string method;                             // "GET", "POST", ...
+  std::string target;                             // as received: "/v1/lessons?q=%E5%88%86"
+  std::string path;                               // percent-decoded, without the query
+  std::map<std::string, std::string> query;       // percent-decoded; last value wins
+  std::map<std::string, std::string> headers;     // names lower-cased
+  std::string body;
+  std::string peer;                               // "127.0.0.1:53211"
+
+  // "" when absent.
+  std::string Header(std::string_view lower_name) const;
+  std::string Query(std::string_view name) const;
+};
+
+struct Reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (ETag, ...)
+};
+
+// 200..299 with a JSON body.
+Reply JsonReply(int status, std::string json_body);
+
+// The one mapping from a Status to an HTTP error: 400 invalid_argument / unsupported_input,
+// 404 not_found, 409 already_exists, 401/403 via the codes below, 500 otherwise, with a JSON
+// body {"error": message, "code": code, "field": field}.
+Reply ErrorReply(const Status& status);
+Reply ErrorReply(int http_status, std::string_view code, std::string_view message, std::string_view field = {});
+
+// Splits "a=1&b=%E5%88%86" into decoded pairs; '+' is a space.
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+// Decodes %XX escapes; false if an escape is malformed.
+bool PercentDecode(std::string_view in, std::string* out, bool plus_is_space);
+
+}  // namespace lm::http

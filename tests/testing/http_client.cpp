@@ -1,0 +1,109 @@
+#include "tests/testing/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace lm::testing {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::string HttpResult::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+struct HttpClient::Impl {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  std::uint16_t port;
+  std::string host;
+  bool connected = false;
+
+  bool Connect(std::string* error) {
+    if (connected) return true;
+    beast::error_code ec;
+    stream.expires_after(std::chrono::seconds(10));
+    stream.connect(tcp::endpoint(net::ip::make_address(host), port), ec);
+    if (ec) {
+      *error = ec.message();
+      return false;
+    }
+    connected = true;
+    return true;
+  }
+
+  HttpResult ReadReply() {
+    HttpResult out;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(256 * 1024 * 1024);
+    beast::error_code ec;
+    stream.expires_after(std::chrono::seconds(120));
+    bhttp::read(stream, buffer, parser, ec);
+    if (ec) {
+      out.error = ec.message();
+      connected = false;
+      stream.close();
+      return out;
+    }
+    auto& res = parser.get();
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers[name] = std::string(f.value());
+    }
+    out.body = res.body();
+    if (!res.keep_alive()) {
+      connected = false;
+      stream.close();
+    }
+    return out;
+  }
+};
+
+HttpClient::HttpClient(std::uint16_t port, std::string host) : impl_(std::make_unique<Impl>()) {
+  impl_->port = port;
+  impl_->host = std::move(host);
+}
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::Request(const std::string& method, const std::string& target, const std::string& body,
+                               const std::map<std::string, std::string>& headers) {
+  HttpResult fail;
+  if (!impl_->Connect(&fail.error)) return fail;
+  bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
+  req.set(bhttp::field::host, impl_->host);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.prepare_payload();
+  beast::error_code ec;
+  impl_->stream.expires_after(std::chrono::seconds(30));
+  bhttp::write(impl_->stream, req, ec);
+  if (ec) {
+    impl_->connected = false;
+    fail.error = ec.message();
+    return fail;
+  }
+  return impl_->ReadReply();
+}
+
+HttpResult HttpClient::Raw(const std::string& bytes) {
+  HttpResult fail;
+  if (!impl_->Connect(&fail.error)) return fail;
+  beast::error_code ec;
+  net::write(impl_->stream.socket(), net::buffer(bytes), ec);
+  if (ec) {
+    fail.error = ec.message();
+    return fail;
+  }
+  return impl_->ReadReply();
+}
+
+}  // namespace lm::testing
