@@ -49,10 +49,10 @@ Status SyncDirectory(const fs::path& dir) {
   return Status::Ok();
 }
 
-Status WriteFileAtomically(const fs::path& path, std::string_view bytes) {
+Status WriteFileAtomically(const fs::path& path, std::string_view bytes, unsigned mode) {
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (fd.get() < 0) return ErrnoStatus("create " + tmp.string(), errno);
   Status st = WriteAll(fd.get(), bytes, tmp);
   if (st.ok() && ::fsync(fd.get()) != 0) st = ErrnoStatus("fsync " + tmp.string(), errno);

@@ -10,7 +10,8 @@
 namespace lm {
 
 // Writes `bytes` to `path` through a temporary sibling, then fsyncs and renames it into place.
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes);
+// `mode` is the new file's permission bits (0600 for secrets).
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes, unsigned mode = 0644);
 
 // fsync on a directory, so that a rename inside it survives a power cut.
 Status SyncDirectory(const std::filesystem::path& dir);

@@ -25,8 +25,6 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16 * 1024;
 };
 
-// Delivers the reply; call exactly once, from any thread.
-using Responder = std::function<void(Reply)>;
 // Runs on a worker thread. May respond later (long polls) by keeping the Responder.
 using Handler = std::function<void(Request request, Responder respond)>;
 // The largest body accepted for this method and target (before the body is read).

@@ -3,6 +3,7 @@
 // routing is a function that can be tested without a server.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct Reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (ETag, ...)
 };
+
+// Delivers the reply; call exactly once, from any thread.
+using Responder = std::function<void(Reply)>;
 
 // 200..299 with a JSON body.
 Reply JsonReply(int status, std::string json_body);

@@ -1,0 +1,27 @@
+#pragma once
+// lessonmesh-catalog's settings: TOML file first, then command-line flags on top, then checks
+// that name the bad key.
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace lm::catalog {
+
+struct CatalogConfig {
+  std::string listen_address = "127.0.0.1";  // "0.0.0.0" to serve the LAN
+  std::uint16_t port = 8090;
+  std::string data_dir = "catalog-data";      // catalog.db, signing key, bootstrap admin token
+  int worker_threads = 4;                     // request handlers
+  int read_timeout_ms = 30000;                // to receive one request
+  int idle_timeout_ms = 75000;                // kept-alive connection with no request
+  int max_wait_seconds = 120;                 // longest edge long poll
+};
+
+// Reads `path` (TOML) into `config`; keys: listen, port, data_dir, worker_threads,
+// read_timeout_ms, idle_timeout_ms, max_wait_seconds. Unknown keys are an error.
+Status LoadCatalogToml(const std::string& path, CatalogConfig* config);
+Status ValidateCatalogConfig(const CatalogConfig& config);
+
+}  // namespace lm::catalog

@@ -1,0 +1,544 @@
+#include "catalog/sqlite_catalog_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/detail/cjk_tokenizer.h"
+
+namespace lm::catalog {
+
+using sql::Statement;
+using sql::Transaction;
+
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE schools (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
+  county TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, pupils INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE communities (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, model TEXT NOT NULL, level TEXT NOT NULL,
+  core_school TEXT NOT NULL REFERENCES schools(id));
+CREATE TABLE community_members (
+  community_id TEXT NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+  school_id TEXT NOT NULL REFERENCES schools(id), PRIMARY KEY (community_id, school_id));
+CREATE INDEX community_members_school ON community_members(school_id);
+CREATE TABLE lessons (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, teacher TEXT NOT NULL, school_id TEXT NOT NULL,
+  subject TEXT NOT NULL, grade TEXT NOT NULL, description TEXT NOT NULL, tags TEXT NOT NULL, tags_json TEXT NOT NULL,
+  duration_s REAL NOT NULL, info_hash_v1 TEXT NOT NULL, info_hash_v2 TEXT NOT NULL, total_bytes INTEGER NOT NULL,
+  manifest TEXT NOT NULL, torrent BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX lessons_created ON lessons(created_at);
+CREATE VIRTUAL TABLE lessons_fts USING fts5(title, teacher, description, tags,
+  content='lessons', content_rowid='rowid', tokenize='lm_cjk');
+CREATE TRIGGER lessons_ai AFTER INSERT ON lessons BEGIN
+  INSERT INTO lessons_fts(rowid, title, teacher, description, tags)
+  VALUES (new.rowid, new.title, new.teacher, new.description, new.tags);
+END;
+CREATE TRIGGER lessons_ad AFTER DELETE ON lessons BEGIN
+  INSERT INTO lessons_fts(lessons_fts, rowid, title, teacher, description, tags)
+  VALUES ('delete', old.rowid, old.title, old.teacher, old.description, old.tags);
+END;
+CREATE TABLE packs (
+  id INTEGER PRIMARY KEY, title TEXT NOT NULL, spec TEXT NOT NULL, created_by TEXT NOT NULL,
+  latest_version INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE pack_versions (
+  pack_id INTEGER NOT NULL REFERENCES packs(id), version INTEGER NOT NULL, manifest TEXT NOT NULL,
+  signature TEXT NOT NULL, published_at INTEGER NOT NULL, PRIMARY KEY (pack_id, version));
+CREATE TABLE pack_items (
+  pack_id INTEGER NOT NULL, version INTEGER NOT NULL, lesson_id TEXT NOT NULL REFERENCES lessons(id),
+  needed_by TEXT NOT NULL, pinned_until TEXT NOT NULL, PRIMARY KEY (pack_id, version, lesson_id));
+CREATE TABLE pack_targets (
+  pack_id INTEGER NOT NULL, version INTEGER NOT NULL, target_kind TEXT NOT NULL, target_id TEXT NOT NULL,
+  PRIMARY KEY (pack_id, version, target_kind, target_id));
+CREATE INDEX pack_targets_target ON pack_targets(target_kind, target_id);
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY, role TEXT NOT NULL, school_id TEXT NOT NULL DEFAULT '', label TEXT NOT NULL DEFAULT '');
+CREATE TABLE edges (school_id TEXT PRIMARY KEY, last_contact INTEGER NOT NULL, free_bytes INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE reports (report_id TEXT NOT NULL, school_id TEXT NOT NULL, received_at INTEGER NOT NULL,
+  PRIMARY KEY (school_id, report_id));
+CREATE TABLE inventory (school_id TEXT NOT NULL, lesson_id TEXT NOT NULL, state TEXT NOT NULL, bytes INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY (school_id, lesson_id));
+CREATE TABLE plays (school_id TEXT NOT NULL, report_id TEXT NOT NULL, seq INTEGER NOT NULL, lesson_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (school_id, report_id, seq));
+CREATE INDEX plays_started ON plays(started_at);
+)sql",
+};
+
+std::string JoinTags(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) {
+    if (!out.empty()) out += ' ';
+    out += t;
+  }
+  return out;
+}
+
+nlohmann::json SpecToJson(const PackSpec& s) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& i : s.items) {
+    items.push_back({{"lesson_id", i.lesson_id}, {"needed_by", i.needed_by}, {"pinned_until", i.pinned_until}});
+  }
+  return {{"title", s.title},
+          {"description", s.description},
+          {"rendition_policy", s.rendition_policy},
+          {"items", items},
+          {"target_communities", s.target_communities},
+          {"target_schools", s.target_schools}};
+}
+
+PackSpec SpecFromJson(const nlohmann::json& j) {
+  PackSpec s;
+  s.title = j.value("title", "");
+  s.description = j.value("description", "");
+  s.rendition_policy = j.value("rendition_policy", "all");
+  for (const auto& i : j.value("items", nlohmann::json::array())) {
+    s.items.push_back({i.value("lesson_id", ""), i.value("needed_by", ""), i.value("pinned_until", "")});
+  }
+  s.target_communities = j.value("target_communities", std::vector<std::string>{});
+  s.target_schools = j.value("target_schools", std::vector<std::string>{});
+  return s;
+}
+
+constexpr char kLessonColumns[] =
+    "id, kind, title, teacher, school_id, subject, grade, description, tags_json, duration_s, info_hash_v1, "
+    "info_hash_v2, total_bytes, created_at";
+
+Lesson LessonFromRow(const Statement& st) {
+  Lesson l;
+  l.id = st.Text(0);
+  l.kind = st.Text(1);
+  l.title = st.Text(2);
+  l.teacher = st.Text(3);
+  l.school_id = st.Text(4);
+  l.subject = st.Text(5);
+  l.grade = st.Text(6);
+  l.description = st.Text(7);
+  auto tags = nlohmann::json::parse(st.Text(8), nullptr, false);
+  if (tags.is_array()) {
+    for (const auto& t : tags)
+      if (t.is_string()) l.tags.push_back(t.get<std::string>());
+  }
+  l.duration_s = st.Double(9);
+  l.info_hash_v1 = st.Text(10);
+  l.info_hash_v2 = st.Text(11);
+  l.total_bytes = st.Int(12);
+  l.created_at = st.Int(13);
+  return l;
+}
+
+Status NotFound(const std::string& what) { return Status(StatusCode::kNotFound, what + " not found"); }
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::string& path) {
+  std::unique_ptr<SqliteCatalogStore> store(new SqliteCatalogStore(path));
+  ASSIGN_OR_RETURN(sqlite3 * db, store->Db());
+  RETURN_IF_ERROR(store->Migrate(db));
+  return store;
+}
+
+Result<sqlite3*> SqliteCatalogStore::Db() {
+  std::lock_guard lock(mu_);
+  auto& slot = connections_[std::this_thread::get_id()];
+  if (!slot) {
+    ASSIGN_OR_RETURN(sql::DbPtr db, sql::OpenDatabase(path_));
+    RETURN_IF_ERROR(RegisterCjkTokenizer(db.get()));
+    slot = std::move(db);
+  }
+  return slot.get();
+}
+
+Status SqliteCatalogStore::Migrate(sqlite3* db) {
+  ASSIGN_OR_RETURN(Statement v, Statement::Prepare(db, "PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool row, v.Step());
+  int version = row ? static_cast<int>(v.Int(0)) : 0;
+  v.Reset();
+  const int target = static_cast<int>(std::size(kMigrations));
+  if (version > target) {
+    return Status(StatusCode::kInvalidArgument,
+                  "catalog database is schema " + std::to_string(version) + ", newer than this program (" +
+                      std::to_string(target) + ")");
+  }
+  for (; version < target; ++version) {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    RETURN_IF_ERROR(sql::Exec(db, kMigrations[version]));
+    RETURN_IF_ERROR(sql::Exec(db, "PRAGMA user_version=" + std::to_string(version + 1)));
+    RETURN_IF_ERROR(tx.Commit());
+  }
+  return Status::Ok();
+}
+
+Status SqliteCatalogStore::PutSchool(const School& s) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "INSERT INTO schools (id, name, province, city, county, kind, pupils) VALUES (?1,?2,?3,?4,?5,?6,?7) "
+      "ON CONFLICT(id) DO UPDATE SET name=excluded.name, province=excluded.province, city=excluded.city, "
+      "county=excluded.county, kind=excluded.kind, pupils=excluded.pupils"));
+  return st.Bind(1, s.id).Bind(2, s.name).Bind(3, s.province).Bind(4, s.city).Bind(5, s.county).Bind(6, s.kind)
+      .Bind(7, s.pupils).Run();
+}
+
+Result<School> SqliteCatalogStore::GetSchool(const std::string& id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT id, name, province, city, county, kind, pupils FROM schools WHERE id = ?1"));
+  st.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("school " + id);
+  return School{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Text(5), st.Int(6)};
+}
+
+Result<std::vector<School>> SqliteCatalogStore::ListSchools() {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT id, name, province, city, county, kind, pupils FROM schools ORDER BY id"));
+  std::vector<School> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Text(5), st.Int(6)});
+  }
+  return out;
+}
+
+Status SqliteCatalogStore::PutCommunity(const Community& c) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "INSERT INTO communities (id, name, model, level, core_school) VALUES (?1,?2,?3,?4,?5) "
+      "ON CONFLICT(id) DO UPDATE SET name=excluded.name, model=excluded.model, level=excluded.level, "
+      "core_school=excluded.core_school"));
+  Status s = st.Bind(1, c.id).Bind(2, c.name).Bind(3, c.model).Bind(4, c.level).Bind(5, c.core_school).Run();
+  if (!s.ok()) return s.code() == StatusCode::kAlreadyExists ? InvalidArgument("unknown core school", "core_school") : s;
+  ASSIGN_OR_RETURN(Statement del, Statement::Prepare(db, "DELETE FROM community_members WHERE community_id = ?1"));
+  RETURN_IF_ERROR(del.Bind(1, c.id).Run());
+  ASSIGN_OR_RETURN(Statement ins, Statement::Prepare(db,
+      "INSERT OR IGNORE INTO community_members (community_id, school_id) VALUES (?1, ?2)"));
+  for (const auto& m : c.members) {
+    ins.Reset();
+    Status st2 = ins.Bind(1, c.id).Bind(2, m).Run();
+    if (!st2.ok()) return InvalidArgument("unknown member school " + m, "members");
+  }
+  return tx.Commit();
+}
+
+Result<Community> SqliteCatalogStore::GetCommunity(const std::string& id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT id, name, model, level, core_school FROM communities WHERE id = ?1"));
+  st.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("community " + id);
+  Community c{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), {}};
+  ASSIGN_OR_RETURN(Statement m, Statement::Prepare(db,
+      "SELECT school_id FROM community_members WHERE community_id = ?1 ORDER BY school_id"));
+  m.Bind(1, id);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool r, m.Step());
+    if (!r) break;
+    c.members.push_back(m.Text(0));
+  }
+  return c;
+}
+
+Result<std::vector<std::string>> SqliteCatalogStore::CommunitiesOf(const std::string& school_id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT community_id FROM community_members WHERE school_id = ?1 ORDER BY community_id"));
+  st.Bind(1, school_id);
+  std::vector<std::string> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(st.Text(0));
+  }
+  return out;
+}
+
+Status SqliteCatalogStore::PutLesson(const Lesson& l) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "INSERT INTO lessons (id, kind, title, teacher, school_id, subject, grade, description, tags, tags_json, "
+      "duration_s, info_hash_v1, info_hash_v2, total_bytes, manifest, torrent, created_at) "
+      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"));
+  return st.Bind(1, l.id).Bind(2, l.kind).Bind(3, l.title).Bind(4, l.teacher).Bind(5, l.school_id)
+      .Bind(6, l.subject).Bind(7, l.grade).Bind(8, l.description).Bind(9, JoinTags(l.tags))
+      .Bind(10, nlohmann::json(l.tags).dump()).Bind(11, l.duration_s).Bind(12, l.info_hash_v1)
+      .Bind(13, l.info_hash_v2).Bind(14, l.total_bytes).Bind(15, l.manifest_json).BindBlob(16, l.torrent)
+      .Bind(17, l.created_at).Run();
+}
+
+Result<Lesson> SqliteCatalogStore::GetLesson(const std::string& id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      std::string("SELECT ") + kLessonColumns + ", manifest, torrent FROM lessons WHERE id = ?1"));
+  st.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("lesson " + id);
+  Lesson l = LessonFromRow(st);
+  l.manifest_json = st.Text(14);
+  l.torrent = st.Text(15);
+  return l;
+}
+
+Result<std::vector<SearchHit>> SqliteCatalogStore::SearchLessons(const SearchQuery& q) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  const std::string match = FtsMatchExpression(q.text);
+  const bool full_text = !match.empty();
+  std::string sql = std::string("SELECT ") + "l.id, l.kind, l.title, l.teacher, l.school_id, l.subject, l.grade, "
+                    "l.description, l.tags_json, l.duration_s, l.info_hash_v1, l.info_hash_v2, l.total_bytes, "
+                    "l.created_at, " +
+                    (full_text ? "bm25(lessons_fts, 10.0, 5.0, 1.0, 3.0) AS rank FROM lessons_fts "
+                                 "JOIN lessons l ON l.rowid = lessons_fts.rowid WHERE lessons_fts MATCH ?1 AND "
+                               : "0.0 AS rank FROM lessons l WHERE ?1 = '' AND ") +
+                    "(?2 = '' OR l.subject = ?2) AND (?3 = '' OR l.grade = ?3) AND (?4 = '' OR l.teacher = ?4) " +
+                    (full_text ? "ORDER BY rank, l.created_at DESC" : "ORDER BY l.created_at DESC, l.id") +
+                    " LIMIT ?5 OFFSET ?6";
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, sql));
+  const int page = std::max(1, q.page);
+  st.Bind(1, match).Bind(2, q.subject).Bind(3, q.grade).Bind(4, q.teacher)
+      .Bind(5, static_cast<std::int64_t>(q.page_size))
+      .Bind(6, static_cast<std::int64_t>((page - 1) * q.page_size));
+  std::vector<SearchHit> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({LessonFromRow(st), st.Double(14)});
+  }
+  return out;
+}
+
+Result<std::int64_t> SqliteCatalogStore::CountLessons() {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "SELECT count(*) FROM lessons"));
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+Result<std::int64_t> SqliteCatalogStore::CreatePack(const PackSpec& spec, const std::string& created_by) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "INSERT INTO packs (title, spec, created_by) VALUES (?1, ?2, ?3)"));
+  RETURN_IF_ERROR(st.Bind(1, spec.title).Bind(2, SpecToJson(spec).dump()).Bind(3, created_by).Run());
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db));
+}
+
+Result<PackSpec> SqliteCatalogStore::GetPackSpec(std::int64_t pack_id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "SELECT spec FROM packs WHERE id = ?1"));
+  st.Bind(1, pack_id);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("pack " + std::to_string(pack_id));
+  return SpecFromJson(nlohmann::json::parse(st.Text(0), nullptr, false));
+}
+
+Status SqliteCatalogStore::AddPackVersion(const PackVersion& v, const PackSpec& spec) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  ASSIGN_OR_RETURN(Statement latest, Statement::Prepare(db, "SELECT latest_version FROM packs WHERE id = ?1"));
+  latest.Bind(1, v.pack_id);
+  ASSIGN_OR_RETURN(bool row, latest.Step());
+  if (!row) return NotFound("pack " + std::to_string(v.pack_id));
+  if (latest.Int(0) + 1 != v.version) {
+    return Status(StatusCode::kAlreadyExists, "pack " + std::to_string(v.pack_id) + " was published concurrently");
+  }
+  latest.Reset();
+  ASSIGN_OR_RETURN(Statement ins, Statement::Prepare(db,
+      "INSERT INTO pack_versions (pack_id, version, manifest, signature, published_at) VALUES (?1,?2,?3,?4,?5)"));
+  RETURN_IF_ERROR(ins.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, v.manifest).Bind(4, v.signature)
+                      .Bind(5, v.published_at).Run());
+  ASSIGN_OR_RETURN(Statement item, Statement::Prepare(db,
+      "INSERT INTO pack_items (pack_id, version, lesson_id, needed_by, pinned_until) VALUES (?1,?2,?3,?4,?5)"));
+  for (const auto& i : spec.items) {
+    item.Reset();
+    Status s = item.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, i.lesson_id).Bind(4, i.needed_by)
+                   .Bind(5, i.pinned_until).Run();
+    if (!s.ok()) return InvalidArgument("unknown or repeated lesson " + i.lesson_id, "items");
+  }
+  ASSIGN_OR_RETURN(Statement target, Statement::Prepare(db,
+      "INSERT OR IGNORE INTO pack_targets (pack_id, version, target_kind, target_id) VALUES (?1,?2,?3,?4)"));
+  for (const auto& c : spec.target_communities) {
+    target.Reset();
+    RETURN_IF_ERROR(target.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, std::string_view("community")).Bind(4, c).Run());
+  }
+  for (const auto& s : spec.target_schools) {
+    target.Reset();
+    RETURN_IF_ERROR(target.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, std::string_view("school")).Bind(4, s).Run());
+  }
+  ASSIGN_OR_RETURN(Statement upd, Statement::Prepare(db,
+      "UPDATE packs SET latest_version = ?2, title = ?3, spec = ?4 WHERE id = ?1"));
+  RETURN_IF_ERROR(upd.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, spec.title).Bind(4, SpecToJson(spec).dump()).Run());
+  return tx.Commit();
+}
+
+Result<PackVersion> SqliteCatalogStore::GetPackVersion(std::int64_t pack_id, std::int64_t version) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT v.pack_id, v.version, v.manifest, v.signature, v.published_at FROM pack_versions v "
+      "JOIN packs p ON p.id = v.pack_id WHERE v.pack_id = ?1 AND v.version = "
+      "CASE WHEN ?2 = 0 THEN p.latest_version ELSE ?2 END"));
+  st.Bind(1, pack_id).Bind(2, version);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("pack " + std::to_string(pack_id) + " version " + std::to_string(version));
+  return PackVersion{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Int(4)};
+}
+
+Result<std::vector<PackVersion>> SqliteCatalogStore::PacksForSchool(const std::string& school_id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT v.pack_id, v.version, v.manifest, v.signature, v.published_at FROM packs p "
+      "JOIN pack_versions v ON v.pack_id = p.id AND v.version = p.latest_version "
+      "WHERE EXISTS (SELECT 1 FROM pack_targets t WHERE t.pack_id = p.id AND t.version = p.latest_version AND "
+      "((t.target_kind = 'school' AND t.target_id = ?1) OR (t.target_kind = 'community' AND t.target_id IN "
+      "(SELECT community_id FROM community_members WHERE school_id = ?1)))) ORDER BY p.id"));
+  st.Bind(1, school_id);
+  std::vector<PackVersion> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Int(4)});
+  }
+  return out;
+}
+
+Status SqliteCatalogStore::PutToken(const std::string& token_hash, const TokenInfo& info, const std::string& label) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "INSERT INTO tokens (hash, role, school_id, label) VALUES (?1, ?2, ?3, ?4)"));
+  return st.Bind(1, token_hash).Bind(2, std::string_view(RoleName(info.role))).Bind(3, info.school_id)
+      .Bind(4, label).Run();
+}
+
+Result<TokenInfo> SqliteCatalogStore::FindToken(const std::string& token_hash) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "SELECT role, school_id FROM tokens WHERE hash = ?1"));
+  st.Bind(1, token_hash);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("token");
+  auto role = ParseRole(st.Text(0));
+  if (!role) return Internal("token with unknown role " + st.Text(0));
+  return TokenInfo{*role, st.Text(1)};
+}
+
+Result<bool> SqliteCatalogStore::HasAdminToken() {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "SELECT 1 FROM tokens WHERE role = 'admin' LIMIT 1"));
+  return st.Step();
+}
+
+Status SqliteCatalogStore::TouchEdge(const std::string& school_id, std::int64_t now) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "INSERT INTO edges (school_id, last_contact) VALUES (?1, ?2) "
+      "ON CONFLICT(school_id) DO UPDATE SET last_contact = excluded.last_contact"));
+  return st.Bind(1, school_id).Bind(2, now).Run();
+}
+
+Result<bool> SqliteCatalogStore::ApplyReport(const EdgeReport& r, std::int64_t now) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  ASSIGN_OR_RETURN(Statement seen, Statement::Prepare(db,
+      "INSERT OR IGNORE INTO reports (report_id, school_id, received_at) VALUES (?1, ?2, ?3)"));
+  RETURN_IF_ERROR(seen.Bind(1, r.report_id).Bind(2, r.school_id).Bind(3, now).Run());
+  if (sqlite3_changes(db) == 0) return false;  // applied before: a retry after a dropped link
+  ASSIGN_OR_RETURN(Statement edge, Statement::Prepare(db,
+      "INSERT INTO edges (school_id, last_contact, free_bytes) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(school_id) DO UPDATE SET last_contact = excluded.last_contact, free_bytes = excluded.free_bytes"));
+  RETURN_IF_ERROR(edge.Bind(1, r.school_id).Bind(2, now).Bind(3, r.free_bytes).Run());
+  ASSIGN_OR_RETURN(Statement inv, Statement::Prepare(db,
+      "INSERT INTO inventory (school_id, lesson_id, state, bytes, updated_at) VALUES (?1,?2,?3,?4,?5) "
+      "ON CONFLICT(school_id, lesson_id) DO UPDATE SET state = excluded.state, bytes = excluded.bytes, "
+      "updated_at = excluded.updated_at"));
+  for (const auto& e : r.inventory) {
+    inv.Reset();
+    RETURN_IF_ERROR(inv.Bind(1, r.school_id).Bind(2, e.lesson_id).Bind(3, e.state).Bind(4, e.bytes).Bind(5, now).Run());
+  }
+  ASSIGN_OR_RETURN(Statement play, Statement::Prepare(db,
+      "INSERT OR IGNORE INTO plays (school_id, report_id, seq, lesson_id, started_at, seconds) "
+      "VALUES (?1,?2,?3,?4,?5,?6)"));
+  std::int64_t seq = 0;
+  for (const auto& p : r.plays) {
+    play.Reset();
+    RETURN_IF_ERROR(play.Bind(1, r.school_id).Bind(2, r.report_id).Bind(3, seq++).Bind(4, p.lesson_id)
+                        .Bind(5, p.started_at).Bind(6, p.seconds).Run());
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  return true;
+}
+
+Result<std::vector<CoverageRow>> SqliteCatalogStore::Coverage(const std::string& community_id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  if (!community_id.empty()) RETURN_IF_ERROR(GetCommunity(community_id).status());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT s.id, s.name, s.county, p.id, p.latest_version, count(i.lesson_id), "
+      "  sum(CASE WHEN inv.state = 'complete' THEN 1 ELSE 0 END), "
+      "  sum(CASE WHEN inv.state = 'complete' THEN 0 ELSE l.total_bytes - coalesce(inv.bytes, 0) END), "
+      "  coalesce(e.last_contact, 0) "
+      "FROM schools s JOIN packs p "
+      "JOIN pack_items i ON i.pack_id = p.id AND i.version = p.latest_version "
+      "JOIN lessons l ON l.id = i.lesson_id "
+      "LEFT JOIN inventory inv ON inv.school_id = s.id AND inv.lesson_id = i.lesson_id "
+      "LEFT JOIN edges e ON e.school_id = s.id "
+      "WHERE (?1 = '' OR s.id IN (SELECT school_id FROM community_members WHERE community_id = ?1)) AND EXISTS ("
+      "  SELECT 1 FROM pack_targets t WHERE t.pack_id = p.id AND t.version = p.latest_version AND "
+      "  ((t.target_kind = 'school' AND t.target_id = s.id) OR (t.target_kind = 'community' AND t.target_id IN "
+      "  (SELECT community_id FROM community_members WHERE school_id = s.id)))) "
+      "GROUP BY s.id, p.id ORDER BY s.id, p.id"));
+  st.Bind(1, community_id);
+  std::vector<CoverageRow> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    CoverageRow r;
+    r.school_id = st.Text(0);
+    r.school_name = st.Text(1);
+    r.county = st.Text(2);
+    r.pack_id = st.Int(3);
+    r.version = st.Int(4);
+    r.items = static_cast<int>(st.Int(5));
+    r.items_complete = static_cast<int>(st.Int(6));
+    r.bytes_missing = st.Int(7);
+    r.last_contact = st.Int(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<MonthlyRow>> SqliteCatalogStore::MonthlyPlays(const std::string& month, const std::string& county) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT coalesce(cm.community_id, ''), s.county, l.subject, l.grade, count(*), sum(p.seconds) / 60.0 "
+      "FROM plays p JOIN schools s ON s.id = p.school_id JOIN lessons l ON l.id = p.lesson_id "
+      "LEFT JOIN community_members cm ON cm.school_id = p.school_id "
+      "WHERE strftime('%Y-%m', p.started_at, 'unixepoch') = ?1 AND (?2 = '' OR s.county = ?2) "
+      "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"));
+  st.Bind(1, month).Bind(2, county);
+  std::vector<MonthlyRow> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4), st.Double(5)});
+  }
+  return out;
+}
+
+Result<std::int64_t> SqliteCatalogStore::LessonsPublishedIn(const std::string& month) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT count(*) FROM lessons WHERE strftime('%Y-%m', created_at, 'unixepoch') = ?1"));
+  st.Bind(1, month);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+Result<std::int64_t> SqliteCatalogStore::SizeBytes() {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"));
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+}  // namespace lm::catalog
