@@ -76,6 +76,8 @@ class CatalogStore {
   virtual Result<std::int64_t> LessonsPublishedIn(const std::string& month) = 0;
 
   virtual Result<std::int64_t> SizeBytes() = 0;
+  // Housekeeping after bulk changes: merges the search index, refreshes the planner's statistics.
+  virtual Status Optimize() = 0;
 };
 
 }  // namespace lm::catalog

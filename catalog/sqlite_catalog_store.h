@@ -42,16 +42,36 @@ class SqliteCatalogStore : public CatalogStore {
   Result<std::vector<MonthlyRow>> MonthlyPlays(const std::string& month, const std::string& county) override;
   Result<std::int64_t> LessonsPublishedIn(const std::string& month) override;
   Result<std::int64_t> SizeBytes() override;
+  Status Optimize() override;
 
  private:
   explicit SqliteCatalogStore(std::string path) : path_(std::move(path)) {}
+  // One thread's connection and the statements prepared on it (for the hot paths).
+  struct Connection {
+    sql::DbPtr db;
+    std::unordered_map<std::string, std::unique_ptr<sql::Statement>> statements;
+  };
+  // A cached statement, reset when the caller is done so it holds no read transaction open.
+  class CachedStatement {
+   public:
+    explicit CachedStatement(sql::Statement* s) : s_(s) {}
+    ~CachedStatement() { s_->Reset(); }
+    sql::Statement* operator->() { return s_; }
+    sql::Statement& operator*() { return *s_; }
+
+   private:
+    sql::Statement* s_;
+  };
+
   // This thread's connection, opened on first use.
+  Result<Connection*> ThisThread();
   Result<sqlite3*> Db();
+  Result<CachedStatement> Cached(const std::string& sql);
   Status Migrate(sqlite3* db);
 
   const std::string path_;
   std::mutex mu_;
-  std::unordered_map<std::thread::id, sql::DbPtr> connections_;
+  std::unordered_map<std::thread::id, std::unique_ptr<Connection>> connections_;
 };
 
 }  // namespace lm::catalog

@@ -236,17 +236,16 @@ int EmitRun(std::string_view text, const Run& run, bool query, std::string& buf,
     return token(0, buf.data(), buf.size(), run.begin, run.end);
   }
   // CJK. A document (or an auxiliary function re-reading one) holds, at the position of each
-  // character, its unigram and, colocated, the bigram it starts. A query of n >= 2 characters
-  // asks for its n-1 bigrams at consecutive positions, then the last character's unigram: that
-  // token adds nothing to what matches, but makes the phrase span n positions as the run does
-  // in the document, so that (1) what follows in the same phrase ("入门 python") lines up, and
-  // (2) highlight() and snippet(), which skip colocated tokens and mark as many positions as
-  // the phrase has tokens, mark the whole run instead of stopping one character short.
+  // character, its unigram and, colocated, the bigram it starts. A query of one character asks
+  // for its unigram; a query of n >= 2 characters for its n-1 bigrams at consecutive positions,
+  // and nothing more: a two-character word is then one token, with no positions to compare,
+  // which is what makes searches for common words cheap (bench/catalog_search). The price:
+  // FTS5's highlight() would mark such a match one character short (it is not used).
   CodePoint cur = DecodeAt(text, run.begin);
   for (size_t i = 0; i < run.chars; ++i) {
     const bool last = i + 1 == run.chars;
     const CodePoint next = last ? CodePoint{} : DecodeAt(text, cur.end);
-    if (!query || last) {
+    if (!query || (last && run.chars == 1)) {
       if (const int rc = token(0, text.data() + cur.begin, cur.end - cur.begin, cur.begin, cur.end); rc != SQLITE_OK) {
         return rc;
       }

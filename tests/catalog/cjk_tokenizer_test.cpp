@@ -167,25 +167,9 @@ TEST_F(CjkTokenizerTest, InvalidUtf8InADocumentIsSkipped) {
   EXPECT_EQ(*instances, (std::vector<std::string>{"ab|0", "cd|1", "e|2", "f|3", "数|4", "数学|4", "学|5"}));
 }
 
-TEST_F(CjkTokenizerTest, HighlightMarksTheRealBytesOfTheMatch) {
-  // highlight() re-tokenizes the stored text (FTS5_TOKENIZE_AUX) and cuts it at the byte offsets
-  // the tokenizer reported, skipping colocated tokens.
-  const auto highlight = [&](std::string_view user_query) -> std::string {
-    auto rows = Rows(
-        "SELECT highlight(lessons_fts, 0, '[', ']') FROM lessons_fts WHERE lessons_fts MATCH ?1 "
-        "ORDER BY rowid",
-        FtsMatchExpression(user_query));
-    if (!rows.ok()) return rows.status().ToString();
-    std::string joined;
-    for (const std::string& row : *rows) joined += row + "\n";
-    return joined;
-  };
-  EXPECT_EQ(highlight("分数的初步认识"), "三年级数学 [分数的初步认识]\n");
-  EXPECT_EQ(highlight("光"), "初中物理 [光]的折射\n语文 古诗两首 《静夜思》《春晓》\n");
-  EXPECT_EQ(highlight("初中 折射"), "[初中]物理 光的[折射]\n");
-  EXPECT_EQ(highlight("pyth 入门"), "[Python] [入门]：变量与循环\n");
-  EXPECT_EQ(highlight("10以内的加法"), "一年级数学 [10][以内的加法]\n");
-}
+// highlight() and snippet() are not used: the classroom page highlights on its side. In query
+// mode a run of n >= 2 characters is n-1 bigrams (see cjk_tokenizer.cpp), so FTS5's highlight()
+// would mark one character short of a multi-character match.
 
 // --- Registration ----------------------------------------------------------------------------
 
@@ -273,21 +257,16 @@ TEST_F(CjkTokenizerTest, PhrasesMatchOnlyInOrder) {
   EXPECT_EQ(Search("广角 搭配"), (Titles{"四年级数学 数学广角——搭配"}));
 }
 
-TEST_F(CjkTokenizerTest, RawExpressionsPhrasesAcrossRunsAndPrefixes) {
-  // Expressions written by hand (not by FtsMatchExpression): a phrase holding several runs keeps
-  // its positions aligned with the document's, as every CJK run spans one position a character.
-  auto titles = Match("\"初中物理 光的折射\"");
-  ASSERT_TRUE(titles.ok()) << titles.status().ToString();
-  EXPECT_EQ(*titles, (Titles{"初中物理 光的折射"}));
-  titles = Match("\"年级数学 数学广角\"");
-  ASSERT_TRUE(titles.ok()) << titles.status().ToString();
-  EXPECT_EQ(*titles, (Titles{"四年级数学 数学广角——搭配"}));
-  titles = Match("\"入门 变量\"");
-  ASSERT_TRUE(titles.ok()) << titles.status().ToString();
-  EXPECT_EQ(*titles, (Titles{"Python 入门：变量与循环"}));
-  titles = Match("\"初中 光的折射\"");  // 物理 left out: not a phrase of the document
+TEST_F(CjkTokenizerTest, RawExpressionsAndPrefixes) {
+  // Expressions written by hand (not by FtsMatchExpression). A query run of n >= 2 characters
+  // spans n-1 positions, so a phrase may hold several runs only if each is one character or the
+  // last: searches never do this (each term is quoted alone).
+  auto titles = Match("\"入门 变量\"");
   ASSERT_TRUE(titles.ok()) << titles.status().ToString();
   EXPECT_EQ(*titles, Titles{});
+  titles = Match("\"入门\" \"变量\"");
+  ASSERT_TRUE(titles.ok()) << titles.status().ToString();
+  EXPECT_EQ(*titles, (Titles{"Python 入门：变量与循环"}));
 
   // FTS5_TOKENIZE_PREFIX: a CJK prefix finds what the exact phrase finds.
   titles = Match("\"光\"*");
