@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include "catalog/auth.h"
+#include "catalog/catalog_config.h"
 #include "catalog/catalog_service.h"
 #include "catalog/sqlite_catalog_store.h"
 #include "common/http/http_server.h"
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
   auto key = lm::SigningKey::Generate();
   CatalogService service(**store, *key, {});
   lm::http::ServerOptions options;
-  options.worker_threads = 4;
+  options.worker_threads = WorkerThreads(CatalogConfig{});  // the service's default: one per core
   auto server = lm::http::HttpServer::Start(
       options, [&](lm::http::Request r, lm::http::Responder respond) { service.Handle(std::move(r), respond); },
       &CatalogService::BodyLimit);

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <thread>
+
 namespace lm::catalog {
 
 Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {
@@ -35,7 +38,7 @@ Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {
       if (!v) return InvalidArgument(path + ": data_dir must be a string", k);
       c->data_dir = *v;
     } else if (k == "worker_threads") {
-      RETURN_IF_ERROR(int_of(1, 256, &c->worker_threads));
+      RETURN_IF_ERROR(int_of(0, 256, &c->worker_threads));
     } else if (k == "read_timeout_ms") {
       RETURN_IF_ERROR(int_of(100, 3600000, &c->read_timeout_ms));
     } else if (k == "idle_timeout_ms") {
@@ -49,9 +52,14 @@ Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {
   return Status::Ok();
 }
 
+int WorkerThreads(const CatalogConfig& c) {
+  if (c.worker_threads > 0) return c.worker_threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 Status ValidateCatalogConfig(const CatalogConfig& c) {
   if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty", "data_dir");
-  if (c.worker_threads < 1) return InvalidArgument("worker_threads must be at least 1", "worker_threads");
+  if (c.worker_threads < 0) return InvalidArgument("worker_threads must be 0 (one per core) or more", "worker_threads");
   return Status::Ok();
 }
 

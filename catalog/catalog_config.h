@@ -13,7 +13,7 @@ struct CatalogConfig {
   std::string listen_address = "127.0.0.1";  // "0.0.0.0" to serve the LAN
   std::uint16_t port = 8090;
   std::string data_dir = "catalog-data";      // catalog.db, signing key, bootstrap admin token
-  int worker_threads = 4;                     // request handlers
+  int worker_threads = 0;                     // request handlers; 0 = one per core
   int read_timeout_ms = 30000;                // to receive one request
   int idle_timeout_ms = 75000;                // kept-alive connection with no request
   int max_wait_seconds = 120;                 // longest edge long poll
@@ -23,5 +23,7 @@ struct CatalogConfig {
 // read_timeout_ms, idle_timeout_ms, max_wait_seconds. Unknown keys are an error.
 Status LoadCatalogToml(const std::string& path, CatalogConfig* config);
 Status ValidateCatalogConfig(const CatalogConfig& config);
+// The handler threads to run: worker_threads, or one per core when it is 0.
+int WorkerThreads(const CatalogConfig& config);
 
 }  // namespace lm::catalog

@@ -1,6 +1,9 @@
 // lessonmesh-catalog: the catalog service, and `token create` to issue bearer tokens.
 // Exit codes: 0 ok, 1 internal error, 2 usage or config, 4 I/O (cannot listen, cannot open data).
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -48,9 +51,6 @@ lm::Result<std::string> IssueToken(lm::catalog::CatalogStore& store, lm::catalog
   return token;
 }
 
-std::atomic<bool> g_stop{false};
-extern "C" void OnSignal(int) { g_stop.store(true); }
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,6 +96,14 @@ int main(int argc, char** argv) {
   }
   if (auto st = lm::catalog::ValidateCatalogConfig(config); !st.ok()) return Fail(st);
 
+  // SIGINT/SIGTERM are taken by sigwait below; blocked here, before any thread starts, so that
+  // every thread inherits the mask and none is interrupted.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   auto store = OpenStore(config.data_dir);
   if (!store.ok()) return Fail(store.status());
 
@@ -131,7 +139,7 @@ int main(int argc, char** argv) {
   lm::http::ServerOptions server_options;
   server_options.address = config.listen_address;
   server_options.port = config.port;
-  server_options.worker_threads = config.worker_threads;
+  server_options.worker_threads = lm::catalog::WorkerThreads(config);
   server_options.read_timeout_ms = config.read_timeout_ms;
   server_options.idle_timeout_ms = config.idle_timeout_ms;
   auto server = lm::http::HttpServer::Start(
@@ -144,11 +152,9 @@ int main(int argc, char** argv) {
   std::cout << "lessonmesh-catalog listening on http://" << config.listen_address << ":" << (*server)->port()
             << " data=" << config.data_dir << " public_key=" << key->public_key_base64() << std::endl;
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  sigset_t none;
-  sigemptyset(&none);
-  while (!g_stop.load()) sigsuspend(&none);  // wakes on each signal
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "lessonmesh-catalog: signal " << signal_number << ", stopping\n";
 
   service.ReleaseWaiters();
   (*server)->Stop();
