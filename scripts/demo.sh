@@ -18,6 +18,26 @@ fi
 ./build/bin/lessonmesh-transcode "$clip" -o "$work/bundles/demo" \
   --title "分数的初步认识" --teacher "王老师" --subject "数学" --grade "三年级" \
   --web-seed http://127.0.0.1:8080/bundles/ --tracker http://127.0.0.1:8080/announce
+./build/bin/lessonmesh-transcode "$clip" -o "$work/bundles/demo" --json \
+  --title "分数的初步认识" --teacher "王老师" --subject "数学" --grade "三年级" \
+  --web-seed http://127.0.0.1:8080/bundles/ --tracker http://127.0.0.1:8080/announce > "$work/summary.json"
+
+# The catalog: register the lesson, publish a signed pack, fetch it as a rural school's edge.
+catalog_data="$work/catalog"
+origin_token=$(./build/bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role origin --label demo)
+edge_token=$(./build/bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role edge --school conghua-sl)
+./build/bin/lessonmesh-catalog --data-dir "$catalog_data" --port 0 > "$work/catalog.out" 2> "$work/catalog.log" &
+catalog_pid=$!
+trap 'kill $catalog_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q listening "$work/catalog.out" 2>/dev/null && break; sleep 0.1; done
+catalog_url=$(grep -o 'http://[0-9.:]*' "$work/catalog.out" | head -1)
+echo
+echo "catalog at $catalog_url (data in $catalog_data)"
+python3 scripts/demo_catalog.py "$catalog_url" "$(cat "$catalog_data/admin.token")" "$origin_token" "$edge_token" \
+  "$work/bundles/demo" "$work/summary.json"
+kill $catalog_pid
+wait $catalog_pid 2>/dev/null || true
+trap - EXIT
 
 cat <<MSG
 

@@ -207,10 +207,17 @@ Result<BundleSummary> MakeBundle(const fs::path& input, const fs::path& out_dir,
     std::ifstream existing(out_dir / "lesson.json");
     if (existing) {
       std::string text((std::istreambuf_iterator<char>(existing)), std::istreambuf_iterator<char>());
-      if (ReadManifestId(text) == id && fs::exists(out_dir / "lesson.torrent")) {
-        summary.reused = true;
-        summary.wall_seconds = SecondsSince(started);
-        return summary;
+      auto previous = ReadManifestSummary(text);
+      auto torrent = ReadTorrentFile((out_dir / "lesson.torrent").string());
+      if (previous && previous->id == id && torrent.ok()) {
+        previous->dir = out_dir;
+        previous->reused = true;
+        previous->info_hash_v1 = torrent->info_hash_v1;
+        previous->info_hash_v2 = torrent->info_hash_v2;
+        previous->total_bytes += static_cast<std::int64_t>(torrent->bytes.size()) +
+                                 static_cast<std::int64_t>(text.size());
+        previous->wall_seconds = SecondsSince(started);
+        return *previous;
       }
     }
   }

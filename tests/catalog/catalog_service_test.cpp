@@ -152,11 +152,22 @@ TEST_F(CatalogServiceTest, EveryRouteChecksTokenAndRole) {
       {"GET", "/v1/reports/coverage?community=th-ch-1", edge, 403},
       {"GET", "/v1/reports/coverage?community=th-ch-1", supervisor_, 200},
       {"GET", "/v1/reports/monthly?month=2026-11", teacher, 403},
+      {"GET", "/v1/communities/th-ch-1", edge, 403},
+      {"GET", "/v1/communities/th-ch-1", supervisor_, 200},
+      {"GET", "/v1/packs/1", edge, 403},
+      {"GET", "/v1/packs/1", teacher, 403},
+      {"PUT", "/v1/packs/1", supervisor_, 403},
+      {"GET", "/v1/lessons/00000000000000000000000000000000", edge, 404},
+      {"GET", "/v1/lessons/00000000000000000000000000000000/torrent", "", 401},
+      {"GET", "/v1/lessons?q=x", teacher, 200},
+      {"GET", "/v1/edges/conghua-lx/packs", admin_, 200},
+      {"POST", "/v1/edges/conghua-lx/report", admin_, 403},  // only the school's own edge reports
       {"GET", "/v1/nope", admin_, 404},
       {"DELETE", "/v1/schools", admin_, 405},
   };
   for (const auto& c : cases) {
-    auto r = Call(c.method, c.target, c.token, c.method == "POST" ? json::object() : json(nullptr));
+    const bool has_body = c.method == "POST" || c.method == "PUT";
+    auto r = Call(c.method, c.target, c.token, has_body ? json::object() : json(nullptr));
     EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << r.body;
     if (r.status >= 400) {
       auto j = json::parse(r.body, nullptr, false);

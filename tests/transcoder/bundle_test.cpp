@@ -284,6 +284,12 @@ TEST_F(BundleTest, SameInputSameIdAndRerunIsANoOp) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->reused);
   EXPECT_EQ(again->id, summary_->id);
+  // The no-op still reports the bundle as made.
+  EXPECT_EQ(again->info_hash_v1, summary_->info_hash_v1);
+  EXPECT_EQ(again->info_hash_v2, summary_->info_hash_v2);
+  EXPECT_EQ(again->total_bytes, summary_->total_bytes);
+  EXPECT_EQ(Names(again->renditions), Names(summary_->renditions));
+  EXPECT_DOUBLE_EQ(again->duration_seconds, summary_->duration_seconds);
   EXPECT_EQ(fs::last_write_time(bundle_ / "lesson.json"), before);
 
   // A copy of the same bytes under another name is the same lesson.

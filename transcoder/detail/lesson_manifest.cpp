@@ -64,10 +64,34 @@ std::string LessonManifestJson(const ManifestInput& in) {
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-std::string ReadManifestId(const std::string& json_text) {
+std::optional<BundleSummary> ReadManifestSummary(const std::string& json_text) {
   json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("id") || !j["id"].is_string()) return "";
-  return j["id"].get<std::string>();
+  if (!j.is_object() || !j.contains("id") || !j["id"].is_string()) return std::nullopt;
+  try {
+    BundleSummary s;
+    s.id = j["id"].get<std::string>();
+    s.kind = j.value("kind", "lesson") == "document" ? BundleKind::kDocument : BundleKind::kLesson;
+    s.duration_seconds = j.value("duration_s", 0.0);
+    for (const auto& r : j.value("renditions", json::array())) {
+      RenditionSummary rs;
+      rs.name = r.value("name", "");
+      rs.file = r.value("file", "");
+      rs.playlist = r.value("playlist", "");
+      rs.width = r.value("width", 0);
+      rs.height = r.value("height", 0);
+      rs.fps = r.value("fps", 0.0);
+      rs.bandwidth = r.value("bandwidth", std::int64_t{0});
+      rs.average_bandwidth = r.value("average_bandwidth", std::int64_t{0});
+      rs.codecs = r.value("codecs", "");
+      rs.size_bytes = r.value("size", std::int64_t{0});
+      rs.segments = r.value("segments", 0);
+      s.renditions.push_back(std::move(rs));
+    }
+    for (const auto& f : j.value("files", json::array())) s.total_bytes += f.value("size", std::int64_t{0});
+    return s;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace lm::transcoder

@@ -2,6 +2,7 @@
 // lesson.json: the bundle's manifest (schema 1). Lists the lesson's metadata, renditions and every
 // file of the bundle with its size and XXH3-128; edges verify downloads against it.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,8 @@ struct ManifestInput {
 // Pretty-printed JSON, keys in a fixed order.
 std::string LessonManifestJson(const ManifestInput& in);
 
-// The id recorded in an existing lesson.json, or "" if it cannot be read.
-std::string ReadManifestId(const std::string& json_text);
+// What an existing lesson.json says about its bundle (id, kind, duration, renditions, total file
+// bytes); nullopt if it cannot be read.
+std::optional<BundleSummary> ReadManifestSummary(const std::string& json_text);
 
 }  // namespace lm::transcoder

@@ -4,6 +4,8 @@
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/torrent_info.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 
 namespace lm::transcoder {
@@ -18,6 +20,27 @@ std::string HexOf(const char* data, std::size_t size) {
     out += kHex[b & 15];
   }
   return out;
+}
+
+namespace {
+Result<TorrentFile> FromBytes(std::vector<char> buf) {
+  lt::error_code ec;
+  lt::torrent_info ti(buf, ec, lt::from_span);
+  if (ec) return Internal("torrent does not load: " + ec.message());
+  TorrentFile out;
+  out.bytes.assign(buf.begin(), buf.end());
+  const auto& ih = ti.info_hashes();
+  out.info_hash_v1 = HexOf(ih.v1.data(), ih.v1.size());
+  out.info_hash_v2 = HexOf(ih.v2.data(), ih.v2.size());
+  return out;
+}
+}  // namespace
+
+Result<TorrentFile> ReadTorrentFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read " + path);
+  std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return FromBytes(std::move(buf));
 }
 
 Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileDigest>& files) {
@@ -55,17 +78,7 @@ Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileD
     int tier = 0;
     for (const auto& url : spec.trackers) ct.add_tracker(url, tier++);
     ct.set_creator("LessonMesh");
-    std::vector<char> buf = ct.generate_buf();
-
-    lt::error_code ec;
-    lt::torrent_info ti(buf, ec, lt::from_span);
-    if (ec) return Internal("generated torrent does not load: " + ec.message());
-    TorrentFile out;
-    out.bytes.assign(buf.begin(), buf.end());
-    const auto& ih = ti.info_hashes();
-    out.info_hash_v1 = HexOf(ih.v1.data(), ih.v1.size());
-    out.info_hash_v2 = HexOf(ih.v2.data(), ih.v2.size());
-    return out;
+    return FromBytes(ct.generate_buf());
   } catch (const std::exception& e) {
     return Internal(std::string("create torrent: ") + e.what());
   }

@@ -25,6 +25,9 @@ struct TorrentFile {
 
 Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileDigest>& files);
 
+// The info hashes of an existing .torrent file.
+Result<TorrentFile> ReadTorrentFile(const std::string& path);
+
 // Lower-case hex of raw bytes.
 std::string HexOf(const char* data, std::size_t size);
 
