@@ -1,34 +1,24 @@
 #include "catalog/auth.h"
 
+#include "common/hex.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 namespace lm::catalog {
 
-namespace {
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    s += kHex[p[i] >> 4];
-    s += kHex[p[i] & 15];
-  }
-  return s;
-}
-}  // namespace
 
 Result<std::string> NewToken() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) return Internal("RAND_bytes failed");
-  return Hex(bytes, sizeof(bytes));
+  return HexEncode(bytes, sizeof(bytes));
 }
 
 std::string TokenHash(std::string_view token) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr);
-  return Hex(digest, len);
+  return HexEncode(digest, len);
 }
 
 std::string BearerToken(std::string_view h) {

@@ -1,5 +1,7 @@
 #include "common/atomic_file.h"
 
+#include "common/unique_fd.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 Status WriteAll(int fd, std::string_view bytes, const fs::path& path) {
   while (!bytes.empty()) {
@@ -43,7 +31,7 @@ Status WriteAll(int fd, std::string_view bytes, const fs::path& path) {
 }  // namespace
 
 Status SyncDirectory(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("open " + dir.string(), errno);
   if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + dir.string(), errno);
   return Status::Ok();
@@ -52,7 +40,7 @@ Status SyncDirectory(const fs::path& dir) {
 Status WriteFileAtomically(const fs::path& path, std::string_view bytes, unsigned mode) {
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (fd.get() < 0) return ErrnoStatus("create " + tmp.string(), errno);
   Status st = WriteAll(fd.get(), bytes, tmp);
   if (st.ok() && ::fsync(fd.get()) != 0) st = ErrnoStatus("fsync " + tmp.string(), errno);

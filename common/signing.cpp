@@ -1,5 +1,7 @@
 #include "common/signing.h"
 
+#include "common/unique_fd.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -40,21 +42,6 @@ constexpr size_t kSignatureBytes = 64;
 // A PEM Ed25519 key is about 120 bytes; anything much larger is not one.
 constexpr off_t kMaxKeyFileBytes = 64 * 1024;
 
-// Owns a file descriptor; closes it unless released.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 // Wipes a buffer that held key material when it goes out of scope.
 class Cleansed {
@@ -209,7 +196,7 @@ Result<PkeyPtr> CreateKeyFile(const fs::path& path) {
     if (raw_fd < 0 && errno != EEXIST) return ErrnoStatus("create " + tmp.string(), errno);
   }
   if (raw_fd < 0) return ErrnoStatus("create " + tmp.string(), EEXIST);
-  Fd fd(raw_fd);
+  UniqueFd fd(raw_fd);
 
   // The umask may only have narrowed 0600; make it exact.
   Status st = ::fchmod(fd.get(), 0600) == 0 ? Status::Ok() : ErrnoStatus("chmod " + tmp.string(), errno);
@@ -261,7 +248,7 @@ Result<SigningKey> SigningKey::Generate() {
 Result<SigningKey> SigningKey::LoadOrCreate(const fs::path& path) {
   // Two tries: if another process creates the file between our open and our rename, load theirs.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() >= 0) {
       ASSIGN_OR_RETURN(PkeyPtr key, ReadKeyFile(fd.get(), path));
       return Impl::Wrap(std::move(key));

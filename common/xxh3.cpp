@@ -1,5 +1,7 @@
 #include "common/xxh3.h"
 
+#include "common/hex.h"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -15,13 +17,7 @@ std::string Xxh3Digest::Hex() const {
   XXH128_hash_t h{low, high};
   XXH128_canonical_t c;
   XXH128_canonicalFromHash(&c, h);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (int i = 0; i < 16; ++i) {
-    out[2 * i] = kHex[c.digest[i] >> 4];
-    out[2 * i + 1] = kHex[c.digest[i] & 15];
-  }
-  return out;
+  return HexEncode(c.digest, sizeof(c.digest));
 }
 
 Xxh3Hasher::Xxh3Hasher() : state_(std::make_unique<State>()) { XXH3_128bits_reset(&state_->s); }

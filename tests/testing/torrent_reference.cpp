@@ -1,5 +1,7 @@
 #include "tests/testing/torrent_reference.h"
 
+#include "common/hex.h"
+
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/torrent_info.hpp>
 
@@ -8,19 +10,10 @@
 namespace lm::testing {
 
 namespace {
-std::string Hex(const char* d, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += kHex[static_cast<unsigned char>(d[i]) >> 4];
-    s += kHex[static_cast<unsigned char>(d[i]) & 15];
-  }
-  return s;
-}
 
 InfoHashes FromInfo(const lt::torrent_info& ti) {
   const auto& ih = ti.info_hashes();
-  return {Hex(ih.v1.data(), ih.v1.size()), Hex(ih.v2.data(), ih.v2.size())};
+  return {HexEncode(ih.v1.data(), ih.v1.size()), HexEncode(ih.v2.data(), ih.v2.size())};
 }
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "transcoder/detail/torrent_maker.h"
 
+#include "common/hex.h"
+
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/torrent_info.hpp>
@@ -10,17 +12,6 @@
 
 namespace lm::transcoder {
 
-std::string HexOf(const char* data, std::size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    const auto b = static_cast<unsigned char>(data[i]);
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 namespace {
 Result<TorrentFile> FromBytes(std::vector<char> buf) {
@@ -30,8 +21,8 @@ Result<TorrentFile> FromBytes(std::vector<char> buf) {
   TorrentFile out;
   out.bytes.assign(buf.begin(), buf.end());
   const auto& ih = ti.info_hashes();
-  out.info_hash_v1 = HexOf(ih.v1.data(), ih.v1.size());
-  out.info_hash_v2 = HexOf(ih.v2.data(), ih.v2.size());
+  out.info_hash_v1 = HexEncode(ih.v1.data(), ih.v1.size());
+  out.info_hash_v2 = HexEncode(ih.v2.data(), ih.v2.size());
   return out;
 }
 }  // namespace

@@ -28,7 +28,5 @@ Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileD
 // The info hashes of an existing .torrent file.
 Result<TorrentFile> ReadTorrentFile(const std::string& path);
 
-// Lower-case hex of raw bytes.
-std::string HexOf(const char* data, std::size_t size);
 
 }  // namespace lm::transcoder
