@@ -16,17 +16,6 @@ namespace fs = std::filesystem;
 namespace {
 
 
-Status WriteAll(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("write " + path.string(), errno);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -42,7 +31,7 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, unsigne
   tmp += ".tmp-" + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (fd.get() < 0) return ErrnoStatus("create " + tmp.string(), errno);
-  Status st = WriteAll(fd.get(), bytes, tmp);
+  Status st = WriteAll(fd.get(), bytes, tmp.string());
   if (st.ok() && ::fsync(fd.get()) != 0) st = ErrnoStatus("fsync " + tmp.string(), errno);
   if (st.ok() && ::close(fd.release()) != 0) st = ErrnoStatus("close " + tmp.string(), errno);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename " + path.string(), errno);

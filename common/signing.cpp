@@ -89,17 +89,6 @@ int Base64Value(char c) {
 // Refuses to prompt for a passphrase: an encrypted key file is an error, never a hang on a tty.
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return -1; }
 
-Status WriteAll(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("write " + path.string(), errno);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
 
 Result<std::string> RawPublicKeyBase64(EVP_PKEY* key) {
   std::array<unsigned char, kPublicKeyBytes> raw{};
@@ -200,7 +189,7 @@ Result<PkeyPtr> CreateKeyFile(const fs::path& path) {
 
   // The umask may only have narrowed 0600; make it exact.
   Status st = ::fchmod(fd.get(), 0600) == 0 ? Status::Ok() : ErrnoStatus("chmod " + tmp.string(), errno);
-  if (st.ok()) st = WriteAll(fd.get(), pem, tmp);
+  if (st.ok()) st = WriteAll(fd.get(), pem, tmp.string());
   if (st.ok() && ::fsync(fd.get()) != 0) st = ErrnoStatus("fsync " + tmp.string(), errno);
   if (st.ok() && ::close(fd.release()) != 0) st = ErrnoStatus("close " + tmp.string(), errno);
   bool installed = false;

@@ -1,9 +1,15 @@
 #pragma once
-// Owns a POSIX file descriptor and closes it, unless released. Not thread-safe.
+// Owns a POSIX file descriptor and closes it, unless released; and writes all of a buffer to one.
+// Not thread-safe.
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <string>
+#include <string_view>
 #include <utility>
+
+#include "common/status.h"
 
 namespace lm {
 
@@ -30,5 +36,18 @@ class UniqueFd {
  private:
   int fd_;
 };
+
+// Writes every byte, retrying short writes and EINTR; `what` names the file in errors.
+inline Status WriteAll(int fd, std::string_view bytes, std::string_view what) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + std::string(what), errno);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
 
 }  // namespace lm

@@ -1,5 +1,7 @@
 #include "transcoder/detail/hashing_file.h"
 
+#include "common/unique_fd.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,16 +33,7 @@ Status HashingFile::Write(const void* data, std::size_t size) {
   pieces_.Update(p, size);
   hash_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   bytes_ += static_cast<std::int64_t>(size);
-  while (size > 0) {
-    ssize_t n = ::write(fd_, p, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("write " + full_path_.string(), errno);
-    }
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return Status::Ok();
+  return WriteAll(fd_, std::string_view(static_cast<const char*>(data), size), full_path_.string());
 }
 
 Result<FileDigest> HashingFile::Close() {
