@@ -1,0 +1,120 @@
+// Resumable uploads as tus 1.0 defines them: an upload grows only at its offset, survives a
+// restart with its bytes, refuses a wrong offset or a bad checksum without keeping anything, and
+// unfinished uploads expire.
+
+#include "origin/upload_store.h"
+
+#include <gtest/gtest.h>
+#include <openssl/sha.h>
+
+#include "common/signing.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lm::origin {
+namespace {
+
+using lm::testing::ReadFile;
+using lm::testing::TempDir;
+
+UploadChecksum Sha1Of(std::string_view bytes) {
+  unsigned char d[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
+  return {"sha1", std::string(reinterpret_cast<const char*>(d), sizeof(d))};
+}
+
+TEST(UploadStoreTest, GrowsAtItsOffsetAndResumesAfterRestart) {
+  TempDir tmp;
+  const std::string lesson = "a recorded lesson: 分数的初步认识, 45 minutes of it";
+  std::string id;
+  {
+    auto store = UploadStore::Open(tmp / "uploads", 1 << 20);
+    ASSERT_TRUE(store.ok());
+    auto up = (*store)->Create(static_cast<std::int64_t>(lesson.size()), {{"title", "分数"}, {"filename", "l.mp4"}},
+                               "teacher-1", 100);
+    ASSERT_TRUE(up.ok()) << up.status().ToString();
+    id = up->id;
+    EXPECT_EQ(id.size(), 32u);
+    EXPECT_EQ(up->offset, 0);
+    auto after = (*store)->Append(id, 0, std::string_view(lesson).substr(0, 10), std::nullopt, 101);
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->offset, 10);
+  }
+  // The origin restarts: the upload is still there, at the same offset.
+  auto store = UploadStore::Open(tmp / "uploads", 1 << 20);
+  auto up = (*store)->Get(id);
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->offset, 10);
+  EXPECT_EQ(up->metadata.at("title"), "分数");
+  EXPECT_EQ(up->owner, "teacher-1");
+  EXPECT_FALSE(up->complete());
+
+  // A client that lost the reply to its last PATCH retries from the old offset: 409, nothing kept.
+  auto stale = (*store)->Append(id, 0, "xxxxxxxxxx", std::nullopt, 102);
+  EXPECT_EQ(stale.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ((*store)->Get(id)->offset, 10);
+
+  const std::string rest(std::string_view(lesson).substr(10));
+  auto done = (*store)->Append(id, 10, rest, Sha1Of(rest), 103);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_TRUE(done->complete());
+  EXPECT_EQ(ReadFile((*store)->DataPath(id)), lesson);
+}
+
+TEST(UploadStoreTest, RefusesWhatItCannotKeep) {
+  TempDir tmp;
+  auto store = UploadStore::Open(tmp / "uploads", 100);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Create(101, {}, "t", 1).status().field(), "Upload-Length");
+  EXPECT_EQ((*store)->Create(-1, {}, "t", 1).status().field(), "Upload-Length");
+  auto up = (*store)->Create(10, {}, "t", 1);
+  ASSERT_TRUE(up.ok());
+  // Past the declared length.
+  EXPECT_EQ((*store)->Append(up->id, 0, "0123456789A", std::nullopt, 2).status().field(), "body");
+  // A body that does not match its checksum leaves the upload as it was.
+  auto bad = (*store)->Append(up->id, 0, "01234", Sha1Of("01235"), 2);
+  EXPECT_EQ(bad.status().field(), "checksum");
+  EXPECT_EQ((*store)->Get(up->id)->offset, 0);
+  // Unknown and malformed ids.
+  EXPECT_EQ((*store)->Get("00000000000000000000000000000000").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*store)->Get("../../etc/passwd").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*store)->Append("../x", 0, "a", std::nullopt, 2).status().code(), StatusCode::kNotFound);
+  // Termination removes it.
+  ASSERT_TRUE((*store)->Terminate(up->id).ok());
+  EXPECT_EQ((*store)->Get(up->id).status().code(), StatusCode::kNotFound);
+}
+
+TEST(UploadStoreTest, UnfinishedUploadsExpire) {
+  TempDir tmp;
+  auto store = UploadStore::Open(tmp / "uploads", 100);
+  auto idle = (*store)->Create(10, {}, "t", 100);
+  auto active = (*store)->Create(10, {}, "t", 100);
+  auto finished = (*store)->Create(3, {}, "t", 100);
+  ASSERT_TRUE((*store)->Append(active->id, 0, "abc", std::nullopt, 500).ok());
+  ASSERT_TRUE((*store)->Append(finished->id, 0, "abc", std::nullopt, 100).ok());
+  auto removed = (*store)->ExpireIdleSince(400);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1);
+  EXPECT_FALSE((*store)->Get(idle->id).ok());
+  EXPECT_TRUE((*store)->Get(active->id).ok());
+  EXPECT_TRUE((*store)->Get(finished->id).ok());  // finished uploads wait for their job
+}
+
+TEST(UploadMetadataTest, ParsesTusHeaders) {
+  auto m = ParseUploadMetadata("title " + Base64Encode("分数的初步认识") + ",filename " + Base64Encode("l.mp4") +
+                               ",is_draft");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(*m, (std::map<std::string, std::string>{{"title", "分数的初步认识"}, {"filename", "l.mp4"}, {"is_draft", ""}}));
+  EXPECT_EQ(ParseUploadMetadata("title !!!notbase64").status().field(), "Upload-Metadata");
+  EXPECT_EQ(ParseUploadMetadata("bad/key dGl0bGU=").status().field(), "Upload-Metadata");
+  EXPECT_TRUE(ParseUploadMetadata("").ok());
+
+  auto c = ParseUploadChecksum("sha1 " + Base64Encode(Sha1Of("abc").digest));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->digest, Sha1Of("abc").digest);
+  EXPECT_EQ(ParseUploadChecksum("md5 AAAA").status().field(), "Upload-Checksum");
+  EXPECT_EQ(ParseUploadChecksum("sha1 AAAA").status().field(), "Upload-Checksum");
+  EXPECT_EQ(ParseUploadChecksum("sha1").status().field(), "Upload-Checksum");
+}
+
+}  // namespace
+}  // namespace lm::origin
