@@ -1,0 +1,185 @@
+#include "origin/tus_routes.h"
+
+#include <regex>
+
+#include "common/signing.h"
+
+namespace lm::origin {
+
+using http::Reply;
+using http::Request;
+
+namespace {
+constexpr char kTusVersion[] = "1.0.0";
+
+std::string BearerOf(const Request& r) {
+  const std::string h = r.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() <= kPrefix.size() || h.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  return h.substr(kPrefix.size());
+}
+
+bool ParseLength(const std::string& s, std::int64_t* out) {
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  *out = std::stoll(s);
+  return true;
+}
+
+// Reversible header encoding of metadata, as tus sends it: "key base64,key base64".
+std::string EncodeMetadata(const std::map<std::string, std::string>& m) {
+  std::string out;
+  for (const auto& [k, v] : m) {
+    if (!out.empty()) out += ',';
+    out += k;
+    if (!v.empty()) out += ' ' + Base64Encode(v);
+  }
+  return out;
+}
+}  // namespace
+
+TusRoutes::TusRoutes(UploadStore& store, TusOptions options, Authenticate authenticate, OnComplete on_complete,
+                     std::function<std::int64_t()> now)
+    : store_(store),
+      options_(std::move(options)),
+      authenticate_(std::move(authenticate)),
+      on_complete_(std::move(on_complete)),
+      now_(std::move(now)) {}
+
+bool TusRoutes::Owns(const std::string& path) const {
+  return path == options_.base_path || path.rfind(options_.base_path + "/", 0) == 0;
+}
+
+void TusRoutes::AddCommonHeaders(Reply& reply) const {
+  reply.headers.push_back({"Tus-Resumable", kTusVersion});
+  reply.headers.push_back({"Cache-Control", "no-store"});
+}
+
+Reply TusRoutes::Error(int status, std::string_view code, const std::string& message, std::string_view field) const {
+  Reply r = http::ErrorReply(status, code, message, field);
+  AddCommonHeaders(r);
+  return r;
+}
+
+Reply TusRoutes::Options() const {
+  Reply r;
+  r.status = 204;
+  r.content_type = "text/plain";
+  AddCommonHeaders(r);
+  r.headers.push_back({"Tus-Version", kTusVersion});
+  r.headers.push_back({"Tus-Extension", "creation,checksum,termination,expiration"});
+  r.headers.push_back({"Tus-Max-Size", std::to_string(store_.max_bytes())});
+  r.headers.push_back({"Tus-Checksum-Algorithm", "sha1"});
+  return r;
+}
+
+Reply TusRoutes::Handle(const Request& req) {
+  if (req.method == "OPTIONS") return Options();
+  if (req.Header("tus-resumable") != kTusVersion) {
+    Reply r = Error(412, "precondition_failed", "Tus-Resumable: 1.0.0 is required", "Tus-Resumable");
+    r.headers.push_back({"Tus-Version", kTusVersion});
+    return r;
+  }
+  const std::string token = BearerOf(req);
+  if (token.empty()) return Error(401, "unauthenticated", "a teacher's bearer token is required");
+  auto who = authenticate_(token);
+  if (!who.ok()) {
+    if (who.status().code() == StatusCode::kNotFound) {
+      return Error(401, "unauthenticated", "a teacher's bearer token is required");
+    }
+    return Error(403, "forbidden", who.status().message());
+  }
+  // Expiration: abandoned uploads go when anyone touches the service.
+  (void)store_.ExpireIdleSince(now_() - options_.expire_after_seconds);
+
+  if (req.path == options_.base_path || req.path == options_.base_path + "/") {
+    if (req.method != "POST") return Error(405, "method_not_allowed", "POST creates an upload");
+    return Create(req, *who);
+  }
+  const std::string id = req.path.substr(options_.base_path.size() + 1);
+  if (!std::regex_match(id, std::regex("[0-9a-f]{32}"))) return Error(404, "not_found", "no such upload");
+  auto info = store_.Get(id);
+  if (!info.ok()) return Error(404, "not_found", "no such upload");
+  if (info->owner != *who) return Error(403, "forbidden", "this upload belongs to someone else");
+  if (req.method == "HEAD") return Head(id);
+  if (req.method == "PATCH") return Patch(req, id);
+  if (req.method == "DELETE") {
+    Status st = store_.Terminate(id);
+    if (!st.ok()) return Error(500, "internal", st.message());
+    Reply r;
+    r.status = 204;
+    AddCommonHeaders(r);
+    return r;
+  }
+  return Error(405, "method_not_allowed", "HEAD, PATCH or DELETE");
+}
+
+Reply TusRoutes::Create(const Request& req, const std::string& owner) {
+  std::int64_t length = 0;
+  if (!ParseLength(req.Header("upload-length"), &length)) {
+    return Error(400, "invalid_argument", "Upload-Length must be the size in bytes", "Upload-Length");
+  }
+  if (length > store_.max_bytes()) {
+    return Error(413, "too_large", "the upload is larger than " + std::to_string(store_.max_bytes()) + " bytes",
+                 "Upload-Length");
+  }
+  auto metadata = ParseUploadMetadata(req.Header("upload-metadata"));
+  if (!metadata.ok()) return Error(400, "invalid_argument", metadata.status().message(), "Upload-Metadata");
+  auto info = store_.Create(length, *metadata, owner, now_());
+  if (!info.ok()) return Error(400, "invalid_argument", info.status().message(), info.status().field());
+  Reply r;
+  r.status = 201;
+  AddCommonHeaders(r);
+  r.headers.push_back({"Location", options_.base_path + "/" + info->id});
+  r.headers.push_back({"Upload-Offset", "0"});
+  if (info->complete() && on_complete_) on_complete_(*info);  // an empty file is finished at once
+  return r;
+}
+
+Reply TusRoutes::Head(const std::string& id) {
+  auto info = store_.Get(id);
+  if (!info.ok()) return Error(404, "not_found", "no such upload");
+  Reply r;
+  r.status = 200;
+  r.content_type = "text/plain";
+  AddCommonHeaders(r);
+  r.headers.push_back({"Upload-Offset", std::to_string(info->offset)});
+  r.headers.push_back({"Upload-Length", std::to_string(info->length)});
+  if (!info->metadata.empty()) r.headers.push_back({"Upload-Metadata", EncodeMetadata(info->metadata)});
+  return r;
+}
+
+Reply TusRoutes::Patch(const Request& req, const std::string& id) {
+  if (req.Header("content-type") != "application/offset+octet-stream") {
+    return Error(415, "unsupported_media_type", "Content-Type must be application/offset+octet-stream",
+                 "Content-Type");
+  }
+  std::int64_t offset = 0;
+  if (!ParseLength(req.Header("upload-offset"), &offset)) {
+    return Error(400, "invalid_argument", "Upload-Offset must be a byte offset", "Upload-Offset");
+  }
+  std::optional<UploadChecksum> checksum;
+  if (const std::string h = req.Header("upload-checksum"); !h.empty()) {
+    auto c = ParseUploadChecksum(h);
+    if (!c.ok()) return Error(400, "invalid_argument", c.status().message(), "Upload-Checksum");
+    checksum = *c;
+  }
+  auto info = store_.Append(id, offset, req.body, checksum, now_());
+  if (!info.ok()) {
+    const Status& st = info.status();
+    if (st.code() == StatusCode::kAlreadyExists) return Error(409, "conflict", st.message(), "Upload-Offset");
+    if (st.field() == "checksum") return Error(460, "checksum_mismatch", st.message(), "Upload-Checksum");
+    if (st.code() == StatusCode::kInvalidArgument) return Error(413, "too_large", st.message(), "body");
+    if (st.code() == StatusCode::kNotFound) return Error(404, "not_found", "no such upload");
+    return Error(500, "internal", st.message());
+  }
+  Reply r;
+  r.status = 204;
+  AddCommonHeaders(r);
+  r.headers.push_back({"Upload-Offset", std::to_string(info->offset)});
+  if (info->complete() && on_complete_) on_complete_(*info);
+  return r;
+}
+
+}  // namespace lm::origin

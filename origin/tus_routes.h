@@ -1,0 +1,50 @@
+#pragma once
+// The tus 1.0 resumable-upload protocol over HTTP (core, creation, checksum, termination,
+// expiration) in front of an UploadStore: OPTIONS/POST /uploads, HEAD/PATCH/DELETE /uploads/{id}.
+// Knows no sockets: TusRoutes::Handle maps a Request to a Reply. Thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/http/http_types.h"
+#include "origin/upload_store.h"
+
+namespace lm::origin {
+
+struct TusOptions {
+  std::string base_path = "/uploads";  // where uploads live in the URL space
+  std::int64_t expire_after_seconds = 7 * 24 * 3600;  // unfinished uploads are removed after this
+};
+
+class TusRoutes {
+ public:
+  // Who may upload: returns the uploader's name for a bearer token, or an error Status
+  // (kNotFound: unknown token -> 401; kInvalidArgument: wrong role -> 403).
+  using Authenticate = std::function<Result<std::string>(const std::string& bearer_token)>;
+  // Called once when an upload's last byte has arrived.
+  using OnComplete = std::function<void(const UploadInfo&)>;
+
+  TusRoutes(UploadStore& store, TusOptions options, Authenticate authenticate, OnComplete on_complete,
+            std::function<std::int64_t()> now);
+
+  // True if the path belongs to the upload protocol.
+  bool Owns(const std::string& path) const;
+  http::Reply Handle(const http::Request& request);
+
+ private:
+  http::Reply Options() const;
+  http::Reply Create(const http::Request& request, const std::string& owner);
+  http::Reply Head(const std::string& id);
+  http::Reply Patch(const http::Request& request, const std::string& id);
+  http::Reply Error(int status, std::string_view code, const std::string& message, std::string_view field = {}) const;
+  void AddCommonHeaders(http::Reply& reply) const;
+
+  UploadStore& store_;
+  TusOptions options_;
+  Authenticate authenticate_;
+  OnComplete on_complete_;
+  std::function<std::int64_t()> now_;
+};
+
+}  // namespace lm::origin
