@@ -1,5 +1,6 @@
 // lessonmesh-catalog: the catalog service, and `token create` to issue bearer tokens.
-// Exit codes: 0 ok, 1 internal error, 2 usage or config, 4 I/O (cannot listen, cannot open data).
+// Exit codes (lm::CliExitCode): 0 ok, 1 internal error, 2 usage or config, 4 I/O (cannot listen,
+// cannot open data).
 
 #include <pthread.h>
 #include <signal.h>
@@ -21,19 +22,10 @@
 
 namespace {
 
-int ExitCode(const lm::Status& st) {
-  switch (st.code()) {
-    case lm::StatusCode::kOk: return 0;
-    case lm::StatusCode::kInvalidArgument: return 2;
-    case lm::StatusCode::kIo:
-    case lm::StatusCode::kNotFound: return 4;
-    default: return 1;
-  }
-}
 
 int Fail(const lm::Status& st) {
   std::cerr << "lessonmesh-catalog: " << st.message() << "\n";
-  return ExitCode(st);
+  return lm::CliExitCode(st.code());
 }
 
 lm::Result<std::unique_ptr<lm::catalog::SqliteCatalogStore>> OpenStore(const std::string& data_dir) {

@@ -34,6 +34,20 @@ Status Status::WithContext(std::string_view context) const {
   return Status(code_, std::move(msg), field_);
 }
 
+int CliExitCode(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 0;
+    case StatusCode::kInvalidArgument: return 2;
+    case StatusCode::kUnsupportedInput: return 3;
+    case StatusCode::kNotFound:
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kIo: return 4;
+    case StatusCode::kCancelled: return 5;
+    case StatusCode::kInternal: return 1;
+  }
+  return 1;
+}
+
 Status ErrnoStatus(std::string_view what, int err) {
   std::string msg(what);
   msg += ": ";

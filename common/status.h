@@ -58,6 +58,10 @@ inline Status IoError(std::string msg) { return {StatusCode::kIo, std::move(msg)
 inline Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
 inline Status Cancelled(std::string msg = "cancelled") { return {StatusCode::kCancelled, std::move(msg)}; }
 
+// The exit code of every LessonMesh command for a final Status: 0 ok, 1 internal, 2 usage or
+// config (bad argument), 3 bad input, 4 I/O (missing file, disk, cannot listen), 5 interrupted.
+int CliExitCode(StatusCode code);
+
 // Status from errno after a failed system call: "open /x/y: No such file or directory".
 Status ErrnoStatus(std::string_view what, int err);
 

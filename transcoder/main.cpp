@@ -21,19 +21,6 @@ namespace {
 std::atomic<bool> g_cancel{false};
 extern "C" void OnSignal(int) { g_cancel.store(true); }
 
-int ExitCodeFor(lm::StatusCode code) {
-  switch (code) {
-    case lm::StatusCode::kOk: return 0;
-    case lm::StatusCode::kInvalidArgument: return 2;
-    case lm::StatusCode::kUnsupportedInput: return 3;
-    case lm::StatusCode::kNotFound:
-    case lm::StatusCode::kAlreadyExists:
-    case lm::StatusCode::kIo: return 4;
-    case lm::StatusCode::kCancelled: return 5;
-    case lm::StatusCode::kInternal: return 1;
-  }
-  return 1;
-}
 
 nlohmann::ordered_json SummaryJson(const lm::transcoder::BundleSummary& s) {
   nlohmann::ordered_json j;
@@ -103,7 +90,7 @@ int main(int argc, char** argv) {
   bar.Finish();
   if (!result.ok()) {
     std::cerr << "lessonmesh-transcode: " << input << ": " << result.status().message() << "\n";
-    return ExitCodeFor(result.status().code());
+    return lm::CliExitCode(result.status().code());
   }
   const auto& s = *result;
   if (json_summary) {
