@@ -75,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
         server_->body_limit(std::string(req.method_string()), std::string(req.target()));
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    head_ = req.method() == bhttp::verb::head;
     if (parser_->content_length() && *parser_->content_length() > limit) {
       return Reject(413, "too_large", "request body is larger than " + std::to_string(limit) + " bytes");
     }
@@ -140,10 +141,18 @@ class Session : public std::enable_shared_from_this<Session> {
     res_ = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(reply.status), version_);
     res_->set(bhttp::field::server, "LessonMesh");
     res_->set(bhttp::field::content_type, reply.content_type);
-    for (const auto& [name, value] : reply.headers) res_->set(name, value);
+    std::string head_length;
+    for (const auto& [name, value] : reply.headers) {
+      if (head_ && beast::iequals(name, "Content-Length")) {
+        head_length = value;  // a HEAD reply states the length its GET would have
+        continue;
+      }
+      res_->set(name, value);
+    }
     res_->body() = std::move(reply.body);
     res_->keep_alive(keep_alive_ && !server_->stopping.load());
     res_->prepare_payload();
+    if (!head_length.empty()) res_->set(bhttp::field::content_length, head_length);
     stream_.expires_after(ms(server_->options.read_timeout_ms));
     bhttp::async_write(stream_, *res_, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
@@ -169,6 +178,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<bhttp::response<bhttp::string_body>> res_;
   bool first_ = true;
   bool keep_alive_ = true;
+  bool head_ = false;
   unsigned version_ = 11;
 };
 

@@ -32,7 +32,8 @@ struct Reply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (ETag, ...)
+  // Extra headers (ETag, ...). A reply to HEAD may carry Content-Length: the length of its GET.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Delivers the reply; call exactly once, from any thread.

@@ -39,9 +39,10 @@ struct HttpClient::Impl {
     return true;
   }
 
-  HttpResult ReadReply() {
+  HttpResult ReadReply(bool head = false) {
     HttpResult out;
     bhttp::response_parser<bhttp::string_body> parser;
+    parser.skip(head);  // a reply to HEAD has no body, whatever its Content-Length says
     parser.body_limit(256 * 1024 * 1024);
     beast::error_code ec;
     stream.expires_after(std::chrono::seconds(120));
@@ -91,7 +92,7 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
     fail.error = ec.message();
     return fail;
   }
-  return impl_->ReadReply();
+  return impl_->ReadReply(method == "HEAD");
 }
 
 HttpResult HttpClient::Raw(const std::string& bytes) {
