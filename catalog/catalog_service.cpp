@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "catalog/auth.h"
+#include "catalog/detail/api_json.h"
 #include "catalog/pack_manifest.h"
 #include "catalog/reports.h"
 #include "common/xxh3.h"
@@ -42,42 +43,6 @@ Reply Forbidden(const std::string& why) { return ErrorReply(403, "forbidden", wh
 Reply NotFoundReply() { return ErrorReply(404, "not_found", "no such resource"); }
 Reply MethodNotAllowed() { return ErrorReply(405, "method_not_allowed", "method not allowed on this resource"); }
 
-Result<json> ParseBody(const Request& req) {
-  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return InvalidArgument("body must be a JSON object", "body");
-  return j;
-}
-
-// A required, non-empty string field of at most `max_len` bytes.
-Result<std::string> RequiredString(const json& j, const char* field, size_t max_len = 200) {
-  if (!j.contains(field) || !j[field].is_string() || j[field].get<std::string>().empty()) {
-    return InvalidArgument(std::string(field) + " is required", field);
-  }
-  std::string s = j[field].get<std::string>();
-  if (s.size() > max_len) return InvalidArgument(std::string(field) + " is too long", field);
-  return s;
-}
-
-std::string OptionalString(const json& j, const char* field) {
-  return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
-}
-
-Result<std::vector<std::string>> StringList(const json& j, const char* field) {
-  std::vector<std::string> out;
-  if (!j.contains(field)) return out;
-  if (!j[field].is_array()) return InvalidArgument(std::string(field) + " must be a list of strings", field);
-  for (const auto& v : j[field]) {
-    if (!v.is_string()) return InvalidArgument(std::string(field) + " must be a list of strings", field);
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-bool IsId(const std::string& s) { return std::regex_match(s, std::regex(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})")); }
-bool IsDate(const std::string& s) {
-  return std::regex_match(s, std::regex(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))"));
-}
-
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> parts;
   size_t i = 0;
@@ -88,99 +53,6 @@ std::vector<std::string> SplitPath(const std::string& path) {
     i = j + 1;
   }
   return parts;
-}
-
-json SchoolJson(const School& s) {
-  return {{"id", s.id}, {"name", s.name}, {"province", s.province}, {"city", s.city},
-          {"county", s.county}, {"kind", s.kind}, {"pupils", s.pupils}};
-}
-
-json LessonJson(const Lesson& l) {
-  return {{"id", l.id},           {"kind", l.kind},       {"title", l.title},
-          {"teacher", l.teacher}, {"school_id", l.school_id}, {"subject", l.subject},
-          {"grade", l.grade},     {"description", l.description}, {"tags", l.tags},
-          {"duration_s", l.duration_s}, {"info_hash_v1", l.info_hash_v1}, {"info_hash_v2", l.info_hash_v2},
-          {"total_bytes", l.total_bytes}, {"created_at", l.created_at}};
-}
-
-json PackVersionJson(const PackVersion& v) {
-  return {{"pack_id", v.pack_id}, {"version", v.version}, {"manifest", v.manifest}, {"signature", v.signature},
-          {"published_at", v.published_at}};
-}
-
-Result<School> SchoolFrom(const json& j) {
-  School s;
-  ASSIGN_OR_RETURN(s.id, RequiredString(j, "id", 64));
-  if (!IsId(s.id)) return InvalidArgument("id may hold letters, digits, '-', '_' and '.'", "id");
-  ASSIGN_OR_RETURN(s.name, RequiredString(j, "name"));
-  s.province = OptionalString(j, "province");
-  s.city = OptionalString(j, "city");
-  s.county = OptionalString(j, "county");
-  ASSIGN_OR_RETURN(s.kind, RequiredString(j, "kind", 32));
-  if (s.kind != "urban" && s.kind != "town" && s.kind != "rural" && s.kind != "teaching_point") {
-    return InvalidArgument("kind must be urban, town, rural or teaching_point", "kind");
-  }
-  if (j.contains("pupils")) {
-    if (!j["pupils"].is_number_integer() || j["pupils"].get<std::int64_t>() < 0) {
-      return InvalidArgument("pupils must be a whole number", "pupils");
-    }
-    s.pupils = j["pupils"].get<std::int64_t>();
-  }
-  return s;
-}
-
-Result<Community> CommunityFrom(const json& j) {
-  Community c;
-  ASSIGN_OR_RETURN(c.id, RequiredString(j, "id", 64));
-  if (!IsId(c.id)) return InvalidArgument("id may hold letters, digits, '-', '_' and '.'", "id");
-  ASSIGN_OR_RETURN(c.name, RequiredString(j, "name"));
-  ASSIGN_OR_RETURN(c.model, RequiredString(j, "model", 32));
-  if (c.model != "fusion" && c.model != "co_build" && c.model != "collaboration") {
-    return InvalidArgument("model must be fusion, co_build or collaboration", "model");
-  }
-  ASSIGN_OR_RETURN(c.level, RequiredString(j, "level", 32));
-  if (c.level != "county" && c.level != "cross_county" && c.level != "cross_city") {
-    return InvalidArgument("level must be county, cross_county or cross_city", "level");
-  }
-  ASSIGN_OR_RETURN(c.core_school, RequiredString(j, "core_school", 64));
-  ASSIGN_OR_RETURN(c.members, StringList(j, "members"));
-  if (std::find(c.members.begin(), c.members.end(), c.core_school) == c.members.end()) {
-    c.members.push_back(c.core_school);
-  }
-  return c;
-}
-
-Result<PackSpec> PackSpecFrom(const json& j) {
-  PackSpec s;
-  ASSIGN_OR_RETURN(s.title, RequiredString(j, "title"));
-  s.description = OptionalString(j, "description");
-  s.rendition_policy = j.contains("rendition_policy") ? OptionalString(j, "rendition_policy") : "all";
-  if (s.rendition_policy != "all" && s.rendition_policy != "low" && s.rendition_policy != "audio") {
-    return InvalidArgument("rendition_policy must be all, low or audio", "rendition_policy");
-  }
-  if (!j.contains("items") || !j["items"].is_array() || j["items"].empty()) {
-    return InvalidArgument("items must list at least one lesson", "items");
-  }
-  for (const auto& i : j["items"]) {
-    if (!i.is_object()) return InvalidArgument("each item must be an object", "items");
-    PackItem item;
-    ASSIGN_OR_RETURN(item.lesson_id, RequiredString(i, "lesson_id", 64));
-    ASSIGN_OR_RETURN(item.needed_by, RequiredString(i, "needed_by", 10));
-    if (!IsDate(item.needed_by)) return InvalidArgument("needed_by must be YYYY-MM-DD", "needed_by");
-    item.pinned_until = OptionalString(i, "pinned_until");
-    if (!item.pinned_until.empty() && !IsDate(item.pinned_until)) {
-      return InvalidArgument("pinned_until must be YYYY-MM-DD", "pinned_until");
-    }
-    s.items.push_back(std::move(item));
-  }
-  const json targets = j.value("targets", json::object());
-  if (!targets.is_object()) return InvalidArgument("targets must be an object", "targets");
-  ASSIGN_OR_RETURN(s.target_communities, StringList(targets, "communities"));
-  ASSIGN_OR_RETURN(s.target_schools, StringList(targets, "schools"));
-  if (s.target_communities.empty() && s.target_schools.empty()) {
-    return InvalidArgument("targets must name at least one community or school", "targets");
-  }
-  return s;
 }
 
 }  // namespace
