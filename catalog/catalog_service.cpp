@@ -3,13 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <regex>
 
 #include "catalog/auth.h"
 #include "catalog/detail/api_json.h"
 #include "catalog/pack_manifest.h"
 #include "catalog/reports.h"
 #include "common/xxh3.h"
+#include "common/text_checks.h"
 
 namespace lm::catalog {
 
@@ -180,7 +180,7 @@ Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const s
       const json& mf = b["manifest"];
       Lesson l;
       auto id = RequiredString(mf, "id", 64);
-      if (!id.ok() || !std::regex_match(*id, std::regex("[0-9a-f]{32}"))) {
+      if (!id.ok() || !IsLowerHex(*id, 32)) {
         return ErrorReply(InvalidArgument("manifest.id must be a 32-digit lesson id", "manifest.id"));
       }
       l.id = *id;
@@ -201,10 +201,10 @@ Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const s
       l.tags = *tags;
       auto v1 = RequiredString(b, "info_hash_v1", 40);
       auto v2 = RequiredString(b, "info_hash_v2", 64);
-      if (!v1.ok() || !std::regex_match(*v1, std::regex("[0-9a-f]{40}"))) {
+      if (!v1.ok() || !IsLowerHex(*v1, 40)) {
         return ErrorReply(InvalidArgument("info_hash_v1 must be 40 hex digits", "info_hash_v1"));
       }
-      if (!v2.ok() || !std::regex_match(*v2, std::regex("[0-9a-f]{64}"))) {
+      if (!v2.ok() || !IsLowerHex(*v2, 64)) {
         return ErrorReply(InvalidArgument("info_hash_v2 must be 64 hex digits", "info_hash_v2"));
       }
       l.info_hash_v1 = *v1;
@@ -234,7 +234,7 @@ Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const s
       q.teacher = req.Query("teacher");
       const std::string page = req.Query("page");
       if (!page.empty()) {
-        if (!std::regex_match(page, std::regex("[1-9][0-9]{0,5}"))) {
+        if (!IsDecimal(page, 6, /*positive=*/true)) {
           return ErrorReply(InvalidArgument("page must be a positive number", "page"));
         }
         q.page = std::stoi(page);
@@ -276,7 +276,7 @@ Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const s
       std::int64_t pack_id = 0;
       std::int64_t version = 1;
       if (n == 3) {
-        if (!std::regex_match(p[2], std::regex("[1-9][0-9]{0,17}"))) return NotFoundReply();
+        if (!IsDecimal(p[2], 18, true)) return NotFoundReply();
         pack_id = std::stoll(p[2]);
         auto latest = store_.GetPackVersion(pack_id, 0);
         if (!latest.ok()) return ErrorReply(latest.status());
@@ -289,26 +289,30 @@ Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const s
       for (const auto& c : spec->target_communities) {
         if (!store_.GetCommunity(c).ok()) return ErrorReply(InvalidArgument("unknown community " + c, "targets"));
       }
+      std::vector<Lesson> lessons;
       for (const auto& i : spec->items) {
-        if (!store_.GetLesson(i.lesson_id).ok()) {
+        auto lesson = store_.GetLesson(i.lesson_id);
+        if (lesson.status().code() == StatusCode::kNotFound) {
           return ErrorReply(InvalidArgument("unknown lesson " + i.lesson_id, "items"));
         }
+        if (!lesson.ok()) return ErrorReply(lesson.status());
+        lessons.push_back(std::move(*lesson));
       }
       if (n == 2) {
         auto id = store_.CreatePack(*spec, RoleName(caller.token.role));
         if (!id.ok()) return ErrorReply(id.status());
         pack_id = *id;
       }
-      auto v = BuildSignedPackVersion(store_, key_, pack_id, version, *spec, Now());
+      auto v = BuildSignedPackVersion(key_, pack_id, version, *spec, lessons, Now());
       if (!v.ok()) return ErrorReply(v.status());
       if (Status st = store_.AddPackVersion(*v, *spec); !st.ok()) return ErrorReply(st);
       WakeWaiters();
       return JsonReply(201, Dump(PackVersionJson(*v)));
     }
     if (m != "GET" || n < 3) return MethodNotAllowed();
-    if (!std::regex_match(p[2], std::regex("[1-9][0-9]{0,17}"))) return NotFoundReply();
+    if (!IsDecimal(p[2], 18, true)) return NotFoundReply();
     std::int64_t version = 0;
-    if (n == 5 && p[3] == "versions" && std::regex_match(p[4], std::regex("[1-9][0-9]{0,8}"))) {
+    if (n == 5 && p[3] == "versions" && IsDecimal(p[4], 9, true)) {
       version = std::stoll(p[4]);
     } else if (n != 3) {
       return NotFoundReply();
@@ -399,7 +403,7 @@ Reply CatalogService::EdgePacks(const Request& req, const Caller& caller, const 
   int wait = 0;
   const std::string w = req.Query("wait");
   if (!w.empty()) {
-    if (!std::regex_match(w, std::regex("[0-9]{1,4}"))) {
+    if (!IsDecimal(w, 4)) {
       return ErrorReply(InvalidArgument("wait must be a number of seconds", "wait"));
     }
     wait = std::min(std::stoi(w), options_.max_wait_seconds);

@@ -4,17 +4,14 @@
 
 namespace lm::catalog {
 
-Result<PackVersion> BuildSignedPackVersion(CatalogStore& store, const SigningKey& key, std::int64_t pack_id,
-                                           std::int64_t version, const PackSpec& spec, std::int64_t now) {
+Result<PackVersion> BuildSignedPackVersion(const SigningKey& key, std::int64_t pack_id, std::int64_t version,
+                                           const PackSpec& spec, const std::vector<Lesson>& lessons,
+                                           std::int64_t now) {
+  if (lessons.size() != spec.items.size()) return Internal("pack items and lessons differ");
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& item : spec.items) {
-    auto lesson = store.GetLesson(item.lesson_id);
-    if (!lesson.ok()) {
-      if (lesson.status().code() == StatusCode::kNotFound) {
-        return InvalidArgument("unknown lesson " + item.lesson_id, "items");
-      }
-      return lesson.status();
-    }
+  for (size_t i = 0; i < spec.items.size(); ++i) {
+    const PackItem& item = spec.items[i];
+    const Lesson* lesson = &lessons[i];
     nlohmann::json files = nlohmann::json::array();
     auto manifest = nlohmann::json::parse(lesson->manifest_json, nullptr, false);
     if (manifest.is_object() && manifest.contains("files")) {

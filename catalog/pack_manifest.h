@@ -5,15 +5,17 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "catalog/catalog_store.h"
+#include "catalog/model.h"
 #include "common/signing.h"
 
 namespace lm::catalog {
 
-// Builds and signs version `version` of pack `pack_id` from `spec`; lessons are read from the store.
-// InvalidArgument (field "items") if an item names an unknown lesson.
-Result<PackVersion> BuildSignedPackVersion(CatalogStore& store, const SigningKey& key, std::int64_t pack_id,
-                                           std::int64_t version, const PackSpec& spec, std::int64_t now);
+// Builds and signs version `version` of pack `pack_id` from `spec`; `lessons` are the records of
+// spec.items, in the same order (the caller has looked them up to validate the request).
+Result<PackVersion> BuildSignedPackVersion(const SigningKey& key, std::int64_t pack_id, std::int64_t version,
+                                           const PackSpec& spec, const std::vector<Lesson>& lessons,
+                                           std::int64_t now);
 
 }  // namespace lm::catalog

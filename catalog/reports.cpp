@@ -49,7 +49,8 @@ http::Reply CoverageReport(CatalogStore& store, const http::Request& req) {
 
 http::Reply MonthlyReport(CatalogStore& store, const http::Request& req) {
   const std::string month = req.Query("month");
-  if (!std::regex_match(month, std::regex(R"(\d{4}-(0[1-9]|1[0-2]))"))) {
+  static const std::regex kMonth(R"(\d{4}-(0[1-9]|1[0-2]))");
+  if (!std::regex_match(month, kMonth)) {
     return http::ErrorReply(InvalidArgument("month must be YYYY-MM", "month"));
   }
   const std::string county = req.Query("county");

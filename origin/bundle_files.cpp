@@ -34,7 +34,8 @@ struct ByteRangeSpec {
 // Multiple ranges are not supported (the first is served).
 std::optional<ByteRangeSpec> ParseRange(const std::string& header, std::int64_t size) {
   std::smatch m;
-  if (!std::regex_match(header, m, std::regex(R"(bytes=(\d*)-(\d*)(,.*)?)"))) return std::nullopt;
+  static const std::regex kRange(R"(bytes=(\d*)-(\d*)(,.*)?)");
+  if (!std::regex_match(header, m, kRange)) return std::nullopt;
   const std::string a = m[1], b = m[2];
   if (a.empty() && b.empty()) return std::nullopt;
   if (a.size() > 18 || b.size() > 18) return std::nullopt;
@@ -80,7 +81,7 @@ Reply BundleFiles::Handle(const Request& req) const {
   }
   std::smatch m;
   const std::string& path = req.path;
-  const std::regex shape("([0-9a-f]{32})/([A-Za-z0-9][A-Za-z0-9_.-]{0,100})");
+  static const std::regex shape("([0-9a-f]{32})/([A-Za-z0-9][A-Za-z0-9_.-]{0,100})");
   const std::string rest = path.substr(base_path_.size() + 1);
   if (!std::regex_match(rest, m, shape)) return http::ErrorReply(404, "not_found", "no such bundle file");
   const std::string id = m[1], name = m[2];

@@ -1,8 +1,9 @@
 #include "origin/tus_routes.h"
 
-#include <regex>
+#include <algorithm>
 
 #include "common/signing.h"
+#include "common/text_checks.h"
 
 namespace lm::origin {
 
@@ -90,15 +91,20 @@ Reply TusRoutes::Handle(const Request& req) {
     }
     return Error(403, "forbidden", who.status().message());
   }
-  // Expiration: abandoned uploads go when anyone touches the service.
-  (void)store_.ExpireIdleSince(now_() - options_.expire_after_seconds);
+  // Expiration: abandoned uploads are swept when the service is used, at most once a minute (the
+  // sweep reads every upload's record).
+  const std::int64_t now = now_();
+  std::int64_t last = last_expiry_.load();
+  if (now - last >= 60 && last_expiry_.compare_exchange_strong(last, now)) {
+    (void)store_.ExpireIdleSince(now - options_.expire_after_seconds);
+  }
 
   if (req.path == options_.base_path || req.path == options_.base_path + "/") {
     if (req.method != "POST") return Error(405, "method_not_allowed", "POST creates an upload");
     return Create(req, *who);
   }
   const std::string id = req.path.substr(options_.base_path.size() + 1);
-  if (!std::regex_match(id, std::regex("[0-9a-f]{32}"))) return Error(404, "not_found", "no such upload");
+  if (!IsLowerHex(id, 32)) return Error(404, "not_found", "no such upload");
   auto info = store_.Get(id);
   if (!info.ok()) return Error(404, "not_found", "no such upload");
   if (info->owner != *who) return Error(403, "forbidden", "this upload belongs to someone else");

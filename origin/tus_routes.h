@@ -3,6 +3,7 @@
 // expiration) in front of an UploadStore: OPTIONS/POST /uploads, HEAD/PATCH/DELETE /uploads/{id}.
 // Knows no sockets: TusRoutes::Handle maps a Request to a Reply. Thread-safe.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,6 +46,7 @@ class TusRoutes {
   Authenticate authenticate_;
   OnComplete on_complete_;
   std::function<std::int64_t()> now_;
+  std::atomic<std::int64_t> last_expiry_{0};  // abandoned uploads are swept at most once a minute
 };
 
 }  // namespace lm::origin

@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 #include "common/atomic_file.h"
 #include "common/hex.h"
 #include "common/signing.h"
+#include "common/text_checks.h"
 #include "common/unique_fd.h"
 
 namespace lm::origin {
@@ -20,7 +22,7 @@ using json = nlohmann::json;
 
 namespace {
 
-bool IsUploadId(const std::string& id) { return std::regex_match(id, std::regex("[0-9a-f]{32}")); }
+bool IsUploadId(const std::string& id) { return IsLowerHex(id, 32); }
 
 Status NotFound(const std::string& id) { return Status(StatusCode::kNotFound, "no upload " + id); }
 
@@ -173,7 +175,7 @@ Result<std::map<std::string, std::string>> ParseUploadMetadata(std::string_view 
     if (pair.empty()) continue;
     const size_t space = pair.find(' ');
     const std::string key(pair.substr(0, space));
-    if (key.empty() || key.size() > 64 || !std::regex_match(key, std::regex("[A-Za-z0-9_.-]+"))) {
+    if (key.empty() || key.size() > 64 || !std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; })) {
       return InvalidArgument("bad key in Upload-Metadata", "Upload-Metadata");
     }
     std::string value;

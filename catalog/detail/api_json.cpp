@@ -39,9 +39,13 @@ Result<std::vector<std::string>> StringList(const json& j, const char* field) {
   return out;
 }
 
-bool IsId(const std::string& s) { return std::regex_match(s, std::regex(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})")); }
+bool IsId(const std::string& s) {
+  static const std::regex kId(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})");
+  return std::regex_match(s, kId);
+}
 bool IsDate(const std::string& s) {
-  return std::regex_match(s, std::regex(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))"));
+  static const std::regex kDate(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
+  return std::regex_match(s, kDate);
 }
 
 

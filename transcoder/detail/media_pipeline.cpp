@@ -89,7 +89,7 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
   // AAC encoders run on this (the decode) thread; their packets are shared by reference.
   Branches branches;
   std::vector<Rendition*> video_branches;
-  Rendition* audio_branch = nullptr;
+  std::vector<Rendition*> audio_branches;  // the audio-only rendition, if any
   std::unique_ptr<AudioEncoder> muxed_audio;  // with the video
   std::unique_ptr<AudioEncoder> solo_audio;   // audio-only rendition
 
@@ -110,7 +110,7 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
                        }));
     }
     ASSIGN_OR_RETURN(solo_audio, AudioEncoder::Create(ladder.audio_only, [&](AVPacket* pkt) {
-                       return fan_out_packet({audio_branch}, pkt);
+                       return fan_out_packet(audio_branches, pkt);
                      }));
   }
 
@@ -131,7 +131,7 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
   if (solo_audio) {
     auto r = std::make_unique<AudioRendition>(ladder.audio_only_name, solo_audio->codec(), p.dir, p.piece_size_bytes,
                                               segment_seconds);
-    audio_branch = r.get();
+    audio_branches.push_back(r.get());
     branches.Add(std::move(r));
   }
   branches.StartAll();
