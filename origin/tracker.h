@@ -1,0 +1,2 @@
+#pragma once
+// The origin's BitTorrent tracker (being written).

@@ -1,0 +1,1 @@
+#include "origin/tracker.h"
