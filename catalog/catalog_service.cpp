@@ -121,6 +121,12 @@ Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const s
     return JsonReply(200, Dump({{"algorithm", "ed25519"}, {"public_key", key_.public_key_base64()}}));
   }
   if (!caller.authenticated) return Unauthorized();
+  if (n == 2 && p[1] == "whoami") {
+    // Lets another service (the origin) check a token its caller presented.
+    *route = "/v1/whoami";
+    if (m != "GET") return MethodNotAllowed();
+    return JsonReply(200, Dump({{"role", RoleName(caller.token.role)}, {"school_id", caller.token.school_id}}));
+  }
 
   // Schools and communities.
   if (p[1] == "schools" && n <= 3) {

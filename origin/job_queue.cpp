@@ -82,11 +82,20 @@ Result<Job> JobQueue::Enqueue(const std::string& upload_id, std::int64_t now) {
       "INSERT INTO jobs (upload_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2) "
       "ON CONFLICT(upload_id) DO NOTHING"));
   RETURN_IF_ERROR(ins.Bind(1, upload_id).Bind(2, now).Run());
+  return GetByUploadLocked(upload_id);
+}
+
+Result<Job> JobQueue::GetByUpload(const std::string& upload_id) {
+  std::lock_guard lock(mu_);
+  return GetByUploadLocked(upload_id);
+}
+
+Result<Job> JobQueue::GetByUploadLocked(const std::string& upload_id) {
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(), std::string("SELECT ") + kColumns +
                                                                   " FROM jobs WHERE upload_id = ?1"));
   st.Bind(1, upload_id);
   ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Internal("job for upload " + upload_id + " vanished");
+  if (!row) return Status(StatusCode::kNotFound, "no job for upload " + upload_id);
   return JobFromRow(st);
 }
 

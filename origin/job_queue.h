@@ -50,12 +50,15 @@ class JobQueue {
   Status Fail(std::int64_t id, const std::string& error, bool transient, std::int64_t now);
   Status MarkRegistered(std::int64_t id, std::int64_t now);
   Result<Job> Get(std::int64_t id);
+  // The job of an upload; kNotFound if the upload has not finished.
+  Result<Job> GetByUpload(const std::string& upload_id);
   // Done jobs whose lesson the catalog does not know yet.
   Result<std::vector<Job>> Unregistered();
 
  private:
   JobQueue(sql::DbPtr db, JobQueueOptions options) : db_(std::move(db)), options_(options) {}
   Result<Job> GetLocked(std::int64_t id);
+  Result<Job> GetByUploadLocked(const std::string& upload_id);
 
   std::mutex mu_;
   sql::DbPtr db_;

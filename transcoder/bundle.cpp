@@ -164,10 +164,11 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   return Status::Ok();
 }
 
-}  // namespace
+// Where the bundle goes, once its id is known.
+using OutDirFor = std::function<fs::path(const std::string& id)>;
 
-Result<BundleSummary> MakeBundle(const fs::path& input, const fs::path& out_dir, const BundleOptions& options,
-                                 const ProgressFn& progress, const std::atomic<bool>* cancel) {
+Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_dir_for, const BundleOptions& options,
+                                  const ProgressFn& progress, const std::atomic<bool>* cancel) {
   const auto started = Clock::now();
   RETURN_IF_ERROR(ValidateOptions(options));
   ASSIGN_OR_RETURN(Ladder ladder, LadderByName(options.ladder));
@@ -197,6 +198,7 @@ Result<BundleSummary> MakeBundle(const fs::path& input, const fs::path& out_dir,
   const std::string settings = document ? std::string(kDocumentSettings) : ladder.Fingerprint();
   const std::string id = Xxh3Of(source_hash.Hex() + "|" + settings).Hex();
 
+  const fs::path out_dir = out_dir_for(id);
   BundleSummary summary;
   summary.id = id;
   summary.kind = document ? BundleKind::kDocument : BundleKind::kLesson;
@@ -240,6 +242,18 @@ Result<BundleSummary> MakeBundle(const fs::path& input, const fs::path& out_dir,
   RETURN_IF_ERROR(staging.Commit());
   summary.wall_seconds = SecondsSince(started);
   return summary;
+}
+
+}  // namespace
+
+Result<BundleSummary> MakeBundle(const fs::path& input, const fs::path& out_dir, const BundleOptions& options,
+                                 const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  return BuildBundle(input, [&](const std::string&) { return out_dir; }, options, progress, cancel);
+}
+
+Result<BundleSummary> MakeBundleUnder(const fs::path& input, const fs::path& root, const BundleOptions& options,
+                                      const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  return BuildBundle(input, [&](const std::string& id) { return root / id; }, options, progress, cancel);
 }
 
 }  // namespace lm::transcoder

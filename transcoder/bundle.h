@@ -79,4 +79,10 @@ Result<BundleSummary> MakeBundle(const std::filesystem::path& input, const std::
                                  const BundleOptions& options, const ProgressFn& progress = {},
                                  const std::atomic<bool>* cancel = nullptr);
 
+// MakeBundle with the bundle at `root`/<lesson id>: content-addressed, so the same upload with the
+// same settings is one bundle however often it arrives (the origin's layout).
+Result<BundleSummary> MakeBundleUnder(const std::filesystem::path& input, const std::filesystem::path& root,
+                                      const BundleOptions& options, const ProgressFn& progress = {},
+                                      const std::atomic<bool>* cancel = nullptr);
+
 }  // namespace lm::transcoder

@@ -164,6 +164,9 @@ TEST_F(CatalogServiceTest, EveryRouteChecksTokenAndRole) {
       {"POST", "/v1/edges/conghua-lx/report", admin_, 403},  // only the school's own edge reports
       {"GET", "/v1/nope", admin_, 404},
       {"DELETE", "/v1/schools", admin_, 405},
+      {"GET", "/v1/whoami", "", 401},
+      {"GET", "/v1/whoami", "not-a-token", 401},
+      {"POST", "/v1/whoami", teacher, 405},
   };
   for (const auto& c : cases) {
     const bool has_body = c.method == "POST" || c.method == "PUT";
@@ -176,6 +179,17 @@ TEST_F(CatalogServiceTest, EveryRouteChecksTokenAndRole) {
   }
 }
 
+
+TEST_F(CatalogServiceTest, WhoAmITellsAnotherServiceWhoseTokenItIs) {
+  MakeSchoolsAndCommunity();
+  const std::string teacher = Token(Role::kTeacher, "tianhe-3");
+  auto r = Call("GET", "/v1/whoami", teacher, json(nullptr));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = json::parse(r.body);
+  EXPECT_EQ(j["role"], "teacher");
+  EXPECT_EQ(j["school_id"], "tianhe-3");
+  EXPECT_EQ(json::parse(Call("GET", "/v1/whoami", origin_, json(nullptr)).body)["role"], "origin");
+}
 TEST_F(CatalogServiceTest, BadInputNamesTheFieldAndChangesNothing) {
   MakeSchoolsAndCommunity();
   auto r = HttpClient(server_->port()).Request("POST", "/v1/schools", "{not json", {{"Authorization", "Bearer " + admin_}});

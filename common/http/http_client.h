@@ -1,0 +1,42 @@
+#pragma once
+// A small blocking HTTP/1.1 client (Boost.Beast) for one service calling another: the origin
+// asking the catalog, the teachers' upload CLI, an edge fetching its packs. Plain http:// only;
+// one connection per call; every call has a deadline. Connection failures and timeouts are
+// kIo errors; any reply, whatever its status, is a value.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace lm::http {
+
+struct Url {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string target = "/";  // path and query, as sent
+};
+
+// "http://host[:port][/path]". kInvalidArgument (field "url") otherwise.
+Result<Url> ParseHttpUrl(std::string_view url);
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  int timeout_ms = 30000;  // for the whole exchange
+};
+
+struct ClientReply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string Header(std::string_view lower_name) const;
+};
+
+Result<ClientReply> Fetch(const ClientRequest& request);
+
+}  // namespace lm::http

@@ -1,0 +1,36 @@
+#pragma once
+// lessonmesh-origin's settings: a TOML file, then command-line flags on top, then checks that name
+// the bad key.
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace lm::origin {
+
+struct OriginConfig {
+  std::string listen_address = "127.0.0.1";  // "0.0.0.0" to serve teachers and edges
+  std::uint16_t port = 8070;                 // uploads, jobs, web seed, tracker
+  std::string data_dir = "origin-data";      // uploads/, bundles/, jobs.db, torrent resume data
+  std::string catalog_url = "http://127.0.0.1:8090";
+  std::string catalog_token;                 // a catalog token with role origin
+  std::string public_url;                    // how edges reach this origin; "" = http://listen:port
+  int workers = 1;                           // transcodes at once (each uses every core)
+  std::int64_t max_upload_bytes = 8LL << 30;  // one recording of a 45-minute class fits
+  std::uint16_t torrent_port = 6881;         // libtorrent's TCP and uTP listen port; 0 = any
+  int upload_rate_kbps = 0;                  // seeding limit; 0 = unlimited
+  int max_connections = 200;                 // libtorrent peer connections
+  bool dht = false;
+  bool lsd = true;                           // local service discovery: edges on the same LAN
+  int http_threads = 2;
+  int upload_expire_hours = 168;             // unfinished uploads are removed after this
+};
+
+// Reads `path` (TOML) into `config`; the keys are the field names above. Unknown keys are an error.
+Status LoadOriginToml(const std::string& path, OriginConfig* config);
+Status ValidateOriginConfig(const OriginConfig& config);
+// public_url, or one made from the listen address and port.
+std::string PublicUrl(const OriginConfig& config, std::uint16_t bound_port);
+
+}  // namespace lm::origin

@@ -1,0 +1,264 @@
+#include "origin/origin_service.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/hex.h"
+#include "common/http/http_server.h"
+#include "common/logging.h"
+#include "common/text_checks.h"
+#include "origin/bundle_files.h"
+#include "origin/catalog_client.h"
+#include "origin/catalog_registrar.h"
+#include "origin/job_queue.h"
+#include "origin/seeder.h"
+#include "origin/tracker.h"
+#include "origin/transcode_workers.h"
+#include "origin/tus_routes.h"
+#include "origin/upload_store.h"
+#include "origin/uploader_auth.h"
+#include "transcoder/detail/torrent_maker.h"
+
+namespace lm::origin {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Bytes of one PATCH held in memory at most; tus clients send larger uploads in several PATCHes.
+constexpr std::size_t kPatchBodyLimit = 64u * 1024 * 1024;
+constexpr std::size_t kSmallBodyLimit = 64u * 1024;
+
+json JobJson(const Job& j) {
+  json out = {{"id", j.id},
+              {"upload_id", j.upload_id},
+              {"state", JobStateName(j.state)},
+              {"progress", j.state == JobState::kDone ? 1.0 : j.progress},
+              {"attempts", j.attempts},
+              {"created_at", j.created_at},
+              {"updated_at", j.updated_at}};
+  if (!j.error.empty()) out["error"] = j.error;
+  if (!j.lesson_id.empty()) out["lesson_id"] = j.lesson_id;
+  if (j.state == JobState::kDone) out["registered"] = j.registered;
+  if (j.state == JobState::kQueued && j.attempts > 0) out["next_attempt_at"] = j.next_attempt_at;
+  return out;
+}
+
+std::string BearerOf(const http::Request& r) {
+  const std::string h = r.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() <= kPrefix.size() || h.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  return h.substr(kPrefix.size());
+}
+
+}  // namespace
+
+struct OriginService::Parts {
+  OriginConfig config;
+  std::string public_url;
+  fs::path bundles_root;
+  std::shared_ptr<spdlog::logger> log = AreaLogger("origin");
+
+  std::unique_ptr<CatalogClient> catalog;
+  std::unique_ptr<UploaderAuth> auth;
+  std::unique_ptr<UploadStore> uploads;
+  std::unique_ptr<JobQueue> jobs;
+  std::unique_ptr<TusRoutes> tus;
+  std::unique_ptr<BundleFiles> bundle_files;
+  std::unique_ptr<Tracker> tracker;
+  std::unique_ptr<Seeder> seeder;
+  std::unique_ptr<TranscodeWorkers> workers;
+  std::unique_ptr<CatalogRegistrar> registrar;
+  std::unique_ptr<http::HttpServer> server;
+  bool stopped = false;
+
+  // A bundle on disk becomes part of the swarm: tracked and seeded.
+  void Publish(const fs::path& bundle_dir) {
+    auto hashes = transcoder::ReadTorrentFile((bundle_dir / "lesson.torrent").string());
+    if (!hashes.ok()) {
+      log->warn("bundle_unreadable dir={} error=\"{}\"", bundle_dir.string(), hashes.status().message());
+      return;
+    }
+    std::string v1, v2;
+    if (HexDecode(hashes->info_hash_v1, &v1)) (void)tracker->AddTorrent(v1);
+    if (HexDecode(hashes->info_hash_v2, &v2)) (void)tracker->AddTorrent(v2.substr(0, 20));
+    if (Status st = seeder->Add(bundle_dir); !st.ok()) {
+      log->warn("seed_failed dir={} error=\"{}\"", bundle_dir.string(), st.message());
+    }
+  }
+
+  Status RegisterWithCatalog(const Job& job) {
+    auto upload = uploads->Get(job.upload_id);
+    const std::string school = upload.ok() ? UploaderAuth::SchoolOf(upload->owner) : std::string();
+    return catalog->RegisterLesson(bundles_root / job.lesson_id, school);
+  }
+
+  void Handle(const http::Request& req, const http::Responder& respond) {
+    if (tus->Owns(req.path)) return respond(tus->Handle(req));
+    if (bundle_files->Owns(req.path)) return respond(bundle_files->Handle(req));
+    if (tracker->Owns(req.path)) return respond(tracker->Handle(req));
+    if (req.path == "/healthz") return respond(http::JsonReply(200, R"({"status":"ok"})"));
+    if (req.path == "/v1/torrents" && req.method == "GET") return respond(Torrents());
+    if (req.path == "/v1/jobs" || req.path.rfind("/v1/jobs/", 0) == 0) return respond(Jobs(req));
+    respond(http::ErrorReply(404, "not_found", "no such resource"));
+  }
+
+  http::Reply Torrents() {
+    json list = json::array();
+    for (const auto& t : seeder->Torrents()) {
+      list.push_back({{"lesson_id", t.lesson_id},
+                      {"info_hash_v1", t.info_hash_v1},
+                      {"state", t.state},
+                      {"uploaded_bytes", t.uploaded_bytes},
+                      {"peers", t.peers}});
+    }
+    return http::JsonReply(200, json{{"torrents", list}}.dump());
+  }
+
+  // A job is shown to whoever uploaded its file.
+  http::Reply Jobs(const http::Request& req) {
+    if (req.method != "GET") return http::ErrorReply(405, "method_not_allowed", "GET only");
+    auto who = auth->Authenticate(BearerOf(req));
+    if (!who.ok()) {
+      switch (who.status().code()) {
+        case StatusCode::kNotFound: return http::ErrorReply(401, "unauthenticated", "a teacher's bearer token is required");
+        case StatusCode::kIo: return http::ErrorReply(503, "unavailable", "cannot check the token: " + who.status().message());
+        default: return http::ErrorReply(403, "forbidden", who.status().message());
+      }
+    }
+    Result<Job> job = Status(StatusCode::kNotFound, "no such job");
+    if (req.path == "/v1/jobs") {
+      const std::string upload = req.Query("upload");
+      if (!IsLowerHex(upload, 32)) {
+        return http::ErrorReply(400, "invalid_argument", "upload must be an upload id (32 hex digits)", "upload");
+      }
+      job = jobs->GetByUpload(upload);
+    } else {
+      const std::string id = req.path.substr(std::string("/v1/jobs/").size());
+      if (!IsDecimal(id, 18, /*positive=*/true)) return http::ErrorReply(404, "not_found", "no such job");
+      job = jobs->Get(std::stoll(id));
+    }
+    if (!job.ok()) return http::ErrorReply(job.status());
+    auto upload = uploads->Get(job->upload_id);
+    if (upload.ok() && upload->owner != *who) {
+      return http::ErrorReply(403, "forbidden", "this job belongs to someone else's upload");
+    }
+    return http::JsonReply(200, JobJson(*job).dump());
+  }
+
+  static std::size_t BodyLimit(const std::string& method, const std::string& target) {
+    return method == "PATCH" ? kPatchBodyLimit : kSmallBodyLimit;
+  }
+};
+
+Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& config) {
+  RETURN_IF_ERROR(ValidateOriginConfig(config));
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  const fs::path data(config.data_dir);
+  p->bundles_root = data / "bundles";
+  std::error_code ec;
+  fs::create_directories(p->bundles_root, ec);
+  if (ec) return IoError("create " + p->bundles_root.string() + ": " + ec.message());
+
+  p->catalog = std::make_unique<CatalogClient>(config.catalog_url, config.catalog_token);
+  p->auth = std::make_unique<UploaderAuth>([c = p->catalog.get()](const std::string& t) { return c->WhoIs(t); });
+  ASSIGN_OR_RETURN(p->uploads, UploadStore::Open(data / "uploads", config.max_upload_bytes));
+  ASSIGN_OR_RETURN(p->jobs, JobQueue::Open((data / "jobs.db").string()));
+  p->bundle_files = std::make_unique<BundleFiles>(p->bundles_root, "/bundles");
+  p->tracker = std::make_unique<Tracker>();
+
+  SeederOptions seeding;
+  const std::string torrent_port = std::to_string(config.torrent_port);
+  seeding.listen_interfaces = config.listen_address.find(':') != std::string::npos
+                                  ? "[" + config.listen_address + "]:" + torrent_port
+                                  : config.listen_address + ":" + torrent_port;
+  seeding.resume_dir = data / "resume";
+  seeding.upload_rate_limit_bytes = config.upload_rate_kbps * 1000 / 8;
+  seeding.max_connections = config.max_connections;
+  seeding.dht = config.dht;
+  seeding.lsd = config.lsd;
+  ASSIGN_OR_RETURN(p->seeder, Seeder::Start(seeding));
+
+  Parts* parts = p.get();
+  p->registrar = std::make_unique<CatalogRegistrar>(
+      *p->jobs, [parts](const Job& job) { return parts->RegisterWithCatalog(job); },
+      CatalogRegistrarOptions{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), UnixNow});
+  TranscodeWorkersOptions work;
+  work.threads = config.workers;
+  work.bundles_root = p->bundles_root;
+  work.now = UnixNow;
+  p->workers = std::make_unique<TranscodeWorkers>(
+      *p->jobs, *p->uploads, work, [parts](const Job&, const transcoder::BundleSummary& bundle) {
+        parts->Publish(bundle.dir);
+        parts->registrar->Wake();
+      });
+  TusOptions tus_options;
+  tus_options.expire_after_seconds = std::int64_t{config.upload_expire_hours} * 3600;
+  p->tus = std::make_unique<TusRoutes>(
+      *p->uploads, tus_options, [parts](const std::string& token) { return parts->auth->Authenticate(token); },
+      [parts](const UploadInfo& info) {
+        auto job = parts->jobs->Enqueue(info.id, UnixNow());
+        if (!job.ok()) {
+          parts->log->error("enqueue_failed upload={} error=\"{}\"", info.id, job.status().message());
+          return;
+        }
+        parts->log->info("upload_complete upload={} bytes={} job={}", info.id, info.length, job->id);
+        parts->workers->Wake();
+      },
+      UnixNow);
+
+  // Every bundle already on disk joins the swarm.
+  for (const auto& entry : fs::directory_iterator(p->bundles_root, ec)) {
+    if (entry.is_directory() && IsLowerHex(entry.path().filename().string(), 32) &&
+        fs::exists(entry.path() / "lesson.torrent")) {
+      p->Publish(entry.path());
+    }
+  }
+
+  http::ServerOptions server_options;
+  server_options.address = config.listen_address;
+  server_options.port = config.port;
+  server_options.worker_threads = config.http_threads;
+  ASSIGN_OR_RETURN(p->server, http::HttpServer::Start(
+                                  server_options,
+                                  [parts](http::Request r, http::Responder respond) { parts->Handle(r, respond); },
+                                  &Parts::BodyLimit));
+  // The web seed and tracker URLs in new torrents need the server's port.
+  p->public_url = PublicUrl(config, p->server->port());
+  transcoder::BundleOptions bundle;
+  bundle.web_seeds = {p->public_url + "/bundles/"};
+  bundle.trackers = {p->public_url + "/announce"};
+  p->registrar->Start();  // also retries jobs finished before a restart but never registered
+  p->workers->Start(std::move(bundle));
+  p->log->info("started http={} torrent_port={} public_url={} data={}", p->server->port(),
+               p->seeder->listen_port(), p->public_url, config.data_dir);
+  return std::unique_ptr<OriginService>(new OriginService(std::move(p)));
+}
+
+OriginService::OriginService(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+OriginService::~OriginService() { Stop(); }
+
+std::uint16_t OriginService::http_port() const { return parts_->server->port(); }
+std::uint16_t OriginService::torrent_port() const { return parts_->seeder->listen_port(); }
+const std::string& OriginService::public_url() const { return parts_->public_url; }
+
+void OriginService::Stop() {
+  if (parts_->stopped) return;
+  parts_->stopped = true;
+  parts_->server->Stop(std::chrono::milliseconds(3000));
+  parts_->workers->Stop();
+  parts_->registrar->Stop();
+  parts_->seeder.reset();  // saves resume data
+}
+
+}  // namespace lm::origin

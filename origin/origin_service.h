@@ -1,0 +1,44 @@
+#pragma once
+// The whole origin in one object: tus uploads, the transcode queue and its workers, catalog
+// registration, bundle files over HTTP (direct playback and the torrents' web seed), the tracker
+// and the libtorrent seeder, behind one HTTP server. lessonmesh-origin's main() and the
+// integration tests both run it.
+//
+// Routes: OPTIONS/POST /uploads, HEAD/PATCH/DELETE /uploads/{id} (tus 1.0); GET /v1/jobs/{id},
+// GET /v1/jobs?upload={upload id}; GET/HEAD /bundles/{lesson id}/{file}; GET /announce,
+// GET /scrape; GET /healthz; GET /v1/torrents (what is seeded).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "origin/origin_config.h"
+
+namespace lm::origin {
+
+class OriginService {
+ public:
+  // Opens the data directory (requeueing jobs a crash left running), seeds every bundle already
+  // there, starts the workers and the HTTP server.
+  static Result<std::unique_ptr<OriginService>> Start(const OriginConfig& config);
+  ~OriginService();  // Stop()
+  OriginService(const OriginService&) = delete;
+  OriginService& operator=(const OriginService&) = delete;
+
+  std::uint16_t http_port() const;
+  std::uint16_t torrent_port() const;
+  const std::string& public_url() const;
+
+  // Stops taking requests, cancels transcodes in flight (they run again at the next start),
+  // saves torrent resume data.
+  void Stop();
+
+  struct Parts;  // opaque: the .cpp wires them
+
+ private:
+  explicit OriginService(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace lm::origin

@@ -1,0 +1,54 @@
+#pragma once
+// Seeds every finished bundle with libtorrent: one session, TCP and uTP, local service discovery
+// for edges on the same LAN, DHT off unless asked. Resume data is kept beside the bundles so a
+// restart does not hash every file again; a bundle the transcoder has just written (and hashed
+// while writing) is added in seed mode. Thread-safe.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lm::origin {
+
+struct SeederOptions {
+  std::string listen_interfaces = "0.0.0.0:6881";  // libtorrent syntax, "IP:PORT,..."
+  std::filesystem::path resume_dir;                // one <info hash>.resume per torrent
+  int upload_rate_limit_bytes = 0;                 // 0 = unlimited
+  int max_connections = 200;
+  bool dht = false;
+  bool lsd = true;
+};
+
+struct SeededTorrent {
+  std::string lesson_id;
+  std::string info_hash_v1;  // hex
+  std::string state;         // "seeding", "checking", "error: ..."
+  std::int64_t uploaded_bytes = 0;
+  int peers = 0;
+};
+
+class Seeder {
+ public:
+  static Result<std::unique_ptr<Seeder>> Start(const SeederOptions& options);
+  ~Seeder();  // saves resume data (a few seconds at most), then closes the session
+  Seeder(const Seeder&) = delete;
+  Seeder& operator=(const Seeder&) = delete;
+
+  // Seeds the bundle in `bundle_dir` (its lesson.torrent; files under the torrent's name, the
+  // lesson id, in the parent directory). Adding a bundle already seeded is a no-op.
+  Status Add(const std::filesystem::path& bundle_dir);
+  // The TCP port peers connect to.
+  std::uint16_t listen_port() const;
+  std::vector<SeededTorrent> Torrents() const;
+
+ private:
+  struct Impl;
+  explicit Seeder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lm::origin

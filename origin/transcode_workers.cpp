@@ -1,0 +1,110 @@
+#include "origin/transcode_workers.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/logging.h"
+
+namespace lm::origin {
+
+namespace {
+// Queued jobs whose backoff ends are found by polling at this period.
+constexpr auto kPollPeriod = std::chrono::seconds(2);
+// Progress is written to SQLite at most this often.
+constexpr double kProgressPeriodSeconds = 1.0;
+
+std::string Meta(const UploadInfo& u, const std::string& key) {
+  auto it = u.metadata.find(key);
+  return it == u.metadata.end() ? std::string() : it->second;
+}
+}  // namespace
+
+TranscodeWorkers::TranscodeWorkers(JobQueue& queue, UploadStore& uploads, TranscodeWorkersOptions options,
+                                   OnBundle on_bundle)
+    : queue_(queue), uploads_(uploads), options_(std::move(options)), on_bundle_(std::move(on_bundle)) {}
+
+TranscodeWorkers::~TranscodeWorkers() { Stop(); }
+
+void TranscodeWorkers::Start(transcoder::BundleOptions bundle) {
+  bundle_ = std::move(bundle);
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+void TranscodeWorkers::Wake() {
+  std::lock_guard lock(mu_);
+  ++wakeups_;
+  wake_.notify_all();
+}
+
+void TranscodeWorkers::Stop() {
+  stop_ = true;
+  Wake();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void TranscodeWorkers::Run() {
+  auto log = AreaLogger("jobs");
+  while (!stop_) {
+    auto claimed = queue_.ClaimNext(options_.now());
+    if (!claimed.ok()) {
+      log->error("claim_failed error=\"{}\"", claimed.status().message());
+    } else if (claimed->has_value()) {
+      RunJob(**claimed);
+      continue;
+    }
+    std::unique_lock lock(mu_);
+    const int seen = wakeups_;
+    wake_.wait_for(lock, kPollPeriod, [&] { return stop_ || wakeups_ != seen; });
+  }
+}
+
+void TranscodeWorkers::RunJob(const Job& job) {
+  auto log = AreaLogger("jobs");
+  auto upload = uploads_.Get(job.upload_id);
+  if (!upload.ok() || !upload->complete()) {
+    const std::string why = upload.ok() ? "the upload is not complete" : upload.status().message();
+    (void)queue_.Fail(job.id, "upload " + job.upload_id + ": " + why, /*transient=*/false, options_.now());
+    log->warn("job_failed job={} error=\"{}\"", job.id, why);
+    return;
+  }
+  transcoder::BundleOptions bundle = bundle_;
+  bundle.metadata.title = Meta(*upload, "title");
+  if (bundle.metadata.title.empty()) {
+    bundle.metadata.title = std::filesystem::path(Meta(*upload, "filename")).stem().string();
+  }
+  if (bundle.metadata.title.empty()) bundle.metadata.title = "未命名课程";
+  bundle.metadata.teacher = Meta(*upload, "teacher");
+  bundle.metadata.subject = Meta(*upload, "subject");
+  bundle.metadata.grade = Meta(*upload, "grade");
+
+  log->info("job_started job={} upload={} attempt={}", job.id, job.upload_id, job.attempts);
+  double last_progress_at = -kProgressPeriodSeconds;
+  auto progress = [&](const transcoder::Progress& p) {
+    if (p.total_seconds <= 0 || p.wall_seconds - last_progress_at < kProgressPeriodSeconds) return;
+    last_progress_at = p.wall_seconds;
+    (void)queue_.SetProgress(job.id, std::min(0.99, p.done_seconds / p.total_seconds), options_.now());
+  };
+  auto result = transcoder::MakeBundleUnder(uploads_.DataPath(job.upload_id), options_.bundles_root, bundle,
+                                            progress, &stop_);
+  if (!result.ok()) {
+    const Status& st = result.status();
+    if (st.code() == StatusCode::kCancelled) {
+      log->info("job_interrupted job={} (runs again at the next start)", job.id);
+      return;  // still "running" in the queue: requeued when the origin starts again
+    }
+    const bool transient = st.code() != StatusCode::kUnsupportedInput && st.code() != StatusCode::kInvalidArgument;
+    (void)queue_.Fail(job.id, st.message(), transient, options_.now());
+    log->warn("job_failed job={} transient={} error=\"{}\"", job.id, transient, st.message());
+    return;
+  }
+  if (Status st = queue_.Finish(job.id, result->id, options_.now()); !st.ok()) {
+    log->error("job_finish_failed job={} error=\"{}\"", job.id, st.message());
+    return;
+  }
+  log->info("job_done job={} lesson={} reused={} wall_s={:.1f}", job.id, result->id, result->reused,
+            result->wall_seconds);
+  auto done = queue_.Get(job.id);
+  if (done.ok() && on_bundle_) on_bundle_(*done, *result);
+}
+
+}  // namespace lm::origin

@@ -1,0 +1,58 @@
+#pragma once
+// The threads that turn finished uploads into bundles: each claims the next queued job, runs the
+// transcoder into the content-addressed bundles/<lesson id> (the same bytes twice are one bundle),
+// reports progress into the queue and hands the finished bundle on (to seeding, the tracker and
+// catalog registration). Stop() cancels transcodes in flight and leaves their jobs running in the
+// queue, where the next start finds and queues them again, exactly as after a crash.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "origin/job_queue.h"
+#include "origin/upload_store.h"
+#include "transcoder/bundle.h"
+
+namespace lm::origin {
+
+struct TranscodeWorkersOptions {
+  int threads = 1;
+  std::filesystem::path bundles_root;
+  std::function<std::int64_t()> now;
+};
+
+class TranscodeWorkers {
+ public:
+  // Called on a worker thread with each finished job and its bundle.
+  using OnBundle = std::function<void(const Job&, const transcoder::BundleSummary&)>;
+  TranscodeWorkers(JobQueue& queue, UploadStore& uploads, TranscodeWorkersOptions options, OnBundle on_bundle);
+  ~TranscodeWorkers();  // Stop()
+
+  // `bundle`: web seeds, trackers, ladder for every bundle; the metadata comes from each upload.
+  void Start(transcoder::BundleOptions bundle);
+  // A job was queued: look now rather than at the next poll.
+  void Wake();
+  void Stop();
+
+ private:
+  void Run();
+  void RunJob(const Job& job);
+
+  JobQueue& queue_;
+  UploadStore& uploads_;
+  const TranscodeWorkersOptions options_;
+  transcoder::BundleOptions bundle_;  // set by Start, before the threads
+  OnBundle on_bundle_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  int wakeups_ = 0;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace lm::origin
