@@ -1,0 +1,1 @@
+// Placeholder: stock BitTorrent and tus clients against the origin (being written).
