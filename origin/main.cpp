@@ -11,6 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include "origin/origin_config.h"
 #include "origin/origin_service.h"
 
@@ -65,6 +69,8 @@ int main(int argc, char** argv) {
     std::cerr << "lessonmesh-origin: " << e.what() << "\n";
     return 2;
   }
+
+  av_log_set_level(AV_LOG_ERROR);  // the job log says what failed; libav's chatter is not for operators
 
   // SIGINT/SIGTERM are taken by sigwait below; blocked before any thread starts so that every
   // thread inherits the mask.

@@ -36,6 +36,7 @@ std::int64_t UnixNow() {
 // Bytes of one PATCH held in memory at most; tus clients send larger uploads in several PATCHes.
 constexpr std::size_t kPatchBodyLimit = 64u * 1024 * 1024;
 constexpr std::size_t kSmallBodyLimit = 64u * 1024;
+constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
 
 json JobJson(const Job& j) {
   json out = {{"id", j.id},
@@ -154,6 +155,14 @@ struct OriginService::Parts {
     return http::JsonReply(200, JobJson(*job).dump());
   }
 
+  // Silent peers leave the tracker's memory even in swarms nobody announces to any more.
+  void ScheduleTrackerSweep() {
+    server->RunAfter(kTrackerSweepPeriod, [this] {
+      tracker->Sweep();
+      ScheduleTrackerSweep();
+    });
+  }
+
   static std::size_t BodyLimit(const std::string& method, const std::string& target) {
     return method == "PATCH" ? kPatchBodyLimit : kSmallBodyLimit;
   }
@@ -216,10 +225,14 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
       },
       UnixNow);
 
-  // Every bundle already on disk joins the swarm.
+  // Every bundle already on disk joins the swarm; what a crash left half-built is removed (no
+  // worker runs yet; its job was queued again by JobQueue::Open).
   for (const auto& entry : fs::directory_iterator(p->bundles_root, ec)) {
-    if (entry.is_directory() && IsLowerHex(entry.path().filename().string(), 32) &&
-        fs::exists(entry.path() / "lesson.torrent")) {
+    const std::string name = entry.path().filename().string();
+    if (name.front() == '.' && name.find(".tmp-") != std::string::npos) {
+      p->log->info("removing_unfinished_bundle dir={}", entry.path().string());
+      fs::remove_all(entry.path(), ec);
+    } else if (entry.is_directory() && IsLowerHex(name, 32) && fs::exists(entry.path() / "lesson.torrent")) {
       p->Publish(entry.path());
     }
   }
@@ -239,6 +252,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   bundle.trackers = {p->public_url + "/announce"};
   p->registrar->Start();  // also retries jobs finished before a restart but never registered
   p->workers->Start(std::move(bundle));
+  p->ScheduleTrackerSweep();
   p->log->info("started http={} torrent_port={} public_url={} data={}", p->server->port(),
                p->seeder->listen_port(), p->public_url, config.data_dir);
   return std::unique_ptr<OriginService>(new OriginService(std::move(p)));

@@ -14,7 +14,7 @@ extern "C" {
 }
 
 #include "transcoder/bundle.h"
-#include "transcoder/progress_bar.h"
+#include "common/progress_bar.h"
 
 namespace {
 
@@ -84,9 +84,16 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
-  lm::transcoder::ProgressBar bar(stderr);
-  auto result = lm::transcoder::MakeBundle(
-      input, out_dir, options, [&](const lm::transcoder::Progress& p) { bar.Update(p); }, &g_cancel);
+  lm::ProgressBar bar(stderr);
+  auto show = [&](const lm::transcoder::Progress& p) {
+    const double speed = p.wall_seconds > 0 ? p.done_seconds / p.wall_seconds : 0.0;
+    char rate[32];
+    std::snprintf(rate, sizeof(rate), "%.2fx", speed);
+    bar.Update({p.total_seconds > 0 ? p.done_seconds / p.total_seconds : 0.0, lm::ClockText(p.done_seconds),
+                lm::ClockText(p.total_seconds), rate,
+                speed > 0 && p.total_seconds > 0 ? (p.total_seconds - p.done_seconds) / speed : -1, p.wall_seconds});
+  };
+  auto result = lm::transcoder::MakeBundle(input, out_dir, options, show, &g_cancel);
   bar.Finish();
   if (!result.ok()) {
     std::cerr << "lessonmesh-transcode: " << input << ": " << result.status().message() << "\n";

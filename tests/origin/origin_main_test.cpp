@@ -1,0 +1,227 @@
+// lessonmesh-origin and lessonmesh as operators and teachers run them: settings from TOML with
+// flags on top and errors that name the key; `lessonmesh upload` resuming an interrupted upload;
+// the origin killed with SIGKILL in the middle of a transcode and started again: the job runs
+// again from the start, no half bundle is ever visible, no upload is lost.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "common/xxh3.h"
+#include "origin/origin_config.h"
+#include "origin/upload_client.h"
+#include "tests/testing/catalog_fixture.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/media_fixtures.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lm::origin {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using lm::testing::ChildProcess;
+using lm::testing::HttpClient;
+using lm::testing::ReadFile;
+using lm::testing::TempDir;
+using lm::testing::WriteFile;
+
+std::string Bin(const std::string& name) { return std::string(LM_BIN_DIR) + "/" + name; }
+
+bool WaitFor(const std::function<bool()>& done, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
+  TempDir tmp;
+  WriteFile(tmp / "ok.toml",
+            "listen = \"0.0.0.0\"\nport = 8070\ndata_dir = \"/srv/origin\"\ncatalog_url = \"http://10.1.2.3:8090\"\n"
+            "catalog_token = \"abc\"\nworkers = 2\nmax_upload_bytes = 1000000\ntorrent_port = 51413\n"
+            "upload_rate_kbps = 4000\nmax_connections = 80\ndht = true\nlsd = false\n"
+            "public_url = \"http://origin.example.cn:8070/\"\n");
+  OriginConfig c;
+  ASSERT_TRUE(LoadOriginToml((tmp / "ok.toml").string(), &c).ok());
+  EXPECT_EQ(c.listen_address, "0.0.0.0");
+  EXPECT_EQ(c.workers, 2);
+  EXPECT_EQ(c.max_upload_bytes, 1000000);
+  EXPECT_EQ(c.torrent_port, 51413);
+  EXPECT_EQ(c.upload_rate_kbps, 4000);
+  EXPECT_TRUE(c.dht);
+  EXPECT_FALSE(c.lsd);
+  EXPECT_TRUE(ValidateOriginConfig(c).ok());
+  EXPECT_EQ(PublicUrl(c, 8070), "http://origin.example.cn:8070");
+  c.public_url.clear();
+  EXPECT_EQ(PublicUrl(c, 9000), "http://127.0.0.1:9000");
+
+  WriteFile(tmp / "typo.toml", "wokers = 2\n");
+  EXPECT_EQ(LoadOriginToml((tmp / "typo.toml").string(), &c).field(), "wokers");
+  WriteFile(tmp / "type.toml", "workers = \"two\"\n");
+  EXPECT_EQ(LoadOriginToml((tmp / "type.toml").string(), &c).field(), "workers");
+  WriteFile(tmp / "range.toml", "torrent_port = 70000\n");
+  EXPECT_EQ(LoadOriginToml((tmp / "range.toml").string(), &c).field(), "torrent_port");
+  OriginConfig no_token;
+  EXPECT_EQ(ValidateOriginConfig(no_token).field(), "catalog_token");
+  no_token.catalog_token = "t";
+  no_token.catalog_url = "ftp://x";
+  EXPECT_EQ(ValidateOriginConfig(no_token).field(), "catalog_url");
+}
+
+TEST(OriginMainTest, BadSettingsExitWithCodeTwoAndSayWhy) {
+  TempDir tmp;
+  WriteFile(tmp / "bad.toml", "colour = 1\n");
+  auto bad = ChildProcess::Start({Bin("lessonmesh-origin"), "--config", (tmp / "bad.toml").string()});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->Wait(30), 2);
+  auto no_token = ChildProcess::Start({Bin("lessonmesh-origin"), "--data-dir", (tmp / "d").string()});
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->Wait(30), 2);
+  EXPECT_FALSE(fs::exists(tmp / "d" / "jobs.db"));  // refused before touching anything
+}
+
+class OriginProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(catalog_.Start());
+    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
+    WriteFile(tmp_ / "origin.toml", "port = 0\ntorrent_port = 0\nlsd = false\ndata_dir = \"" +
+                                        (tmp_ / "origin").string() + "\"\ncatalog_url = \"" + catalog_.url() +
+                                        "\"\ncatalog_token = \"" + catalog_.Token(catalog::Role::kOrigin) + "\"\n");
+  }
+
+  // Starts lessonmesh-origin; returns its HTTP port, 0 on failure.
+  std::uint16_t StartOrigin() {
+    origin_ = ChildProcess::Start({Bin("lessonmesh-origin"), "--config", (tmp_ / "origin.toml").string(), "--workers", "1"});
+    if (!origin_) return 0;
+    auto line = origin_->WaitForLine("listening on", 60);
+    std::smatch m;
+    if (!line || !std::regex_search(*line, m, std::regex(R"(http://[^:]+:(\d+))"))) return 0;
+    return static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
+
+  json Job(std::uint16_t port, const std::string& upload_id) {
+    auto r = HttpClient(port).Request("GET", "/v1/jobs?upload=" + upload_id, "", {{"Authorization", "Bearer " + teacher_}});
+    return r.status == 200 ? json::parse(r.body) : json();
+  }
+
+  TempDir tmp_;
+  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
+  std::string teacher_;
+  std::unique_ptr<ChildProcess> origin_;
+};
+
+TEST_F(OriginProcessTest, InterruptedUploadResumesWhereItStopped) {
+  const std::uint16_t port = StartOrigin();
+  ASSERT_NE(port, 0);
+  std::string bytes(3 * 1024 * 1024 + 123, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919) >> 3);
+  WriteFile(tmp_ / "lesson.bin", bytes);
+
+  UploadSpec spec;
+  spec.file = tmp_ / "lesson.bin";
+  spec.origin_url = "http://127.0.0.1:" + std::to_string(port);
+  spec.token = teacher_;
+  spec.metadata = {{"title", "勾股定理"}, {"filename", "lesson.bin"}};
+  spec.chunk_bytes = 1 << 20;
+  spec.state_file = tmp_ / "state" / "uploads.json";
+  std::atomic<bool> cancel{false};
+  spec.cancel = &cancel;
+  // The first run stops after one chunk (a teacher closing the laptop).
+  auto first = UploadFile(spec, [&](const UploadProgress& p) {
+    if (p.sent_bytes >= static_cast<std::int64_t>(spec.chunk_bytes)) cancel = true;
+  });
+  ASSERT_EQ(first.status().code(), StatusCode::kCancelled);
+  ASSERT_TRUE(fs::exists(spec.state_file));
+
+  // The second run asks the origin where it stands and sends only the rest.
+  cancel = false;
+  std::int64_t resumed_from = -1, last_sent = 0;
+  auto second = UploadFile(spec, [&](const UploadProgress& p) {
+    resumed_from = p.resumed_from;
+    last_sent = p.sent_bytes;
+  });
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(resumed_from, std::int64_t{1} << 20);
+  EXPECT_EQ(last_sent, static_cast<std::int64_t>(bytes.size()));
+  EXPECT_EQ(ReadFile(tmp_ / "origin" / "uploads" / (*second + ".part")), bytes);
+  EXPECT_EQ(json::parse(ReadFile(spec.state_file)).size(), 0u);  // forgotten once finished
+
+  // The CLI refuses a missing file with exit code 4 and a wrong token with 2.
+  auto missing = ChildProcess::Start({Bin("lessonmesh"), "upload", (tmp_ / "nope.mp4").string(), "--origin",
+                                      spec.origin_url, "--token", teacher_});
+  EXPECT_EQ(missing->Wait(30), 4);
+  auto wrong = ChildProcess::Start({Bin("lessonmesh"), "upload", spec.file.string(), "--origin", spec.origin_url,
+                                    "--token", "not-a-token", "--state-file", (tmp_ / "s2.json").string()});
+  EXPECT_EQ(wrong->Wait(30), 2);
+}
+
+TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
+  lm::testing::ClipSpec clip;
+  clip.seconds = 40;
+  clip.width = 854;
+  clip.height = 480;
+  ASSERT_TRUE(lm::testing::MakeClip(tmp_ / "lesson.mp4", clip));
+  std::uint16_t port = StartOrigin();
+  ASSERT_NE(port, 0);
+
+  // A teacher uploads with the CLI; it prints the upload id (and would follow the job).
+  auto cli = ChildProcess::Start({Bin("lessonmesh"), "upload", (tmp_ / "lesson.mp4").string(), "--origin",
+                                  "http://127.0.0.1:" + std::to_string(port), "--token", teacher_, "--title",
+                                  "一次函数的图像", "--subject", "数学", "--grade", "八年级", "--no-wait", "--json",
+                                  "--state-file", (tmp_ / "state.json").string()});
+  ASSERT_TRUE(cli);
+  const std::string printed = cli->ReadAll(60);
+  ASSERT_EQ(cli->Wait(30), 0) << printed;
+  const std::string upload_id = json::parse(printed)["upload_id"];
+
+  // SIGKILL while the job is running, past its start.
+  ASSERT_TRUE(WaitFor([&] {
+    json j = Job(port, upload_id);
+    return !j.is_null() && j["state"] == "running" && j["progress"].get<double>() > 0;
+  }, 60)) << Job(port, upload_id).dump();
+  origin_->Signal(SIGKILL);
+  origin_->Wait(30);
+  const fs::path bundles = tmp_ / "origin" / "bundles";
+  for (const auto& e : fs::directory_iterator(bundles)) {
+    EXPECT_EQ(e.path().filename().string().front(), '.') << "a bundle became visible: " << e.path();
+  }
+
+  // Started again: the job runs again from the start and finishes; nothing half-built remains.
+  port = StartOrigin();
+  ASSERT_NE(port, 0);
+  json job;
+  ASSERT_TRUE(WaitFor([&] {
+    job = Job(port, upload_id);
+    return !job.is_null() && (job["state"] == "failed" || (job["state"] == "done" && job["registered"] == true));
+  }, 240)) << job.dump();
+  ASSERT_EQ(job["state"], "done") << job.dump();
+  EXPECT_EQ(job["attempts"], 2);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(bundles)) names.push_back(e.path().filename().string());
+  ASSERT_EQ(names, std::vector<std::string>{job["lesson_id"].get<std::string>()});
+  const fs::path bundle = bundles / names[0];
+  const json manifest = json::parse(ReadFile(bundle / "lesson.json"));
+  EXPECT_EQ(manifest["title"], "一次函数的图像");
+  EXPECT_EQ(manifest["source"]["xxh3_128"], Xxh3Of(ReadFile(tmp_ / "lesson.mp4")).Hex());
+  for (const auto& f : manifest["files"]) {
+    EXPECT_EQ(Xxh3Of(ReadFile(bundle / f["path"].get<std::string>())).Hex(), f["xxh3_128"]) << f["path"];
+  }
+
+  origin_->Signal(SIGTERM);
+  EXPECT_EQ(origin_->Wait(60), 0);
+  EXPECT_FALSE(fs::directory_iterator(tmp_ / "origin" / "resume") == fs::directory_iterator());  // resume data kept
+}
+
+}  // namespace
+}  // namespace lm::origin
