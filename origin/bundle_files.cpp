@@ -15,6 +15,7 @@ using http::Request;
 namespace {
 
 constexpr std::int64_t kMaxWholeFileBytes = 64 * 1024 * 1024;  // larger files are served by range
+constexpr std::int64_t kMaxPadBytes = 16 * 1024 * 1024;  // the largest piece size a bundle uses
 
 std::optional<std::string> ReadRange(const fs::path& path, std::int64_t offset, std::int64_t length) {
   std::ifstream in(path, std::ios::binary);
@@ -82,14 +83,26 @@ Reply BundleFiles::Handle(const Request& req) const {
   std::smatch m;
   const std::string& path = req.path;
   static const std::regex shape("([0-9a-f]{32})/([A-Za-z0-9][A-Za-z0-9_.-]{0,100})");
+  // BEP 47 pad files: zeros that align each file to a piece. libtorrent never asks for them;
+  // clients that treat them as files (aria2) fetch them from the web seed like any other.
+  static const std::regex pad_shape(R"(([0-9a-f]{32})/\.pad/([1-9][0-9]{0,7}))");
   const std::string rest = path.substr(base_path_.size() + 1);
-  if (!std::regex_match(rest, m, shape)) return http::ErrorReply(404, "not_found", "no such bundle file");
+  const bool pad = std::regex_match(rest, m, pad_shape);
+  if (!pad && !std::regex_match(rest, m, shape)) return http::ErrorReply(404, "not_found", "no such bundle file");
   const std::string id = m[1], name = m[2];
   const fs::path dir = root_ / id;
 
   // The manifest says which files exist and what their content hash is.
   std::string etag;
-  if (name != "lesson.json" && name != "lesson.torrent") {
+  std::error_code ec;
+  std::int64_t size = 0;
+  if (pad) {
+    size = std::stoll(name);
+    if (size > kMaxPadBytes || !fs::is_regular_file(dir / "lesson.json", ec)) {
+      return http::ErrorReply(404, "not_found", "no such bundle file");
+    }
+    etag = "\"pad-" + name + "\"";
+  } else if (name != "lesson.json" && name != "lesson.torrent" && name != "lesson.v1.torrent") {
     std::ifstream in(dir / "lesson.json");
     const auto manifest = nlohmann::json::parse(in, nullptr, false);
     if (!manifest.is_object()) return http::ErrorReply(404, "not_found", "no such bundle");
@@ -98,9 +111,10 @@ Reply BundleFiles::Handle(const Request& req) const {
     }
     if (etag.empty()) return http::ErrorReply(404, "not_found", "no such file in bundle " + id);
   }
-  std::error_code ec;
-  const auto size = static_cast<std::int64_t>(fs::file_size(dir / name, ec));
-  if (ec) return http::ErrorReply(404, "not_found", "no such bundle file");
+  if (!pad) {
+    size = static_cast<std::int64_t>(fs::file_size(dir / name, ec));
+    if (ec) return http::ErrorReply(404, "not_found", "no such bundle file");
+  }
 
   Reply r;
   r.content_type = ContentTypeFor(name);
@@ -132,6 +146,10 @@ Reply BundleFiles::Handle(const Request& req) const {
   }
   if (req.method == "HEAD") {
     r.headers.push_back({"Content-Length", std::to_string(length)});  // what a GET would carry
+    return r;
+  }
+  if (pad) {
+    r.body.assign(static_cast<size_t>(length), '\0');
     return r;
   }
   auto bytes = ReadRange(dir / name, first, length);

@@ -2,8 +2,9 @@
 // Serves the files of finished bundles over HTTP, for direct playback and as the torrents' web
 // seed (BEP 19): GET/HEAD /bundles/{lesson id}/{file} with single byte ranges (206/416), an ETag
 // from the file's XXH3-128 in lesson.json (If-None-Match -> 304), and the right Content-Type.
-// Only files listed in the bundle's lesson.json (and lesson.json/lesson.torrent) are served, so no
-// path can leave the bundle. Thread-safe; knows no sockets.
+// Only files listed in the bundle's lesson.json are served (and lesson.json, lesson.torrent,
+// lesson.v1.torrent, and BEP 47 pad files as zeros), so no path can leave the bundle.
+// Thread-safe; knows no sockets.
 
 #include <filesystem>
 #include <string>

@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
+#include "common/atomic_file.h"
 #include "common/hex.h"
 #include "common/http/http_server.h"
 #include "common/logging.h"
@@ -13,6 +16,7 @@
 #include "origin/catalog_client.h"
 #include "origin/catalog_registrar.h"
 #include "origin/job_queue.h"
+#include "origin/legacy_torrent.h"
 #include "origin/seeder.h"
 #include "origin/tracker.h"
 #include "origin/transcode_workers.h"
@@ -37,6 +41,8 @@ std::int64_t UnixNow() {
 constexpr std::size_t kPatchBodyLimit = 64u * 1024 * 1024;
 constexpr std::size_t kSmallBodyLimit = 64u * 1024;
 constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
+// Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (legacy_torrent.h).
+constexpr char kV1TwinFile[] = "lesson.v1.torrent";
 
 json JobJson(const Job& j) {
   json out = {{"id", j.id},
@@ -81,19 +87,35 @@ struct OriginService::Parts {
   std::unique_ptr<http::HttpServer> server;
   bool stopped = false;
 
-  // A bundle on disk becomes part of the swarm: tracked and seeded.
+  // A bundle on disk becomes part of the swarm: tracked and seeded, as its hybrid torrent and as
+  // the v1-only twin that older clients can read.
   void Publish(const fs::path& bundle_dir) {
-    auto hashes = transcoder::ReadTorrentFile((bundle_dir / "lesson.torrent").string());
-    if (!hashes.ok()) {
-      log->warn("bundle_unreadable dir={} error=\"{}\"", bundle_dir.string(), hashes.status().message());
-      return;
+    Status st = WriteV1Twin(bundle_dir);
+    if (!st.ok()) log->warn("v1_twin_failed dir={} error=\"{}\"", bundle_dir.string(), st.message());
+    for (const char* file : {"lesson.torrent", kV1TwinFile}) {
+      auto hashes = transcoder::ReadTorrentFile((bundle_dir / file).string());
+      if (!hashes.ok()) {
+        log->warn("torrent_unreadable dir={} file={} error=\"{}\"", bundle_dir.string(), file,
+                  hashes.status().message());
+        continue;
+      }
+      std::string v1, v2;
+      if (HexDecode(hashes->info_hash_v1, &v1)) (void)tracker->AddTorrent(v1);
+      if (HexDecode(hashes->info_hash_v2, &v2)) (void)tracker->AddTorrent(v2.substr(0, 20));
+      if (Status seeded = seeder->Add(bundle_dir, file); !seeded.ok()) {
+        log->warn("seed_failed dir={} error=\"{}\"", bundle_dir.string(), seeded.message());
+      }
     }
-    std::string v1, v2;
-    if (HexDecode(hashes->info_hash_v1, &v1)) (void)tracker->AddTorrent(v1);
-    if (HexDecode(hashes->info_hash_v2, &v2)) (void)tracker->AddTorrent(v2.substr(0, 20));
-    if (Status st = seeder->Add(bundle_dir); !st.ok()) {
-      log->warn("seed_failed dir={} error=\"{}\"", bundle_dir.string(), st.message());
-    }
+  }
+
+  static Status WriteV1Twin(const fs::path& bundle_dir) {
+    std::error_code ec;
+    if (fs::exists(bundle_dir / kV1TwinFile, ec)) return Status::Ok();
+    std::ifstream in(bundle_dir / "lesson.torrent", std::ios::binary);
+    if (!in) return IoError("cannot read " + (bundle_dir / "lesson.torrent").string());
+    const std::string hybrid((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSIGN_OR_RETURN(std::string twin, V1OnlyTorrent(hybrid));
+    return WriteFileAtomically(bundle_dir / kV1TwinFile, twin);
   }
 
   Status RegisterWithCatalog(const Job& job) {

@@ -150,8 +150,8 @@ Seeder::~Seeder() {
   impl_->alerts.join();
 }
 
-Status Seeder::Add(const fs::path& bundle_dir) {
-  const fs::path torrent_path = bundle_dir / "lesson.torrent";
+Status Seeder::Add(const fs::path& bundle_dir, const std::string& torrent_file) {
+  const fs::path torrent_path = bundle_dir / torrent_file;
   lt::error_code ec;
   auto ti = std::make_shared<lt::torrent_info>(torrent_path.string(), ec);
   if (ec) return IoError("cannot read " + torrent_path.string() + ": " + ec.message());

@@ -38,9 +38,9 @@ class Seeder {
   Seeder(const Seeder&) = delete;
   Seeder& operator=(const Seeder&) = delete;
 
-  // Seeds the bundle in `bundle_dir` (its lesson.torrent; files under the torrent's name, the
-  // lesson id, in the parent directory). Adding a bundle already seeded is a no-op.
-  Status Add(const std::filesystem::path& bundle_dir);
+  // Seeds the bundle in `bundle_dir` with its torrent `torrent_file` (files under the torrent's
+  // name, the lesson id, in the parent directory). Adding a torrent already seeded is a no-op.
+  Status Add(const std::filesystem::path& bundle_dir, const std::string& torrent_file = "lesson.torrent");
   // The TCP port peers connect to.
   std::uint16_t listen_port() const;
   std::vector<SeededTorrent> Torrents() const;

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The LessonMesh demo on one machine: makes a lesson-like clip (a slide with Chinese text, a
-# moving region, speech-like audio) and turns it into a lesson bundle.
+# The LessonMesh demo, the whole chain on one machine: a teacher uploads a recorded lesson to the
+# origin (resumable), the origin transcodes it into a bundle, registers it in the catalog and
+# seeds it; an admin publishes a signed resource pack for a 教共体; a rural school's edge receives
+# the pack and downloads the bundle peer-to-peer through the origin's tracker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)"
+bin=./build/bin
 
 work=${LM_DEMO_DIR:-demo-data}
 mkdir -p "$work"
@@ -15,39 +18,73 @@ if [ ! -s "$clip" ]; then
   bash bench/make_lesson_clip.sh "$clip" 30 1280x720
 fi
 
-./build/bin/lessonmesh-transcode "$clip" -o "$work/bundles/demo" \
-  --title "分数的初步认识" --teacher "王老师" --subject "数学" --grade "三年级" \
-  --web-seed http://127.0.0.1:8080/bundles/ --tracker http://127.0.0.1:8080/announce
-./build/bin/lessonmesh-transcode "$clip" -o "$work/bundles/demo" --json \
-  --title "分数的初步认识" --teacher "王老师" --subject "数学" --grade "三年级" \
-  --web-seed http://127.0.0.1:8080/bundles/ --tracker http://127.0.0.1:8080/announce > "$work/summary.json"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+# Waits for "listening on http://..." in a service's stdout and prints the URL.
+url_of() {
+  for _ in $(seq 300); do grep -q listening "$1" 2>/dev/null && break; sleep 0.1; done
+  grep -o 'http://[0-9.:]*' "$1" | head -1
+}
 
-# The catalog: register the lesson, publish a signed pack, fetch it as a rural school's edge.
+# The catalog, with tokens for the origin, a city teacher and a teaching point's edge.
 catalog_data="$work/catalog"
-origin_token=$(./build/bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role origin --label demo)
-edge_token=$(./build/bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role edge --school conghua-sl)
-./build/bin/lessonmesh-catalog --data-dir "$catalog_data" --port 0 > "$work/catalog.out" 2> "$work/catalog.log" &
-catalog_pid=$!
-trap 'kill $catalog_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$work/catalog.out" 2>/dev/null && break; sleep 0.1; done
-catalog_url=$(grep -o 'http://[0-9.:]*' "$work/catalog.out" | head -1)
-echo
+origin_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role origin --label demo)
+teacher_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role teacher --school tianhe-3)
+edge_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role edge --school conghua-sl)
+$bin/lessonmesh-catalog --data-dir "$catalog_data" --port 0 > "$work/catalog.out" 2> "$work/catalog.log" &
+pids+=($!)
+catalog_url=$(url_of "$work/catalog.out")
 echo "catalog at $catalog_url (data in $catalog_data)"
-python3 scripts/demo_catalog.py "$catalog_url" "$(cat "$catalog_data/admin.token")" "$origin_token" "$edge_token" \
-  "$work/bundles/demo" "$work/summary.json"
-kill $catalog_pid
-wait $catalog_pid 2>/dev/null || true
+
+# The origin: uploads, transcodes, registers, seeds, web seed and tracker.
+$bin/lessonmesh-origin --data-dir "$work/origin" --port 0 --torrent-port 0 --lsd false \
+  --catalog-url "$catalog_url" --catalog-token "$origin_token" > "$work/origin.out" 2> "$work/origin.log" &
+pids+=($!)
+origin_url=$(url_of "$work/origin.out")
+echo "origin at $origin_url (data in $work/origin, log in $work/origin.log)"
+
+# A teacher uploads; the CLI follows the transcode job and prints the lesson id.
+echo
+echo "王老师 uploads the recording:"
+$bin/lessonmesh upload "$clip" --origin "$origin_url" --token "$teacher_token" \
+  --title "分数的初步认识" --teacher "王老师" --subject "数学" --grade "三年级" \
+  --state-file "$work/uploads.json" | tee "$work/upload.out"
+lesson_id=$(awk '/^lesson /{print $2}' "$work/upload.out")
+bundle="$work/origin/bundles/$lesson_id"
+
+echo
+python3 scripts/demo_catalog.py "$catalog_url" "$(cat "$catalog_data/admin.token")" "$edge_token" "$lesson_id"
+
+# The school's side, until the edge box ships: a stock BitTorrent client fetches the bundle from
+# the origin (seeder found through the origin's tracker, and the web seed). aria2 1.36 cannot
+# read hybrid torrents, so it gets the v1-only twin of the same pieces.
+if command -v aria2c >/dev/null; then
+  echo
+  echo "a school downloads the bundle with BitTorrent:"
+  rm -rf "$work/school"
+  aria2c -q --dir="$work/school" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
+    --enable-peer-exchange=false "$bundle/lesson.v1.torrent"
+  python3 - "$work/school/$lesson_id" "$bundle/lesson.json" <<'PY'
+import json, os, sys
+root, manifest = sys.argv[1], json.load(open(sys.argv[2]))
+same = all(os.path.getsize(os.path.join(root, f["path"])) == f["size"] for f in manifest["files"])
+print(f"  {len(manifest['files'])} files in {root}, sizes as in lesson.json: {same}")
+PY
+fi
+
+kill "${pids[@]}" 2>/dev/null || true
+wait 2>/dev/null || true
 trap - EXIT
 
 cat <<MSG
 
-The bundle is in $work/bundles/demo:
+The bundle is in $bundle (served at $origin_url/bundles/$lesson_id/ while the origin runs):
   master.m3u8          HLS master playlist (open it in VLC, Safari or ffplay)
   <rung>.mp4/.m3u8     one CMAF fragmented MP4 per rendition, addressed by byte range
   poster.jpg           the poster frame
   lesson.json          manifest: metadata, renditions, every file with its XXH3-128
-  lesson.torrent       hybrid v1+v2 torrent of the bundle
+  lesson.torrent       hybrid v1+v2 torrent of the bundle (web seed and tracker: the origin)
 
-Play it:   ffplay $work/bundles/demo/master.m3u8
-Inspect:   cat $work/bundles/demo/lesson.json
+Play it:   ffplay $bundle/master.m3u8
+Inspect:   cat $bundle/lesson.json
 MSG

@@ -83,6 +83,19 @@ TEST_F(BundleFilesTest, WholeFilesRangesAndEtags) {
   EXPECT_EQ(torrent.Header("content-type"), "application/x-bittorrent");
 }
 
+TEST_F(BundleFilesTest, PadFilesAreZerosForClientsThatAskForThem) {
+  auto pad = Get("/bundles/" + id_ + "/.pad/110942");
+  ASSERT_EQ(pad.status, 200);
+  EXPECT_EQ(pad.body, std::string(110942, '\0'));
+  auto part = Get("/bundles/" + id_ + "/.pad/1000", {{"Range", "bytes=990-"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.body, std::string(10, '\0'));
+  for (const std::string& bad : {"/.pad/0", "/.pad/017", "/.pad/16777217", "/.pad/-5", "/.pad/", "/.pad/1/2"}) {
+    EXPECT_EQ(Get("/bundles/" + id_ + bad).status, 404) << bad;
+  }
+  EXPECT_EQ(Get("/bundles/00000000000000000000000000000000/.pad/100").status, 404);  // no such bundle
+}
+
 TEST_F(BundleFilesTest, NothingOutsideTheBundle) {
   lm::testing::WriteFile(tmp_ / "bundles" / id_ / "stray.txt", "not in the manifest");
   for (const std::string& target : std::vector<std::string>{"/bundles/" + id_ + "/stray.txt", "/bundles/" + id_ + "/..%2F..%2Fslides.pdf", "/bundles/" + id_ + "/../x",
