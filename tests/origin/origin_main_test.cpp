@@ -21,6 +21,7 @@
 #include "tests/testing/http_client.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
 
 namespace lm::origin {
 namespace {
@@ -30,19 +31,12 @@ using json = nlohmann::json;
 using lm::testing::ChildProcess;
 using lm::testing::HttpClient;
 using lm::testing::ReadFile;
+using lm::testing::WaitFor;
 using lm::testing::TempDir;
 using lm::testing::WriteFile;
 
 std::string Bin(const std::string& name) { return std::string(LM_BIN_DIR) + "/" + name; }
 
-bool WaitFor(const std::function<bool()>& done, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
 
 TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
   TempDir tmp;

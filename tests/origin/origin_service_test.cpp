@@ -21,6 +21,7 @@
 #include "tests/testing/http_client.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
 #include "tests/testing/tus_upload.h"
 
 namespace lm::origin {
@@ -30,16 +31,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using lm::testing::HttpClient;
 using lm::testing::ReadFile;
+using lm::testing::WaitFor;
 
-// Polls `done` until it holds or `seconds` pass (a condition with a deadline, not a sleep).
-bool WaitFor(const std::function<bool()>& done, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
 
 class OriginServiceTest : public ::testing::Test {
  protected:
