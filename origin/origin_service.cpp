@@ -37,8 +37,6 @@ std::int64_t UnixNow() {
       .count();
 }
 
-// Bytes of one PATCH held in memory at most; tus clients send larger uploads in several PATCHes.
-constexpr std::size_t kPatchBodyLimit = 64u * 1024 * 1024;
 constexpr std::size_t kSmallBodyLimit = 64u * 1024;
 constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
 // Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (legacy_torrent.h).
@@ -185,9 +183,6 @@ struct OriginService::Parts {
     });
   }
 
-  static std::size_t BodyLimit(const std::string& method, const std::string& target) {
-    return method == "PATCH" ? kPatchBodyLimit : kSmallBodyLimit;
-  }
 };
 
 Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& config) {
@@ -263,10 +258,17 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   server_options.address = config.listen_address;
   server_options.port = config.port;
   server_options.worker_threads = config.http_threads;
-  ASSIGN_OR_RETURN(p->server, http::HttpServer::Start(
-                                  server_options,
-                                  [parts](http::Request r, http::Responder respond) { parts->Handle(r, respond); },
-                                  &Parts::BodyLimit));
+  // PATCH bodies stream to disk as they arrive (a cut keeps what came), so they may be as large as
+  // an upload; TusRoutes refuses anything past the upload's declared length.
+  const std::size_t patch_limit = static_cast<std::size_t>(config.max_upload_bytes);
+  ASSIGN_OR_RETURN(
+      p->server,
+      http::HttpServer::Start(
+          server_options, [parts](http::Request r, http::Responder respond) { parts->Handle(r, respond); },
+          [patch_limit](const std::string& method, const std::string&) {
+            return method == "PATCH" ? patch_limit : kSmallBodyLimit;
+          },
+          [parts](const http::Request& head) { return parts->tus->Stream(head); }));
   // The web seed and tracker URLs in new torrents need the server's port.
   p->public_url = PublicUrl(config, p->server->port());
   transcoder::BundleOptions bundle;

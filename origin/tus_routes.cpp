@@ -1,6 +1,7 @@
 #include "origin/tus_routes.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "common/signing.h"
 #include "common/text_checks.h"
@@ -75,8 +76,7 @@ Reply TusRoutes::Options() const {
   return r;
 }
 
-Reply TusRoutes::Handle(const Request& req) {
-  if (req.method == "OPTIONS") return Options();
+TusRoutes::OrReply<std::string> TusRoutes::Authorize(const Request& req) {
   if (req.Header("tus-resumable") != kTusVersion) {
     Reply r = Error(412, "precondition_failed", "Tus-Resumable: 1.0.0 is required", "Tus-Resumable");
     r.headers.push_back({"Tus-Version", kTusVersion});
@@ -89,6 +89,11 @@ Reply TusRoutes::Handle(const Request& req) {
     if (who.status().code() == StatusCode::kNotFound) {
       return Error(401, "unauthenticated", "a teacher's bearer token is required");
     }
+    if (who.status().code() == StatusCode::kIo) {  // the token could not be checked: try again later
+      Reply r = Error(503, "unavailable", "cannot check the token now: " + who.status().message());
+      r.headers.push_back({"Retry-After", "30"});
+      return r;
+    }
     return Error(403, "forbidden", who.status().message());
   }
   // Expiration: abandoned uploads are swept when the service is used, at most once a minute (the
@@ -98,20 +103,34 @@ Reply TusRoutes::Handle(const Request& req) {
   if (now - last >= 60 && last_expiry_.compare_exchange_strong(last, now)) {
     (void)store_.ExpireIdleSince(now - options_.expire_after_seconds);
   }
+  return std::move(*who);
+}
 
-  if (req.path == options_.base_path || req.path == options_.base_path + "/") {
-    if (req.method != "POST") return Error(405, "method_not_allowed", "POST creates an upload");
-    return Create(req, *who);
-  }
-  const std::string id = req.path.substr(options_.base_path.size() + 1);
+TusRoutes::OrReply<UploadInfo> TusRoutes::FindUpload(const Request& req, const std::string& who) {
+  const std::string id = req.path.substr(std::min(req.path.size(), options_.base_path.size() + 1));
   if (!IsLowerHex(id, 32)) return Error(404, "not_found", "no such upload");
   auto info = store_.Get(id);
   if (!info.ok()) return Error(404, "not_found", "no such upload");
-  if (info->owner != *who) return Error(403, "forbidden", "this upload belongs to someone else");
+  if (info->owner != who) return Error(403, "forbidden", "this upload belongs to someone else");
+  return std::move(*info);
+}
+
+Reply TusRoutes::Handle(const Request& req) {
+  if (req.method == "OPTIONS") return Options();
+  auto who = Authorize(req);
+  if (auto* r = std::get_if<Reply>(&who)) return std::move(*r);
+  if (req.path == options_.base_path || req.path == options_.base_path + "/") {
+    if (req.method != "POST") return Error(405, "method_not_allowed", "POST creates an upload");
+    return Create(req, std::get<std::string>(who));
+  }
+  auto info = FindUpload(req, std::get<std::string>(who));
+  if (auto* r = std::get_if<Reply>(&info)) return std::move(*r);
+  const std::string& id = std::get<UploadInfo>(info).id;
   if (req.method == "HEAD") return Head(id);
   if (req.method == "PATCH") return Patch(req, id);
   if (req.method == "DELETE") {
     Status st = store_.Terminate(id);
+    if (st.field() == "lock") return Error(423, "locked", st.message());
     if (!st.ok()) return Error(500, "internal", st.message());
     Reply r;
     r.status = 204;
@@ -119,6 +138,43 @@ Reply TusRoutes::Handle(const Request& req) {
     return r;
   }
   return Error(405, "method_not_allowed", "HEAD, PATCH or DELETE");
+}
+
+std::optional<http::StreamOrReply> TusRoutes::Stream(const Request& head) {
+  if (head.method != "PATCH" || !Owns(head.path)) return std::nullopt;
+  auto who = Authorize(head);
+  if (auto* r = std::get_if<Reply>(&who)) return std::move(*r);
+  if (head.path == options_.base_path || head.path == options_.base_path + "/") {
+    return Error(405, "method_not_allowed", "POST creates an upload");
+  }
+  auto info = FindUpload(head, std::get<std::string>(who));
+  if (auto* r = std::get_if<Reply>(&info)) return std::move(*r);
+  auto patch = ParsePatch(head);
+  if (auto* r = std::get_if<Reply>(&patch)) return std::move(*r);
+  auto& [offset, checksum] = std::get<PatchHeaders>(patch);
+  auto appender = store_.BeginAppend(std::get<UploadInfo>(info).id, offset, checksum);
+  if (!appender.ok()) return PatchError(appender.status());
+  // A body that is known to go past the end is refused before a byte of it is written.
+  std::int64_t body_bytes = 0;
+  if (ParseLength(head.Header("content-length"), &body_bytes) &&
+      body_bytes > (*appender)->info().length - (*appender)->info().offset) {
+    return PatchError(InvalidArgument("the body goes past Upload-Length", "body"));
+  }
+  // Both callbacks share the appender; on_end ends it (the server never calls them at once).
+  auto shared = std::make_shared<std::unique_ptr<UploadAppender>>(std::move(*appender));
+  http::BodyStream stream;
+  stream.on_data = [shared](std::string_view piece) { return (*shared)->Write(piece); };
+  stream.on_end = [this, shared](const Status& outcome) -> Reply {
+    const std::unique_ptr<UploadAppender> appender = std::move(*shared);
+    if (outcome.ok()) {
+      auto done = appender->Finish(now_());
+      return done.ok() ? Patched(*done) : PatchError(done.status());
+    }
+    // Cut short: keep what arrived (nothing if a Write already failed; it dropped its bytes).
+    (void)appender->Interrupt(now_());
+    return PatchError(outcome);
+  };
+  return stream;
 }
 
 Reply TusRoutes::Create(const Request& req, const std::string& owner) {
@@ -156,35 +212,47 @@ Reply TusRoutes::Head(const std::string& id) {
   return r;
 }
 
-Reply TusRoutes::Patch(const Request& req, const std::string& id) {
+TusRoutes::OrReply<TusRoutes::PatchHeaders> TusRoutes::ParsePatch(const Request& req) const {
   if (req.Header("content-type") != "application/offset+octet-stream") {
     return Error(415, "unsupported_media_type", "Content-Type must be application/offset+octet-stream",
                  "Content-Type");
   }
-  std::int64_t offset = 0;
-  if (!ParseLength(req.Header("upload-offset"), &offset)) {
+  PatchHeaders patch;
+  if (!ParseLength(req.Header("upload-offset"), &patch.offset)) {
     return Error(400, "invalid_argument", "Upload-Offset must be a byte offset", "Upload-Offset");
   }
-  std::optional<UploadChecksum> checksum;
   if (const std::string h = req.Header("upload-checksum"); !h.empty()) {
     auto c = ParseUploadChecksum(h);
     if (!c.ok()) return Error(400, "invalid_argument", c.status().message(), "Upload-Checksum");
-    checksum = *c;
+    patch.checksum = *c;
   }
+  return patch;
+}
+
+Reply TusRoutes::Patch(const Request& req, const std::string& id) {
+  auto patch = ParsePatch(req);
+  if (auto* r = std::get_if<Reply>(&patch)) return std::move(*r);
+  const auto& [offset, checksum] = std::get<PatchHeaders>(patch);
   auto info = store_.Append(id, offset, req.body, checksum, now_());
-  if (!info.ok()) {
-    const Status& st = info.status();
-    if (st.code() == StatusCode::kAlreadyExists) return Error(409, "conflict", st.message(), "Upload-Offset");
-    if (st.field() == "checksum") return Error(460, "checksum_mismatch", st.message(), "Upload-Checksum");
-    if (st.code() == StatusCode::kInvalidArgument) return Error(413, "too_large", st.message(), "body");
-    if (st.code() == StatusCode::kNotFound) return Error(404, "not_found", "no such upload");
-    return Error(500, "internal", st.message());
-  }
+  return info.ok() ? Patched(*info) : PatchError(info.status());
+}
+
+Reply TusRoutes::PatchError(const Status& st) const {
+  if (st.field() == "lock") return Error(423, "locked", st.message());
+  if (st.code() == StatusCode::kAlreadyExists) return Error(409, "conflict", st.message(), "Upload-Offset");
+  if (st.field() == "checksum") return Error(460, "checksum_mismatch", st.message(), "Upload-Checksum");
+  if (st.code() == StatusCode::kInvalidArgument) return Error(413, "too_large", st.message(), "body");
+  if (st.code() == StatusCode::kNotFound) return Error(404, "not_found", "no such upload");
+  if (st.code() == StatusCode::kCancelled) return Error(400, "incomplete", st.message(), "body");
+  return Error(500, "internal", st.message());
+}
+
+Reply TusRoutes::Patched(const UploadInfo& info) {
   Reply r;
   r.status = 204;
   AddCommonHeaders(r);
-  r.headers.push_back({"Upload-Offset", std::to_string(info->offset)});
-  if (info->complete() && on_complete_) on_complete_(*info);
+  r.headers.push_back({"Upload-Offset", std::to_string(info.offset)});
+  if (info.complete() && on_complete_) on_complete_(info);
   return r;
 }
 

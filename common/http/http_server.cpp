@@ -10,11 +10,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <variant>
 
 namespace lm::http {
 
@@ -27,6 +30,7 @@ struct HttpServer::Impl {
   ServerOptions options;
   Handler handler;
   BodyLimit body_limit;
+  StreamRoute stream_route;  // may be empty
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<net::thread_pool> workers;
@@ -49,6 +53,41 @@ struct HttpServer::Impl {
 
 namespace {
 
+// A streamed body is read this much at a time; reading waits while a piece is taken.
+constexpr std::size_t kPieceBytes = 64 * 1024;
+// After an error reply to a request whose body was not read, the rest is read and dropped for up to
+// this long, so that the client's unsent body does not turn our close into a reset that destroys
+// the reply before the client reads it.
+constexpr int kLingerMs = 5000;
+
+// The request's header as a handler sees it; false if the path's percent-encoding is malformed.
+bool ToRequest(const bhttp::request_header<>& msg, tcp::socket& socket, Request* req) {
+  req->method = std::string(msg.method_string());
+  req->target = std::string(msg.target());
+  const size_t q = req->target.find('?');
+  if (!PercentDecode(std::string_view(req->target).substr(0, q), &req->path, false)) return false;
+  if (q != std::string::npos) req->query = ParseQuery(std::string_view(req->target).substr(q + 1));
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req->headers[name] = std::string(field.value());
+  }
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (!ec) req->peer = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  return true;
+}
+
+// The peer went away or stalled, as opposed to sending something malformed.
+bool IsDisconnect(beast::error_code ec) {
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == beast::error::timeout ||
+         ec == net::error::operation_aborted || ec == net::error::connection_reset || ec == net::error::eof ||
+         ec == net::error::broken_pipe;
+}
+
+// One connection: reads a request's header, then either its whole body (then the Handler runs on a
+// worker) or, if the stream route takes it, its body piece by piece (each piece handed to a worker,
+// reading resumed once it was taken). Everything here runs on the connection's strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
@@ -60,26 +99,85 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   std::chrono::milliseconds ms(int v) { return std::chrono::milliseconds(v); }
 
+  // Counts this request as in flight (for Stop) until its reply is written or the connection ends.
+  void Begin() {
+    if (!in_flight_) server_->BeginRequest();
+    in_flight_ = true;
+  }
+  void End() {
+    if (in_flight_) server_->EndRequest();
+    in_flight_ = false;
+  }
+
   void ReadHeader() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    body_unread_ = false;
+    head_parser_.emplace();
+    head_parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    // Beast's default (1 MiB) would refuse a larger Content-Length as the header completes; the
+    // route's limit is applied once the header is here.
+    head_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(ms(first_ ? server_->options.read_timeout_ms : server_->options.idle_timeout_ms));
-    bhttp::async_read_header(stream_, buffer_, *parser_,
+    bhttp::async_read_header(stream_, buffer_, *head_parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return FailRead(ec);
-    const auto& req = parser_->get();
-    const std::size_t limit =
-        server_->body_limit(std::string(req.method_string()), std::string(req.target()));
-    keep_alive_ = req.keep_alive();
-    version_ = req.version();
-    head_ = req.method() == bhttp::verb::head;
-    if (parser_->content_length() && *parser_->content_length() > limit) {
-      return Reject(413, "too_large", "request body is larger than " + std::to_string(limit) + " bytes");
+    const auto& msg = head_parser_->get();
+    limit_ = server_->body_limit(std::string(msg.method_string()), std::string(msg.target()));
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    head_ = msg.method() == bhttp::verb::head;
+    expect_continue_ = version_ >= 11 && beast::iequals(msg[bhttp::field::expect], "100-continue");
+    if (head_parser_->content_length() && *head_parser_->content_length() > limit_) {
+      return Reject(413, "too_large", "request body is larger than " + std::to_string(limit_) + " bytes");
     }
-    parser_->body_limit(limit);
+    Request head;
+    if (!ToRequest(msg, stream_.socket(), &head)) {
+      return Reject(400, "invalid_argument", "malformed percent-encoding in the path");
+    }
+    if (!server_->stream_route) return ReadWholeBody(std::move(head));
+    // The route may look things up (a token, a file): it runs on a worker, as handlers do.
+    Begin();
+    stream_.expires_never();
+    auto self = shared_from_this();
+    net::post(*server_->workers, [self, head = std::move(head)]() mutable {
+      std::optional<StreamOrReply> decision = self->server_->stream_route(head);
+      net::post(self->stream_.get_executor(), [self, head = std::move(head), decision = std::move(decision)]() mutable {
+        self->OnDecision(std::move(head), std::move(decision));
+      });
+    });
+  }
+
+  void OnDecision(Request head, std::optional<StreamOrReply> decision) {
+    if (!decision) return ReadWholeBody(std::move(head));
+    if (auto* reply = std::get_if<Reply>(&*decision)) {
+      body_unread_ = !head_parser_->is_done();
+      if (body_unread_) keep_alive_ = false;
+      return Write(std::move(*reply));
+    }
+    body_stream_ = std::move(std::get<BodyStream>(*decision));
+    stream_parser_.emplace(std::move(*head_parser_));
+    head_parser_.reset();
+    stream_parser_->body_limit(limit_);
+    if (stream_parser_->is_done()) return EndStream(Status::Ok(), std::nullopt, false);  // no body
+    piece_.resize(kPieceBytes);
+    if (!expect_continue_) return ReadPiece();
+    // The client waits for our word before it sends the body.
+    continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+    stream_.expires_after(ms(server_->options.read_timeout_ms));
+    bhttp::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->continue_.reset();
+      if (ec) return self->EndStream(Cancelled("connection lost: " + ec.message()), std::nullopt, true);
+      self->ReadPiece();
+    });
+  }
+
+  void ReadWholeBody(Request head) {
+    head_request_ = std::move(head);
+    parser_.emplace(std::move(*head_parser_));
+    head_parser_.reset();
+    parser_->body_limit(limit_);
     stream_.expires_after(ms(server_->options.read_timeout_ms));
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
@@ -87,28 +185,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec, std::size_t) {
     if (ec == bhttp::error::body_limit) return Reject(413, "too_large", "request body is too large");
     if (ec) return FailRead(ec);
-    auto& msg = parser_->get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    const size_t q = req.target.find('?');
-    if (!PercentDecode(std::string_view(req.target).substr(0, q), &req.path, false)) {
-      return Reject(400, "invalid_argument", "malformed percent-encoding in the path");
-    }
-    if (q != std::string::npos) req.query = ParseQuery(std::string_view(req.target).substr(q + 1));
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[name] = std::string(field.value());
-    }
-    req.body = std::move(msg.body());
-    beast::error_code pec;
-    const auto endpoint = stream_.socket().remote_endpoint(pec);
-    if (!pec) req.peer = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-    keep_alive_ = msg.keep_alive();
+    Request req = std::move(head_request_);
+    req.body = std::move(parser_->get().body());
+    keep_alive_ = parser_->get().keep_alive();
+    parser_.reset();
     stream_.expires_never();  // the handler may take long (a long poll); the write sets a deadline
 
-    server_->BeginRequest();
+    Begin();
     auto self = shared_from_this();
     auto answered = std::make_shared<std::atomic<bool>>(false);
     Responder respond = [self, answered](Reply reply) {
@@ -121,23 +204,82 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void FailRead(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
-      return Close();
+  void ReadPiece() {
+    auto& body = stream_parser_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    body.more = true;
+    stream_.expires_after(ms(server_->options.read_timeout_ms));
+    bhttp::async_read_some(stream_, buffer_, *stream_parser_,
+                           beast::bind_front_handler(&Session::OnPiece, shared_from_this()));
+  }
+
+  void OnPiece(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::need_buffer) ec = {};  // the piece buffer is full: a normal stop
+    const std::size_t got = piece_.size() - stream_parser_->get().body().size;
+    const bool done = !ec && stream_parser_->is_done();
+    if (got == 0) return AfterPiece(Status::Ok(), ec, done);
+    // Bytes that arrived before an error are still handed over: a cut keeps them.
+    stream_.expires_never();
+    auto self = shared_from_this();
+    net::post(*server_->workers, [self, got, ec, done] {
+      Status taken = self->body_stream_.on_data(std::string_view(self->piece_.data(), got));
+      net::post(self->stream_.get_executor(),
+                [self, taken = std::move(taken), ec, done]() mutable { self->AfterPiece(std::move(taken), ec, done); });
+    });
+  }
+
+  void AfterPiece(Status taken, beast::error_code ec, bool done) {
+    if (!taken.ok()) return EndStream(std::move(taken), std::nullopt, false);
+    if (ec == bhttp::error::body_limit) {
+      return EndStream(Cancelled("request body is too large"),
+                       ErrorReply(413, "too_large", "request body is larger than " + std::to_string(limit_) + " bytes"),
+                       false);
     }
+    if (ec && IsDisconnect(ec)) return EndStream(Cancelled("connection lost: " + ec.message()), std::nullopt, true);
+    if (ec) {
+      return EndStream(Cancelled("malformed request body: " + ec.message()),
+                       ErrorReply(400, "invalid_argument", "malformed HTTP request: " + ec.message()), false);
+    }
+    if (done) return EndStream(Status::Ok(), std::nullopt, false);
+    ReadPiece();
+  }
+
+  // Tells the stream how its body ended (on a worker), then sends its reply, or `own_reply`, or
+  // nothing if the connection is gone.
+  void EndStream(Status outcome, std::optional<Reply> own_reply, bool gone) {
+    body_unread_ = !outcome.ok();
+    if (body_unread_) keep_alive_ = false;
+    if (outcome.ok()) keep_alive_ = stream_parser_->get().keep_alive();
+    stream_parser_.reset();
+    stream_.expires_never();
+    auto self = shared_from_this();
+    net::post(*server_->workers, [self, outcome = std::move(outcome), own_reply = std::move(own_reply), gone]() mutable {
+      Reply reply = self->body_stream_.on_end(outcome);
+      self->body_stream_ = {};  // what it holds is released here, off the network thread
+      if (own_reply) reply = std::move(*own_reply);
+      net::post(self->stream_.get_executor(), [self, reply = std::move(reply), gone]() mutable {
+        if (gone) return self->Close();
+        self->Write(std::move(reply));
+      });
+    });
+  }
+
+  void FailRead(beast::error_code ec) {
+    if (IsDisconnect(ec)) return Close();
     // A malformed request: say so once and close.
-    keep_alive_ = false;
     Reject(400, "invalid_argument", "malformed HTTP request: " + ec.message());
   }
 
+  // Answers without reading the body, and closes.
   void Reject(int status, std::string_view code, const std::string& message) {
     keep_alive_ = false;
-    server_->BeginRequest();
+    body_unread_ = true;
     Write(ErrorReply(status, code, message));
   }
 
   void Write(Reply reply) {
+    Begin();
     res_ = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(reply.status), version_);
     res_->set(bhttp::field::server, "LessonMesh");
     res_->set(bhttp::field::content_type, reply.content_type);
@@ -160,25 +302,51 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(beast::error_code ec, std::size_t) {
     const bool keep = !ec && res_->keep_alive();
     res_.reset();
-    server_->EndRequest();
-    if (!keep) return Close();
+    End();
+    if (!keep) return body_unread_ && !ec ? Linger() : Close();
     first_ = false;
     ReadHeader();
   }
 
   void Close() {
+    End();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Closes our side, then reads and drops what the client still sends until it closes or time is up.
+  void Linger() {
+    Close();
+    piece_.resize(kPieceBytes);
+    stream_.expires_after(ms(std::min(server_->options.read_timeout_ms, kLingerMs)));  // for all the reads
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(net::buffer(piece_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) self->Drain();
+    });
   }
 
   beast::tcp_stream stream_;
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
+  // One request's parser: the header's first, then, converted from it, one for the whole body or
+  // one for a streamed body.
+  std::optional<bhttp::request_parser<bhttp::empty_body>> head_parser_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+  Request head_request_;    // while its whole body is read
+  BodyStream body_stream_;  // while a streamed body is read; touched by one thread at a time
+  std::string piece_;       // a streamed body's piece in transit; also the drain buffer
+  std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> res_;
+  std::size_t limit_ = 0;
   bool first_ = true;
   bool keep_alive_ = true;
   bool head_ = false;
+  bool expect_continue_ = false;
+  bool body_unread_ = false;  // an error reply left some of the body in the socket
+  bool in_flight_ = false;
   unsigned version_ = 11;
 };
 
@@ -198,11 +366,12 @@ void HttpServer::Impl::Accept() {
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Handler handler,
-                                                      BodyLimit body_limit) {
+                                                      BodyLimit body_limit, StreamRoute stream_route) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->handler = std::move(handler);
   impl->body_limit = std::move(body_limit);
+  impl->stream_route = std::move(stream_route);
   beast::error_code ec;
   const auto address = net::ip::make_address(options.address, ec);
   if (ec) return InvalidArgument("bad listen address \"" + options.address + "\": " + ec.message(), "listen");

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "common/status.h"
@@ -38,6 +39,24 @@ struct Reply {
 
 // Delivers the reply; call exactly once, from any thread.
 using Responder = std::function<void(Reply)>;
+
+// A request body taken in pieces as it arrives instead of whole in Request::body, for uploads that
+// must keep what arrived when the connection is cut. A StreamRoute (http_server.h) hands one to
+// the server. The server calls on_data for each piece in order, then on_end exactly once; both on
+// worker threads, never two calls at once; reading waits while a piece is being taken.
+struct BodyStream {
+  // A non-ok Status stops the body there: on_end gets that Status, its reply is sent, and the
+  // connection closes (the rest of the body is never read).
+  std::function<Status(std::string_view piece)> on_data;
+  // `outcome` is ok when the whole body arrived, the error on_data returned, or kCancelled when the
+  // body did not arrive whole (connection cut or timed out, over the body limit, malformed). The
+  // reply is sent for the first two; for kCancelled the server answers itself if it still can.
+  std::function<Reply(const Status& outcome)> on_end;
+};
+
+// What a stream route makes of a request's header: take its body as a stream, or answer at once
+// without reading the body (the connection then closes).
+using StreamOrReply = std::variant<BodyStream, Reply>;
 
 // 200..299 with a JSON body.
 Reply JsonReply(int status, std::string json_body);

@@ -1,14 +1,26 @@
 // The shared HTTP server on loopback: routing data reaches the handler decoded, replies come back
 // with their status and headers, keep-alive works, limits and malformed requests get JSON errors,
-// deferred replies (long polls) arrive, and Stop() lets a request in flight finish.
+// deferred replies (long polls) arrive, and Stop() lets a request in flight finish. Streamed
+// bodies arrive whole and in order, a cut one ends with exactly the bytes sent, a refusal stops
+// the reading, and routes that do not stream work as before.
 
 #include "common/http/http_server.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <optional>
 
 #include "tests/testing/http_client.h"
 
@@ -112,6 +124,211 @@ TEST(HttpServerTest, StopLetsTheRequestInFlightFinish) {
   EXPECT_EQ(reply.get().status, 200);
   // After Stop nothing accepts.
   EXPECT_EQ(HttpClient(port).Request("GET", "/").status, 0);
+}
+
+// What a stream route's callbacks saw, for a test to wait on.
+struct StreamLog {
+  std::mutex mu;
+  std::condition_variable changed;
+  Request head;
+  int route_calls = 0;
+  std::string bytes;
+  int pieces = 0;
+  bool overlapped = false;  // two callbacks ran at once
+  std::optional<Status> outcome;
+  std::atomic<int> inside{0};
+
+  // Waits up to `deadline` for on_end.
+  std::optional<Status> WaitForEnd(std::chrono::seconds deadline) {
+    std::unique_lock lock(mu);
+    changed.wait_for(lock, deadline, [&] { return outcome.has_value(); });
+    return outcome;
+  }
+};
+
+// A server whose stream route takes PATCH /stream (failing once more than ?fail_after= bytes came),
+// answers PATCH /refuse at once, and leaves the rest to a handler that echoes the body. Bodies up
+// to 8 MiB, but 100 bytes for /plain.
+std::unique_ptr<HttpServer> StartStreaming(StreamLog* log, std::atomic<int>* handled) {
+  auto server = HttpServer::Start(
+      ServerOptions{},
+      [handled](Request req, Responder respond) {
+        ++*handled;
+        respond(JsonReply(200, nlohmann::json{{"path", req.path}, {"body", req.body}}.dump()));
+      },
+      [](const std::string&, const std::string& target) -> std::size_t {
+        return target.rfind("/plain", 0) == 0 ? 100 : 8u << 20;
+      },
+      [log](const Request& head) -> std::optional<StreamOrReply> {
+        if (head.method != "PATCH") return std::nullopt;
+        {
+          std::lock_guard lock(log->mu);
+          ++log->route_calls;
+          log->head = head;
+        }
+        if (head.path == "/refuse") return ErrorReply(401, "unauthenticated", "who are you");
+        if (head.path != "/stream") return std::nullopt;
+        const std::size_t fail_after = head.Query("fail_after").empty() ? SIZE_MAX : std::stoul(head.Query("fail_after"));
+        BodyStream stream;
+        stream.on_data = [log, fail_after](std::string_view piece) {
+          if (log->inside++ != 0) log->overlapped = true;
+          std::lock_guard lock(log->mu);
+          log->bytes.append(piece);
+          ++log->pieces;
+          --log->inside;
+          if (log->bytes.size() > fail_after) return Status(StatusCode::kAlreadyExists, "enough", "offset");
+          return Status::Ok();
+        };
+        stream.on_end = [log](const Status& outcome) {
+          if (log->inside++ != 0) log->overlapped = true;
+          std::lock_guard lock(log->mu);
+          log->outcome = outcome;
+          log->changed.notify_all();
+          --log->inside;
+          if (!outcome.ok()) return ErrorReply(outcome);
+          return JsonReply(200, nlohmann::json{{"bytes", log->bytes.size()}, {"pieces", log->pieces}}.dump());
+        };
+        return stream;
+      });
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  return std::move(server).value();
+}
+
+std::string Pattern(std::size_t size) {
+  std::string s(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 7 + i / 251) % 256);
+  return s;
+}
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+
+// A raw client connection, for bodies that stop short.
+struct RawConnection {
+  net::io_context ioc;
+  net::ip::tcp::socket socket{ioc};
+  explicit RawConnection(std::uint16_t port) {
+    socket.connect({net::ip::make_address("127.0.0.1"), port});
+  }
+  void Send(std::string_view bytes) { net::write(socket, net::buffer(bytes.data(), bytes.size())); }
+  void Cut() {
+    boost::system::error_code ec;
+    socket.shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+  }
+};
+
+TEST(HttpServerStreamTest, LargeBodyArrivesInPiecesInOrder) {
+  StreamLog log;
+  std::atomic<int> handled{0};
+  auto server = StartStreaming(&log, &handled);
+  const std::string body = Pattern(5u << 20);
+  HttpClient client(server->port());
+  auto r = client.Request("PATCH", "/stream?x=1", body, {{"X-Lesson", "分数"}});
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["bytes"], body.size());
+  ASSERT_TRUE(log.WaitForEnd(std::chrono::seconds(10)).has_value());
+  {
+    std::lock_guard lock(log.mu);
+    EXPECT_TRUE(log.outcome->ok()) << log.outcome->ToString();
+    EXPECT_TRUE(log.bytes == body) << "streamed bytes differ from the body sent";
+    EXPECT_GE(log.pieces, 80);  // 64 KiB pieces, not the whole body at once
+    EXPECT_FALSE(log.overlapped);
+    EXPECT_EQ(log.head.path, "/stream");
+    EXPECT_EQ(log.head.Query("x"), "1");
+    EXPECT_EQ(log.head.Header("x-lesson"), "分数");
+    EXPECT_EQ(log.head.Header("content-length"), std::to_string(body.size()));
+    EXPECT_TRUE(log.head.body.empty());
+  }
+  // The connection stays usable, and requests the route declines reach the handler whole.
+  auto plain = client.Request("PATCH", "/plain", "hello");
+  ASSERT_EQ(plain.status, 200) << plain.error;
+  EXPECT_EQ(nlohmann::json::parse(plain.body)["body"], "hello");
+  EXPECT_EQ(handled.load(), 1);
+}
+
+TEST(HttpServerStreamTest, CutBodyEndsWithExactlyTheBytesSent) {
+  StreamLog log;
+  std::atomic<int> handled{0};
+  auto server = StartStreaming(&log, &handled);
+  const std::string body = Pattern(1u << 20);
+  const std::size_t sent = 300001;
+  RawConnection conn(server->port());
+  conn.Send("PATCH /stream HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  conn.Send(std::string_view(body).substr(0, sent));
+  conn.Cut();
+  auto outcome = log.WaitForEnd(std::chrono::seconds(10));
+  ASSERT_TRUE(outcome.has_value()) << "on_end was not called";
+  EXPECT_EQ(outcome->code(), StatusCode::kCancelled) << outcome->ToString();
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.bytes.size(), sent);
+  EXPECT_TRUE(log.bytes == body.substr(0, sent));
+  EXPECT_EQ(handled.load(), 0);
+}
+
+TEST(HttpServerStreamTest, RefusedPieceIsAnsweredAndReadingStops) {
+  StreamLog log;
+  std::atomic<int> handled{0};
+  auto server = StartStreaming(&log, &handled);
+  // The client sends all 7 MiB before it reads; it still gets the answer.
+  const std::string body = Pattern(7u << 20);
+  HttpClient client(server->port());
+  auto r = client.Request("PATCH", "/stream?fail_after=100000", body);
+  EXPECT_EQ(r.status, 409) << r.error;
+  EXPECT_EQ(r.Header("connection"), "close");
+  ASSERT_TRUE(log.WaitForEnd(std::chrono::seconds(10)).has_value());
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.outcome->message(), "enough");
+  EXPECT_LT(log.bytes.size(), body.size());
+  EXPECT_TRUE(log.bytes == body.substr(0, log.bytes.size()));
+}
+
+TEST(HttpServerStreamTest, RouteMayAnswerBeforeTheBodyAndTheLimitStillHolds) {
+  StreamLog log;
+  std::atomic<int> handled{0};
+  auto server = StartStreaming(&log, &handled);
+  auto refused = HttpClient(server->port()).Request("PATCH", "/refuse", Pattern(2u << 20));
+  EXPECT_EQ(refused.status, 401) << refused.error;
+  EXPECT_EQ(nlohmann::json::parse(refused.body)["code"], "unauthenticated");
+  // Over the body limit: refused before the route sees it.
+  auto too_big =
+      HttpClient(server->port()).Raw("PATCH /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 9000000\r\n\r\n");
+  EXPECT_EQ(too_big.status, 413) << too_big.error;
+  EXPECT_EQ(handled.load(), 0);
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.route_calls, 1);
+  EXPECT_TRUE(log.bytes.empty());
+  EXPECT_FALSE(log.outcome.has_value());
+}
+
+TEST(HttpServerStreamTest, ChunkedAndExpectContinueBodiesAreStreamed) {
+  StreamLog log;
+  std::atomic<int> handled{0};
+  auto server = StartStreaming(&log, &handled);
+  auto chunked = HttpClient(server->port())
+                     .Raw("PATCH /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  ASSERT_EQ(chunked.status, 200) << chunked.error;
+  {
+    std::lock_guard lock(log.mu);
+    EXPECT_EQ(log.bytes, "hello world");
+    log.bytes.clear();
+    log.outcome.reset();
+  }
+  // A client that asks first gets 100 Continue before it sends the body.
+  RawConnection conn(server->port());
+  conn.Send("PATCH /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  boost::beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> interim;
+  bhttp::read(conn.socket, buffer, interim);
+  EXPECT_EQ(interim.result_int(), 100u);
+  conn.Send("abcde");
+  bhttp::response<bhttp::string_body> final_reply;
+  bhttp::read(conn.socket, buffer, final_reply);
+  EXPECT_EQ(final_reply.result_int(), 200u);
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.bytes, "abcde");
 }
 
 TEST(HttpServerTest, BadListenAddressIsAnError) {

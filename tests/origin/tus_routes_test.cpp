@@ -1,14 +1,26 @@
 // The tus 1.0 protocol on a real HTTP server over loopback: create, upload in chunks, resume after
 // a lost reply, checksums, termination, and the errors a client must get (412, 401, 403, 404,
-// 409, 413, 415, 460), none of which changes the upload.
+// 409, 413, 415, 423, 460), none of which changes the upload. PATCH bodies are streamed to disk:
+// a PATCH cut mid-body keeps every byte received (none with a checksum), and two PATCHes to one
+// upload never interleave.
 
 #include "origin/tus_routes.h"
 
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "common/http/http_server.h"
 #include "common/signing.h"
@@ -21,10 +33,69 @@ namespace {
 using lm::testing::HttpClient;
 using lm::testing::HttpResult;
 
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+
+std::string Sha1Header(std::string_view bytes) {
+  unsigned char sha[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), sha);
+  return "sha1 " + Base64Encode(std::string(reinterpret_cast<char*>(sha), sizeof(sha)));
+}
+
+std::string Pattern(std::size_t size) {
+  std::string s(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 13 + i / 509) % 256);
+  return s;
+}
+
+// Polls `done` until it holds or `deadline` passes.
+template <typename F>
+bool WaitFor(F done, std::chrono::seconds deadline = std::chrono::seconds(10)) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// A PATCH written by hand, so that a test can pause it or cut it mid-body.
+class RawPatch {
+ public:
+  RawPatch(std::uint16_t port, const std::string& location, std::int64_t offset, std::size_t content_length,
+           const std::string& extra_headers = {}) {
+    socket_.connect({net::ip::make_address("127.0.0.1"), port});
+    Send("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n" +
+         "Authorization: Bearer teacher-wang\r\nContent-Type: application/offset+octet-stream\r\n" +
+         "Upload-Offset: " + std::to_string(offset) + "\r\nContent-Length: " + std::to_string(content_length) +
+         "\r\n" + extra_headers + "\r\n");
+  }
+  void Send(std::string_view bytes) { net::write(socket_, net::buffer(bytes.data(), bytes.size())); }
+  // The connection drops: no more bytes, no reply read.
+  void Cut() {
+    boost::system::error_code ec;
+    socket_.shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  // The reply's status and Upload-Offset.
+  std::pair<int, std::string> Reply() {
+    boost::beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    boost::system::error_code ec;
+    bhttp::read(socket_, buffer, res, ec);
+    if (ec) return {0, ec.message()};
+    return {static_cast<int>(res.result_int()), std::string(res["Upload-Offset"])};
+  }
+
+ private:
+  net::io_context ioc_;
+  net::ip::tcp::socket socket_{ioc_};
+};
+
 class TusRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = UploadStore::Open(tmp_ / "uploads", 1000);
+    auto store = UploadStore::Open(tmp_ / "uploads", max_bytes_);
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
     routes_ = std::make_unique<TusRoutes>(
@@ -40,9 +111,11 @@ class TusRoutesTest : public ::testing::Test {
           completed_.push_back(info.id);
         },
         [] { return std::int64_t{1795000000}; });
+    // Wired as the origin wires it: PATCH bodies streamed, everything else whole.
     auto server = http::HttpServer::Start(
         http::ServerOptions{}, [this](http::Request r, http::Responder respond) { respond(routes_->Handle(r)); },
-        [](const std::string&, const std::string&) -> std::size_t { return 2000; });
+        [this](const std::string&, const std::string&) -> std::size_t { return max_bytes_ + 1000; },
+        [this](const http::Request& head) { return routes_->Stream(head); });
     ASSERT_TRUE(server.ok());
     server_ = std::move(*server);
   }
@@ -69,6 +142,27 @@ class TusRoutesTest : public ::testing::Test {
     return Send("PATCH", location, bytes, extra);
   }
 
+  std::int64_t Offset(const std::string& location) {
+    const std::string h = Send("HEAD", location).Header("upload-offset");
+    return h.empty() ? -1 : std::stoll(h);
+  }
+
+  // A PATCH retried while another one holds the upload (423), as tus clients do.
+  HttpResult PatchWhenUnlocked(const std::string& location, std::int64_t offset, const std::string& bytes,
+                               std::map<std::string, std::string> extra = {}) {
+    HttpResult r;
+    WaitFor([&] { return (r = Patch(location, offset, bytes, extra)).status != 423; });
+    return r;
+  }
+
+  std::string IdOf(const std::string& location) { return location.substr(std::string("/uploads/").size()); }
+
+  std::vector<std::string> Completed() {
+    std::lock_guard lock(mu_);
+    return completed_;
+  }
+
+  std::int64_t max_bytes_ = 1000;
   lm::testing::TempDir tmp_;
   std::unique_ptr<UploadStore> store_;
   std::unique_ptr<TusRoutes> routes_;
@@ -146,6 +240,117 @@ TEST_F(TusRoutesTest, BadRequestsGetTheRightErrorAndChangeNothing) {
   EXPECT_TRUE(completed_.empty());
   EXPECT_EQ(Send("DELETE", location).status, 204);
   EXPECT_EQ(Send("HEAD", location).status, 404);
+}
+
+// Without the stream route (a server that reads bodies whole), PATCH still works through Handle.
+TEST_F(TusRoutesTest, PatchReadWholeGoesThroughHandle) {
+  const std::string location = CreateUpload(5);
+  http::Request req;
+  req.method = "PATCH";
+  req.path = location;
+  req.headers = {{"tus-resumable", "1.0.0"},
+                 {"authorization", "Bearer teacher-wang"},
+                 {"content-type", "application/offset+octet-stream"},
+                 {"upload-offset", "0"},
+                 {"upload-checksum", Sha1Header("abcde")}};
+  req.body = "abcde";
+  EXPECT_FALSE(routes_->Stream(http::Request{.method = "HEAD", .path = location}).has_value());
+  http::Reply r = routes_->Handle(req);
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
+  EXPECT_EQ(lm::testing::ReadFile(store_->DataPath(IdOf(location))), "abcde");
+}
+
+// Uploads of a few MiB, so that a body spans many of the server's pieces.
+class TusStreamTest : public TusRoutesTest {
+ protected:
+  TusStreamTest() { max_bytes_ = 4 << 20; }
+};
+
+TEST_F(TusStreamTest, CutPatchKeepsEveryByteReceivedAndTheUploadResumes) {
+  const std::string lesson = Pattern((2 << 20) + 123);
+  const std::string location = CreateUpload(static_cast<std::int64_t>(lesson.size()));
+  const std::size_t cut_at = 700001;  // not a multiple of any buffer size
+  {
+    RawPatch patch(server_->port(), location, 0, lesson.size());
+    patch.Send(std::string_view(lesson).substr(0, cut_at));
+    patch.Cut();
+  }
+  ASSERT_TRUE(WaitFor([&] { return Offset(location) == static_cast<std::int64_t>(cut_at); }))
+      << "offset " << Offset(location);
+  EXPECT_TRUE(Completed().empty());
+  // The client asks where the bytes stop (above) and sends the rest from there.
+  auto rest = PatchWhenUnlocked(location, static_cast<std::int64_t>(cut_at), lesson.substr(cut_at));
+  EXPECT_EQ(rest.status, 204) << rest.body;
+  EXPECT_EQ(rest.Header("upload-offset"), std::to_string(lesson.size()));
+  EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
+  EXPECT_TRUE(lm::testing::ReadFile(store_->DataPath(IdOf(location))) == lesson) << "the upload's bytes differ";
+}
+
+TEST_F(TusStreamTest, CutPatchWithChecksumKeepsNothing) {
+  const std::string lesson = Pattern(1 << 20);
+  const std::string location = CreateUpload(static_cast<std::int64_t>(lesson.size()));
+  ASSERT_EQ(Patch(location, 0, lesson.substr(0, 1000)).status, 204);
+  const std::string chunk = lesson.substr(1000);
+  const std::size_t cut_at = 300000;
+  {
+    RawPatch patch(server_->port(), location, 1000, chunk.size(), "Upload-Checksum: " + Sha1Header(chunk) + "\r\n");
+    patch.Send(std::string_view(chunk).substr(0, cut_at));
+    // The bytes reach the disk, but do not count while they cannot be verified.
+    const auto part = store_->DataPath(IdOf(location));
+    ASSERT_TRUE(WaitFor([&] { return std::filesystem::file_size(part) == 1000 + cut_at; }));
+    EXPECT_EQ(Offset(location), 1000);
+    patch.Cut();
+  }
+  // A resend of the whole chunk from 1000 fits only if nothing of the cut one was kept (else: 409).
+  auto resend = PatchWhenUnlocked(location, 1000, chunk, {{"Upload-Checksum", Sha1Header(chunk)}});
+  EXPECT_EQ(resend.status, 204) << resend.body;
+  EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
+  EXPECT_TRUE(lm::testing::ReadFile(store_->DataPath(IdOf(location))) == lesson) << "the upload's bytes differ";
+}
+
+TEST_F(TusStreamTest, ConcurrentPatchesToOneUploadDoNotInterleave) {
+  const std::string lesson = Pattern(2 << 20);
+  const std::string location = CreateUpload(static_cast<std::int64_t>(lesson.size()));
+  RawPatch first(server_->port(), location, 0, lesson.size());
+  first.Send(std::string_view(lesson).substr(0, 100000));
+  ASSERT_TRUE(WaitFor([&] { return Offset(location) == 100000; }));
+  // While the first is still arriving, a second one is refused, at either offset, and writes nothing.
+  const std::string other(lesson.size(), 'x');
+  EXPECT_EQ(Patch(location, 0, other).status, 423);
+  EXPECT_EQ(Patch(location, 100000, other.substr(100000)).status, 423);
+  EXPECT_EQ(Send("DELETE", location).status, 423);
+  first.Send(std::string_view(lesson).substr(100000));
+  EXPECT_EQ(first.Reply(), std::make_pair(204, std::to_string(lesson.size())));
+  EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
+  EXPECT_TRUE(lm::testing::ReadFile(store_->DataPath(IdOf(location))) == lesson) << "the upload's bytes differ";
+}
+
+TEST_F(TusStreamTest, WrongOffsetAndOverLengthAreRefusedAndChangeNothing) {
+  const std::string lesson = Pattern(1 << 20);
+  const std::string location = CreateUpload(static_cast<std::int64_t>(lesson.size()));
+  ASSERT_EQ(Patch(location, 0, lesson.substr(0, 5000)).status, 204);
+  const auto part = store_->DataPath(IdOf(location));
+  EXPECT_EQ(Patch(location, 4000, lesson.substr(4000)).status, 409);
+  // Announced too long: refused before the body is read.
+  auto too_long = Patch(location, 5000, lesson.substr(5000) + "!");
+  EXPECT_EQ(too_long.status, 413);
+  EXPECT_EQ(too_long.Header("tus-resumable"), "1.0.0");
+  // Chunked, so the length shows only once 1 MiB has gone to disk: all of it is dropped again.
+  std::string chunked = "PATCH " + location +
+                        " HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nAuthorization: Bearer teacher-wang\r\n"
+                        "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 5000\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string over = lesson.substr(5000) + "!";
+  char size_line[32];
+  std::snprintf(size_line, sizeof(size_line), "%zx\r\n", over.size());
+  chunked += size_line + over + "\r\n0\r\n\r\n";
+  auto r = HttpClient(server_->port()).Raw(chunked);
+  EXPECT_EQ(r.status, 413) << r.error << r.body;
+  EXPECT_EQ(Offset(location), 5000);
+  EXPECT_EQ(std::filesystem::file_size(part), 5000u);
+  EXPECT_TRUE(lm::testing::ReadFile(part) == lesson.substr(0, 5000));
+  EXPECT_TRUE(Completed().empty());
 }
 
 }  // namespace

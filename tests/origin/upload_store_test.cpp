@@ -1,6 +1,7 @@
 // Resumable uploads as tus 1.0 defines them: an upload grows only at its offset, survives a
 // restart with its bytes, refuses a wrong offset or a bad checksum without keeping anything, and
-// unfinished uploads expire.
+// unfinished uploads expire. An append in pieces holds its upload, keeps what arrived when it is
+// cut short (nothing if it had a checksum), and drops everything when it goes past the length.
 
 #include "origin/upload_store.h"
 
@@ -97,6 +98,89 @@ TEST(UploadStoreTest, UnfinishedUploadsExpire) {
   EXPECT_FALSE((*store)->Get(idle->id).ok());
   EXPECT_TRUE((*store)->Get(active->id).ok());
   EXPECT_TRUE((*store)->Get(finished->id).ok());  // finished uploads wait for their job
+}
+
+TEST(UploadAppenderTest, OneAppendAtATimeAndACutKeepsWhatArrived) {
+  TempDir tmp;
+  auto store = UploadStore::Open(tmp / "uploads", 100);
+  auto up = (*store)->Create(20, {}, "t", 1);
+  ASSERT_TRUE(up.ok());
+  auto appender = (*store)->BeginAppend(up->id, 0, std::nullopt);
+  ASSERT_TRUE(appender.ok()) << appender.status().ToString();
+  // The upload is held: another append, a termination and the expiry leave it alone.
+  EXPECT_EQ((*store)->BeginAppend(up->id, 0, std::nullopt).status().field(), "lock");
+  EXPECT_EQ((*store)->Append(up->id, 0, "zz", std::nullopt, 2).status().field(), "lock");
+  EXPECT_EQ((*store)->Terminate(up->id).field(), "lock");
+  ASSERT_TRUE((*appender)->Write("0123").ok());
+  ASSERT_TRUE((*appender)->Write("4567").ok());
+  EXPECT_EQ((*store)->Get(up->id)->offset, 8);  // without a checksum, bytes count as they arrive
+  EXPECT_EQ(*(*store)->ExpireIdleSince(1000), 0);
+  auto cut = (*appender)->Interrupt(5);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_EQ(cut->offset, 8);
+  EXPECT_EQ(cut->updated_at, 5);
+  EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "01234567");
+  // Released: the next append goes on from where the bytes stop.
+  EXPECT_EQ((*store)->BeginAppend(up->id, 0, std::nullopt).status().field(), "Upload-Offset");
+  auto next = (*store)->Append(up->id, 8, "89abcdefghij", std::nullopt, 6);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_TRUE(next->complete());
+  EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "0123456789abcdefghij");
+}
+
+TEST(UploadAppenderTest, ChecksummedBytesCountOnlyOnceVerified) {
+  TempDir tmp;
+  auto store = UploadStore::Open(tmp / "uploads", 100);
+  auto up = (*store)->Create(10, {}, "t", 1);
+  ASSERT_TRUE((*store)->Append(up->id, 0, "01", std::nullopt, 2).ok());
+  {
+    // Cut: nothing kept.
+    auto appender = (*store)->BeginAppend(up->id, 2, Sha1Of("23456"));
+    ASSERT_TRUE(appender.ok());
+    ASSERT_TRUE((*appender)->Write("234").ok());
+    EXPECT_EQ((*store)->Get(up->id)->offset, 2);
+    auto cut = (*appender)->Interrupt(3);
+    ASSERT_TRUE(cut.ok());
+    EXPECT_EQ(cut->offset, 2);
+    EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "01");
+  }
+  {
+    // Destroyed unfinished (the server stopped): the same, and the upload is free again.
+    auto appender = (*store)->BeginAppend(up->id, 2, Sha1Of("23456"));
+    ASSERT_TRUE(appender.ok());
+    ASSERT_TRUE((*appender)->Write("234").ok());
+  }
+  EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "01");
+  {
+    // Whole but wrong: dropped.
+    auto appender = (*store)->BeginAppend(up->id, 2, Sha1Of("23456"));
+    ASSERT_TRUE((*appender)->Write("2345X").ok());
+    EXPECT_EQ((*appender)->Finish(4).status().field(), "checksum");
+    EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "01");
+  }
+  auto appender = (*store)->BeginAppend(up->id, 2, Sha1Of("23456"));
+  ASSERT_TRUE((*appender)->Write("23").ok());
+  ASSERT_TRUE((*appender)->Write("456").ok());
+  auto done = (*appender)->Finish(5);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->offset, 7);
+  EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "0123456");
+}
+
+TEST(UploadAppenderTest, GoingPastTheLengthDropsTheWholeAppend) {
+  TempDir tmp;
+  auto store = UploadStore::Open(tmp / "uploads", 100);
+  auto up = (*store)->Create(6, {}, "t", 1);
+  ASSERT_TRUE((*store)->Append(up->id, 0, "ab", std::nullopt, 2).ok());
+  auto appender = (*store)->BeginAppend(up->id, 2, std::nullopt);
+  ASSERT_TRUE((*appender)->Write("cd").ok());
+  EXPECT_EQ((*appender)->Write("efg").field(), "body");
+  EXPECT_EQ(ReadFile((*store)->DataPath(up->id)), "ab");
+  EXPECT_EQ((*appender)->Write("e").field(), "body");  // it stays refused
+  EXPECT_EQ((*appender)->Finish(3).status().field(), "body");
+  EXPECT_EQ((*store)->Get(up->id)->offset, 2);
+  // And the upload is not held by the failed append.
+  EXPECT_TRUE((*store)->Append(up->id, 2, "cdef", std::nullopt, 4).ok());
 }
 
 TEST(UploadMetadataTest, ParsesTusHeaders) {
