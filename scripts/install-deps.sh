@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build, test and demo dependency of LessonMesh from Debian 12 packages
-# (and, for the web player, from npm). Safe to run again: apt skips what is present.
+# (and, for the web player and the stock tus client test, from npm). Safe to run again: apt skips
+# what is present, npm runs only when tests/tus_js's lock is newer than its node_modules.
 set -euo pipefail
 
 SUDO=""
@@ -15,8 +16,8 @@ packages=(
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev libsqlite3-dev libssl-dev libxxhash-dev
   # config, CLI, JSON, logging, QR
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libqrencode-dev
-  # tests
-  googletest libgtest-dev libgmock-dev
+  # tests; stock clients the origin must work with (BitTorrent)
+  googletest libgtest-dev libgmock-dev aria2 transmission-cli
 )
 
 export DEBIAN_FRONTEND=noninteractive
@@ -27,4 +28,23 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# node and npm (the stock tus client test; the web player). A nodesource nodejs bundles npm and
+# conflicts with Debian's npm package, so apt installs them only when the commands are missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+
+# tests/tus_js: tus-js-client, pinned by its lock; installed again only when the lock is newer.
+tus_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tus_js"
+if [ ! -d "$tus_js/node_modules" ] || [ "$tus_js/package-lock.json" -nt "$tus_js/node_modules" ] \
+   || [ "$tus_js/package.json" -nt "$tus_js/node_modules" ]; then
+  if [ -f "$tus_js/package-lock.json" ]; then
+    (cd "$tus_js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  else
+    (cd "$tus_js" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  touch "$tus_js/node_modules"
 fi
