@@ -277,6 +277,10 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   p->registrar->Start();  // also retries jobs finished before a restart but never registered
   p->workers->Start(std::move(bundle));
   p->ScheduleTrackerSweep();
+  if (config.public_url.empty() && (config.listen_address == "0.0.0.0" || config.listen_address == "::")) {
+    p->log->warn("public_url_missing: new torrents name {} as web seed and tracker, which only this machine "
+                 "can reach; set public_url to the address schools use", p->public_url);
+  }
   p->log->info("started http={} torrent_port={} public_url={} data={}", p->server->port(),
                p->seeder->listen_port(), p->public_url, config.data_dir);
   return std::unique_ptr<OriginService>(new OriginService(std::move(p)));

@@ -75,12 +75,12 @@ TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
 TEST(OriginMainTest, BadSettingsExitWithCodeTwoAndSayWhy) {
   TempDir tmp;
   WriteFile(tmp / "bad.toml", "colour = 1\n");
-  auto bad = ChildProcess::Start({Bin("lessonmesh-origin"), "--config", (tmp / "bad.toml").string()});
-  ASSERT_TRUE(bad);
-  EXPECT_EQ(bad->Wait(30), 2);
-  auto no_token = ChildProcess::Start({Bin("lessonmesh-origin"), "--data-dir", (tmp / "d").string()});
-  ASSERT_TRUE(no_token);
-  EXPECT_EQ(no_token->Wait(30), 2);
+  ChildProcess bad;
+  ASSERT_EQ(bad.StartPiped({Bin("lessonmesh-origin"), "--config", (tmp / "bad.toml").string()}), "");
+  EXPECT_EQ(bad.Wait(30), 2);
+  ChildProcess no_token;
+  ASSERT_EQ(no_token.StartPiped({Bin("lessonmesh-origin"), "--data-dir", (tmp / "d").string()}), "");
+  EXPECT_EQ(no_token.Wait(30), 2);
   EXPECT_FALSE(fs::exists(tmp / "d" / "jobs.db"));  // refused before touching anything
 }
 
@@ -96,8 +96,11 @@ class OriginProcessTest : public ::testing::Test {
 
   // Starts lessonmesh-origin; returns its HTTP port, 0 on failure.
   std::uint16_t StartOrigin() {
-    origin_ = ChildProcess::Start({Bin("lessonmesh-origin"), "--config", (tmp_ / "origin.toml").string(), "--workers", "1"});
-    if (!origin_) return 0;
+    origin_ = std::make_unique<ChildProcess>();
+    if (!origin_->StartPiped({Bin("lessonmesh-origin"), "--config", (tmp_ / "origin.toml").string(), "--workers", "1"})
+             .empty()) {
+      return 0;
+    }
     auto line = origin_->WaitForLine("listening on", 60);
     std::smatch m;
     if (!line || !std::regex_search(*line, m, std::regex(R"(http://[^:]+:(\d+))"))) return 0;
@@ -152,12 +155,16 @@ TEST_F(OriginProcessTest, InterruptedUploadResumesWhereItStopped) {
   EXPECT_EQ(json::parse(ReadFile(spec.state_file)).size(), 0u);  // forgotten once finished
 
   // The CLI refuses a missing file with exit code 4 and a wrong token with 2.
-  auto missing = ChildProcess::Start({Bin("lessonmesh"), "upload", (tmp_ / "nope.mp4").string(), "--origin",
-                                      spec.origin_url, "--token", teacher_});
-  EXPECT_EQ(missing->Wait(30), 4);
-  auto wrong = ChildProcess::Start({Bin("lessonmesh"), "upload", spec.file.string(), "--origin", spec.origin_url,
-                                    "--token", "not-a-token", "--state-file", (tmp_ / "s2.json").string()});
-  EXPECT_EQ(wrong->Wait(30), 2);
+  ChildProcess missing;
+  ASSERT_EQ(missing.StartPiped({Bin("lessonmesh"), "upload", (tmp_ / "nope.mp4").string(), "--origin",
+                                spec.origin_url, "--token", teacher_}),
+            "");
+  EXPECT_EQ(missing.Wait(30), 4);
+  ChildProcess wrong;
+  ASSERT_EQ(wrong.StartPiped({Bin("lessonmesh"), "upload", spec.file.string(), "--origin", spec.origin_url, "--token",
+                              "not-a-token", "--state-file", (tmp_ / "s2.json").string()}),
+            "");
+  EXPECT_EQ(wrong.Wait(30), 2);
 }
 
 TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
@@ -170,13 +177,14 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
   ASSERT_NE(port, 0);
 
   // A teacher uploads with the CLI; it prints the upload id (and would follow the job).
-  auto cli = ChildProcess::Start({Bin("lessonmesh"), "upload", (tmp_ / "lesson.mp4").string(), "--origin",
+  ChildProcess cli;
+  ASSERT_EQ(cli.StartPiped({Bin("lessonmesh"), "upload", (tmp_ / "lesson.mp4").string(), "--origin",
                                   "http://127.0.0.1:" + std::to_string(port), "--token", teacher_, "--title",
                                   "一次函数的图像", "--subject", "数学", "--grade", "八年级", "--no-wait", "--json",
-                                  "--state-file", (tmp_ / "state.json").string()});
-  ASSERT_TRUE(cli);
-  const std::string printed = cli->ReadAll(60);
-  ASSERT_EQ(cli->Wait(30), 0) << printed;
+                                  "--state-file", (tmp_ / "state.json").string()}),
+            "");
+  const std::string printed = cli.ReadAll(60);
+  ASSERT_EQ(cli.Wait(30), 0) << printed;
   const std::string upload_id = json::parse(printed)["upload_id"];
 
   // SIGKILL while the job is running, past its start.

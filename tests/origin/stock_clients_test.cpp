@@ -13,11 +13,8 @@
 #include <libtorrent/info_hash.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <nlohmann/json.hpp>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -32,14 +29,15 @@
 #include <vector>
 
 #include "common/signing.h"
+#include "common/hex.h"
 #include "common/xxh3.h"
 #include "tests/testing/catalog_fixture.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait_for.h"
 
-extern char** environ;
 
 namespace lm::origin {
 namespace {
@@ -48,6 +46,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using lm::testing::HttpClient;
+using lm::testing::ChildProcess;
 using lm::testing::ReadFile;
 using lm::testing::WaitFor;
 using lm::testing::WriteFile;
@@ -89,76 +88,6 @@ fs::path TusJsDir() {
   return file.parent_path().parent_path() / "tus_js";
 }
 
-// A client program run as a child process in its own process group, stdin from /dev/null and
-// stdout and stderr into files. The destructor kills the group and reaps it if it is still running.
-class ChildProcess {
- public:
-  // "" and a running child, or the reason it could not start.
-  std::string Start(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
-    out_ = out;
-    err_ = err;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      pid_ = -1;
-      return "posix_spawnp " + argv[0] + ": " + std::strerror(rc);
-    }
-    return "";
-  }
-
-  ~ChildProcess() { Stop(0); }
-
-  // The exit status (128 + signal if a signal ended it) once it has ended, polling for at most
-  // `seconds`; nullopt if it is still running.
-  std::optional<int> Wait(double seconds) {
-    WaitFor([&] { return Reap(WNOHANG); }, seconds);
-    return status_;
-  }
-
-  // Asks it to stop with SIGTERM (if `grace_seconds` > 0) and kills the group if it has not ended
-  // by then; returns how it ended.
-  std::optional<int> Stop(double grace_seconds) {
-    if (pid_ <= 0 || status_) return status_;
-    if (grace_seconds > 0) {
-      kill(-pid_, SIGTERM);
-      if (Wait(grace_seconds)) return status_;
-    }
-    kill(-pid_, SIGKILL);
-    Reap(0);
-    return status_;
-  }
-
-  std::string out() const { return ReadFile(out_); }
-  std::string err() const { return ReadFile(err_); }
-
- private:
-  bool Reap(int flags) {
-    if (status_) return true;
-    int raw = 0;
-    const pid_t r = waitpid(pid_, &raw, flags);
-    if (r != pid_) return false;
-    status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    return true;
-  }
-
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-  fs::path out_, err_;
-};
-
 // A copy of a .torrent without its web seeds ("url-list", "httpseeds"), so a client can only get
 // the bytes from peers. Every other top-level value is copied byte for byte, so the info dict, and
 // with it the v1 and v2 info hashes, stay the same. "" if `torrent` is not a bencoded dict.
@@ -178,16 +107,6 @@ std::string WithoutWebSeeds(const std::string& torrent) {
 }
 
 std::string Tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 std::string PercentEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -468,11 +387,11 @@ TEST_F(StockClientTest, Aria2cDownloadsABundleThroughTheTracker) {
   ASSERT_FALSE(lesson_id.empty());
   const fs::path torrent = tmp_ / "lesson.torrent";
   std::string v1_hash = WritePeersOnlyTorrent(BundleDir(lesson_id) / "lesson.torrent", torrent);
-  if (const std::string hash = Aria2cInfoHash(torrent); hash != Hex(v1_hash)) {
-    std::cout << "[          ] aria2c reads the hybrid torrent's v1 info hash as " << hash << ", not " << Hex(v1_hash)
+  if (const std::string hash = Aria2cInfoHash(torrent); hash != HexEncode(v1_hash.data(), v1_hash.size())) {
+    std::cout << "[          ] aria2c reads the hybrid torrent's v1 info hash as " << hash << ", not " << HexEncode(v1_hash.data(), v1_hash.size())
               << ": it gets lesson.v1.torrent\n";
     v1_hash = WritePeersOnlyTorrent(BundleDir(lesson_id) / "lesson.v1.torrent", torrent);
-    ASSERT_EQ(Aria2cInfoHash(torrent), Hex(v1_hash)) << "aria2c misreads the v1-only torrent too";
+    ASSERT_EQ(Aria2cInfoHash(torrent), HexEncode(v1_hash.data(), v1_hash.size())) << "aria2c misreads the v1-only torrent too";
   }
   const SwarmCounts before = Scrape(v1_hash);
 

@@ -1,50 +1,87 @@
 #include "tests/testing/child_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
-#include <thread>
+#include <cstring>
+
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
+
+extern char** environ;
 
 namespace lm::testing {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+Clock::time_point DeadlineIn(double seconds) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
 double SecondsLeft(Clock::time_point deadline) {
   return std::chrono::duration<double>(deadline - Clock::now()).count();
 }
 }  // namespace
 
-std::unique_ptr<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv) {
-  int out[2];
-  if (::pipe(out) != 0) return nullptr;
-  const pid_t pid = ::fork();
-  if (pid < 0) return nullptr;
-  if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::close(out[0]);
-    ::close(out[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  return std::unique_ptr<ChildProcess>(new ChildProcess(pid, out[0]));
+ChildProcess::~ChildProcess() {
+  Stop(0);
+  if (out_fd_ >= 0) ::close(out_fd_);
 }
 
-ChildProcess::~ChildProcess() {
-  if (!reaped_) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+std::string ChildProcess::Start(const std::vector<std::string>& argv, const std::filesystem::path& out,
+                                const std::filesystem::path& err) {
+  out_ = out;
+  err_ = err;
+  return Spawn(argv, -1, &out, &err);
+}
+
+std::string ChildProcess::StartPiped(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  std::string error = Spawn(argv, fds[1], nullptr, nullptr);
+  ::close(fds[1]);
+  if (!error.empty()) {
+    ::close(fds[0]);
+    return error;
   }
-  ::close(out_fd_);
+  out_fd_ = fds[0];
+  return "";
+}
+
+std::string ChildProcess::Spawn(const std::vector<std::string>& argv, int stdout_fd, const std::filesystem::path* out,
+                                const std::filesystem::path* err) {
+  if (argv.empty()) return "nothing to run";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+  if (out) posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out->c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (err) posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err->c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const int rc = ::posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    pid_ = -1;
+    return "posix_spawnp " + argv[0] + ": " + std::strerror(rc);
+  }
+  return "";
 }
 
 bool ChildProcess::ReadSome(double seconds) {
+  if (out_fd_ < 0) return false;
   pollfd pfd{out_fd_, POLLIN, 0};
   const int ready = ::poll(&pfd, 1, static_cast<int>(std::max(0.0, seconds) * 1000));
   if (ready <= 0) return false;
@@ -56,7 +93,7 @@ bool ChildProcess::ReadSome(double seconds) {
 }
 
 std::optional<std::string> ChildProcess::WaitForLine(const std::string& text, double seconds) {
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline = DeadlineIn(seconds);
   for (;;) {
     size_t start = 0;
     for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
@@ -72,7 +109,7 @@ std::optional<std::string> ChildProcess::WaitForLine(const std::string& text, do
 }
 
 std::string ChildProcess::ReadAll(double seconds) {
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline = DeadlineIn(seconds);
   while (SecondsLeft(deadline) > 0 && ReadSome(SecondsLeft(deadline))) {
   }
   std::string out;
@@ -81,27 +118,35 @@ std::string ChildProcess::ReadAll(double seconds) {
 }
 
 void ChildProcess::Signal(int sig) {
-  if (!reaped_) ::kill(pid_, sig);
+  if (pid_ > 0 && !status_) ::kill(pid_, sig);
 }
 
-int ChildProcess::Wait(double seconds) {
-  if (reaped_) return -1;
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  int status = 0;
-  for (;;) {
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) break;
-    if (SecondsLeft(deadline) <= 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      reaped_ = true;
-      return -1;
-    }
-    // waitpid has no timeout; a child's exit is polled at 20 ms.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  reaped_ = true;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+bool ChildProcess::Reap(int flags) {
+  if (status_) return true;
+  if (pid_ <= 0) return false;
+  int raw = 0;
+  if (::waitpid(pid_, &raw, flags) != pid_) return false;
+  status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return true;
 }
+
+std::optional<int> ChildProcess::Wait(double seconds) {
+  WaitFor([&] { return Reap(WNOHANG); }, seconds);
+  return status_;
+}
+
+std::optional<int> ChildProcess::Stop(double grace_seconds) {
+  if (pid_ <= 0 || status_) return status_;
+  if (grace_seconds > 0) {
+    ::kill(-pid_, SIGTERM);
+    if (Wait(grace_seconds)) return status_;
+  }
+  ::kill(-pid_, SIGKILL);
+  Reap(0);
+  return status_;
+}
+
+std::string ChildProcess::out() const { return out_.empty() ? "" : ReadFile(out_); }
+std::string ChildProcess::err() const { return err_.empty() ? "" : ReadFile(err_); }
 
 }  // namespace lm::testing

@@ -1,11 +1,12 @@
 #pragma once
-// Runs one of our executables as an operator would, for tests: its stdout read line by line with
-// a deadline, signals (SIGTERM, SIGKILL), and its exit code. The child is killed if the test ends
-// first.
+// Runs a program for a test, as an operator or a school would: one of our executables, or a stock
+// client (aria2c, transmission-cli, node). Its output goes to files (out(), err()) or, piped, is
+// read line by line with a deadline (WaitForLine). Signals, a wait with a deadline, and the exit
+// status. The child runs in its own process group, which is killed if the test ends first.
 
 #include <sys/types.h>
 
-#include <memory>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,28 +15,44 @@ namespace lm::testing {
 
 class ChildProcess {
  public:
-  // argv[0] is the program's path. stderr is inherited (it shows in the test log).
-  static std::unique_ptr<ChildProcess> Start(const std::vector<std::string>& argv);
-  ~ChildProcess();
+  ChildProcess() = default;
+  ~ChildProcess();  // Stop(0)
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // The first stdout line containing `text`, read within `seconds`; nullopt otherwise.
+  // argv[0] is looked up in PATH. stdout and stderr go to the files. "" or why it did not start.
+  std::string Start(const std::vector<std::string>& argv, const std::filesystem::path& out,
+                    const std::filesystem::path& err);
+  // stdout goes to a pipe read by WaitForLine/ReadAll; stderr is inherited (the test's log).
+  std::string StartPiped(const std::vector<std::string>& argv);
+
+  // Piped: the first stdout line containing `text`, read within `seconds`; nullopt otherwise.
   std::optional<std::string> WaitForLine(const std::string& text, double seconds);
-  // All of stdout until the child closes it or `seconds` pass.
+  // Piped: all of stdout until the child closes it or `seconds` pass.
   std::string ReadAll(double seconds);
+
   void Signal(int sig);
-  // The exit code; -1 if it did not end within `seconds` (then it is killed) or died by a signal.
-  int Wait(double seconds);
-  pid_t pid() const { return pid_; }
+  // The exit status (128 + signal if a signal ended it) once it has ended, waiting at most
+  // `seconds`; nullopt if it is still running.
+  std::optional<int> Wait(double seconds);
+  // SIGTERM, up to `grace_seconds` to end, then SIGKILL to the group; how it ended.
+  std::optional<int> Stop(double grace_seconds);
+
+  std::string out() const;  // what it wrote to stdout (file mode)
+  std::string err() const;
 
  private:
-  ChildProcess(pid_t pid, int out_fd) : pid_(pid), out_fd_(out_fd) {}
-  // Reads what is available within `seconds` into buffer_; false at end of file or timeout.
+  std::string Spawn(const std::vector<std::string>& argv, int stdout_fd, const std::filesystem::path* out,
+                    const std::filesystem::path* err);
+  bool Reap(int flags);
+  // Piped: reads what is available within `seconds` into buffer_; false at end of file or timeout.
   bool ReadSome(double seconds);
 
-  pid_t pid_;
-  int out_fd_;
-  bool reaped_ = false;
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  int out_fd_ = -1;
   std::string buffer_;
+  std::filesystem::path out_, err_;
 };
 
 }  // namespace lm::testing
