@@ -139,7 +139,8 @@ struct OriginService::Parts {
                       {"info_hash_v1", t.info_hash_v1},
                       {"state", t.state},
                       {"uploaded_bytes", t.uploaded_bytes},
-                      {"peers", t.peers}});
+                      {"peers", t.peers},
+                      {"from_resume_data", t.from_resume_data}});
     }
     return http::JsonReply(200, json{{"torrents", list}}.dump());
   }

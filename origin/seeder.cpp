@@ -57,7 +57,8 @@ struct Seeder::Impl {
 
   std::mutex mu;
   std::condition_variable saved;
-  std::set<std::string> seeded;  // v1 info hashes, hex
+  std::set<std::string> seeded;   // v1 info hashes, hex
+  std::set<std::string> resumed;  // those added from resume data
   int resume_saves_pending = 0;
 
   std::atomic<bool> stopping{false};
@@ -185,6 +186,10 @@ Status Seeder::Add(const fs::path& bundle_dir, const std::string& torrent_file) 
     return IoError("cannot seed " + bundle_dir.string() + ": " + ec.message());
   }
   if (!resumed) impl_->RequestResumeSave(h);
+  if (resumed) {
+    std::lock_guard lock(impl_->mu);
+    impl_->resumed.insert(Hex(v1));
+  }
   impl_->log->info("seeding lesson={} info_hash={} resumed={}", ti->name(), Hex(v1), resumed);
   return Status::Ok();
 }
@@ -201,6 +206,10 @@ std::vector<SeededTorrent> Seeder::Torrents() const {
     t.state = StateName(st);
     t.uploaded_bytes = st.all_time_upload;
     t.peers = st.num_peers;
+    {
+      std::lock_guard lock(impl_->mu);
+      t.from_resume_data = impl_->resumed.count(t.info_hash_v1) > 0;
+    }
     out.push_back(std::move(t));
   }
   return out;

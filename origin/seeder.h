@@ -29,6 +29,7 @@ struct SeededTorrent {
   std::string state;         // "seeding", "checking", "error: ..."
   std::int64_t uploaded_bytes = 0;
   int peers = 0;
+  bool from_resume_data = false;  // added from saved resume data, without reading the files
 };
 
 class Seeder {

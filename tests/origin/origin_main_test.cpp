@@ -220,9 +220,27 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
     EXPECT_EQ(Xxh3Of(ReadFile(bundle / f["path"].get<std::string>())).Hex(), f["xxh3_128"]) << f["path"];
   }
 
+  // Stopped and started again: both torrents of the bundle come back from resume data, seeding,
+  // without reading the files again.
   origin_->Signal(SIGTERM);
   EXPECT_EQ(origin_->Wait(60), 0);
-  EXPECT_FALSE(fs::directory_iterator(tmp_ / "origin" / "resume") == fs::directory_iterator());  // resume data kept
+  port = StartOrigin();
+  ASSERT_NE(port, 0);
+  json torrents;
+  ASSERT_TRUE(WaitFor([&] {
+    torrents = json::parse(HttpClient(port).Request("GET", "/v1/torrents").body, nullptr, false);
+    if (!torrents.is_object() || torrents["torrents"].size() != 2) return false;
+    for (const auto& t : torrents["torrents"]) {
+      if (t["state"] != "seeding") return false;
+    }
+    return true;
+  }, 30)) << torrents.dump();
+  for (const auto& t : torrents["torrents"]) {
+    EXPECT_EQ(t["lesson_id"], names[0]);
+    EXPECT_TRUE(t["from_resume_data"].get<bool>()) << t.dump();
+  }
+  origin_->Signal(SIGTERM);
+  EXPECT_EQ(origin_->Wait(60), 0);
 }
 
 }  // namespace
