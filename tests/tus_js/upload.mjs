@@ -195,6 +195,12 @@ async function Main() {
 
   let offsetAtResume = null;
   if (first.aborted) {
+    // The server learns of the cut when its socket closes, a moment after ours; until then its
+    // HEAD reports the offset the cut PATCH started at. Wait (at most 5 s) for it to settle.
+    for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+      if (await ServerOffset(first.url, args.token) > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // Resume as a client does after a dropped link: a new Upload of the same bytes at the URL the
     // first one got. It asks the server for the offset (HEAD) and sends the rest from there.
     const resumed = await RunUpload(
