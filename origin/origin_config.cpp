@@ -1,61 +1,31 @@
 #include "origin/origin_config.h"
 
-#include <toml++/toml.h>
-
 #include "common/http/http_client.h"
 
 namespace lm::origin {
 
+void DeclareOriginKeys(OriginConfig* c, ConfigKeys* keys) {
+  keys->Add("listen", &c->listen_address, "HTTP listen address");
+  keys->Add("port", &c->port, 0, 65535, "HTTP port (0 = any free port)");
+  keys->Add("data_dir", &c->data_dir, "data directory: uploads, bundles, job queue, resume data");
+  keys->Add("catalog_url", &c->catalog_url, "the catalog, e.g. http://127.0.0.1:8090");
+  keys->Add("catalog_token", &c->catalog_token, "a catalog token with role origin");
+  keys->Add("public_url", &c->public_url, "how edges reach this origin (web seed and tracker URLs)");
+  keys->Add("workers", &c->workers, 1, 64, "transcodes at once");
+  keys->Add("max_upload_bytes", &c->max_upload_bytes, 1, std::int64_t{1} << 50, "largest upload accepted");
+  keys->Add("torrent_port", &c->torrent_port, 0, 65535, "libtorrent listen port (TCP and uTP; 0 = any)");
+  keys->Add("upload_rate_kbps", &c->upload_rate_kbps, 0, 10000000, "seeding rate limit, kbit/s (0 = none)");
+  keys->Add("max_connections", &c->max_connections, 2, 100000, "peer connections at most");
+  keys->Add("dht", &c->dht, "use the BitTorrent DHT (true/false)");
+  keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
+  keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
+  keys->Add("upload_expire_hours", &c->upload_expire_hours, 1, 24 * 365, "unfinished uploads are removed after this");
+}
+
 Status LoadOriginToml(const std::string& path, OriginConfig* c) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(path + ": " + std::string(e.description()), "config");
-  }
-  for (const auto& [key, value] : t) {
-    const std::string k(key.str());
-    auto number = [&](std::int64_t lo, std::int64_t hi, auto* out) -> Status {
-      auto v = value.value<std::int64_t>();
-      if (!v || *v < lo || *v > hi) {
-        return InvalidArgument(path + ": " + k + " must be a number from " + std::to_string(lo) + " to " +
-                                   std::to_string(hi), k);
-      }
-      *out = static_cast<std::remove_pointer_t<decltype(out)>>(*v);
-      return Status::Ok();
-    };
-    auto text = [&](std::string* out) -> Status {
-      auto v = value.value<std::string>();
-      if (!v) return InvalidArgument(path + ": " + k + " must be a string", k);
-      *out = *v;
-      return Status::Ok();
-    };
-    auto flag = [&](bool* out) -> Status {
-      auto v = value.value<bool>();
-      if (!v) return InvalidArgument(path + ": " + k + " must be true or false", k);
-      *out = *v;
-      return Status::Ok();
-    };
-    Status st;
-    if (k == "listen") st = text(&c->listen_address);
-    else if (k == "port") st = number(0, 65535, &c->port);
-    else if (k == "data_dir") st = text(&c->data_dir);
-    else if (k == "catalog_url") st = text(&c->catalog_url);
-    else if (k == "catalog_token") st = text(&c->catalog_token);
-    else if (k == "public_url") st = text(&c->public_url);
-    else if (k == "workers") st = number(1, 64, &c->workers);
-    else if (k == "max_upload_bytes") st = number(1, std::int64_t{1} << 50, &c->max_upload_bytes);
-    else if (k == "torrent_port") st = number(0, 65535, &c->torrent_port);
-    else if (k == "upload_rate_kbps") st = number(0, 10000000, &c->upload_rate_kbps);
-    else if (k == "max_connections") st = number(2, 100000, &c->max_connections);
-    else if (k == "dht") st = flag(&c->dht);
-    else if (k == "lsd") st = flag(&c->lsd);
-    else if (k == "http_threads") st = number(1, 256, &c->http_threads);
-    else if (k == "upload_expire_hours") st = number(1, 24 * 365, &c->upload_expire_hours);
-    else return InvalidArgument(path + ": unknown key " + k, k);
-    RETURN_IF_ERROR(st);
-  }
-  return Status::Ok();
+  ConfigKeys keys;
+  DeclareOriginKeys(c, &keys);
+  return keys.LoadFile(path);
 }
 
 Status ValidateOriginConfig(const OriginConfig& c) {

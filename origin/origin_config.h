@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/config_keys.h"
 #include "common/status.h"
 
 namespace lm::origin {
@@ -27,7 +28,10 @@ struct OriginConfig {
   int upload_expire_hours = 168;             // unfinished uploads are removed after this
 };
 
-// Reads `path` (TOML) into `config`; the keys are the field names above. Unknown keys are an error.
+// Declares every setting (TOML key and flag) with `config`'s field behind it; the keys are the
+// field names above ("listen" for listen_address).
+void DeclareOriginKeys(OriginConfig* config, ConfigKeys* keys);
+// Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadOriginToml(const std::string& path, OriginConfig* config);
 Status ValidateOriginConfig(const OriginConfig& config);
 // public_url, or one made from the listen address and port.

@@ -9,6 +9,7 @@
 
 #include "common/atomic_file.h"
 #include "common/hex.h"
+#include "common/http/bearer.h"
 #include "common/http/http_server.h"
 #include "common/logging.h"
 #include "common/text_checks.h"
@@ -55,13 +56,6 @@ json JobJson(const Job& j) {
   if (j.state == JobState::kDone) out["registered"] = j.registered;
   if (j.state == JobState::kQueued && j.attempts > 0) out["next_attempt_at"] = j.next_attempt_at;
   return out;
-}
-
-std::string BearerOf(const http::Request& r) {
-  const std::string h = r.Header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || h.compare(0, kPrefix.size(), kPrefix) != 0) return "";
-  return h.substr(kPrefix.size());
 }
 
 }  // namespace
@@ -148,14 +142,8 @@ struct OriginService::Parts {
   // A job is shown to whoever uploaded its file.
   http::Reply Jobs(const http::Request& req) {
     if (req.method != "GET") return http::ErrorReply(405, "method_not_allowed", "GET only");
-    auto who = auth->Authenticate(BearerOf(req));
-    if (!who.ok()) {
-      switch (who.status().code()) {
-        case StatusCode::kNotFound: return http::ErrorReply(401, "unauthenticated", "a teacher's bearer token is required");
-        case StatusCode::kIo: return http::ErrorReply(503, "unavailable", "cannot check the token: " + who.status().message());
-        default: return http::ErrorReply(403, "forbidden", who.status().message());
-      }
-    }
+    auto who = auth->Authenticate(http::BearerToken(req));
+    if (!who.ok()) return http::AuthFailureReply(who.status(), "a teacher's bearer token is required");
     Result<Job> job = Status(StatusCode::kNotFound, "no such job");
     if (req.path == "/v1/jobs") {
       const std::string upload = req.Query("upload");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/http/bearer.h"
 #include "common/signing.h"
 #include "common/text_checks.h"
 
@@ -13,13 +14,6 @@ using http::Request;
 
 namespace {
 constexpr char kTusVersion[] = "1.0.0";
-
-std::string BearerOf(const Request& r) {
-  const std::string h = r.Header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || h.compare(0, kPrefix.size(), kPrefix) != 0) return "";
-  return h.substr(kPrefix.size());
-}
 
 bool ParseLength(const std::string& s, std::int64_t* out) {
   if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -82,19 +76,14 @@ TusRoutes::OrReply<std::string> TusRoutes::Authorize(const Request& req) {
     r.headers.push_back({"Tus-Version", kTusVersion});
     return r;
   }
-  const std::string token = BearerOf(req);
-  if (token.empty()) return Error(401, "unauthenticated", "a teacher's bearer token is required");
+  constexpr char kTeacherRequired[] = "a teacher's bearer token is required";
+  const std::string token = http::BearerToken(req);
+  if (token.empty()) return Error(401, "unauthenticated", kTeacherRequired);
   auto who = authenticate_(token);
   if (!who.ok()) {
-    if (who.status().code() == StatusCode::kNotFound) {
-      return Error(401, "unauthenticated", "a teacher's bearer token is required");
-    }
-    if (who.status().code() == StatusCode::kIo) {  // the token could not be checked: try again later
-      Reply r = Error(503, "unavailable", "cannot check the token now: " + who.status().message());
-      r.headers.push_back({"Retry-After", "30"});
-      return r;
-    }
-    return Error(403, "forbidden", who.status().message());
+    Reply r = http::AuthFailureReply(who.status(), kTeacherRequired);
+    AddCommonHeaders(r);
+    return r;
   }
   // Expiration: abandoned uploads are swept when the service is used, at most once a minute (the
   // sweep reads every upload's record).

@@ -1,0 +1,21 @@
+#include "common/stop_signals.h"
+
+#include <pthread.h>
+
+namespace lm {
+
+StopSignals::StopSignals() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+}
+
+int StopSignals::Wait() {
+  int signal_number = 0;
+  while (sigwait(&set_, &signal_number) != 0) {
+  }
+  return signal_number;
+}
+
+}  // namespace lm

@@ -1,0 +1,79 @@
+#include "common/toml_reader.h"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace lm {
+
+struct TomlReader::Table {
+  toml::table table;
+};
+
+TomlReader::TomlReader(std::string name, std::unique_ptr<Table> table)
+    : name_(std::move(name)), table_(std::move(table)) {}
+TomlReader::TomlReader(TomlReader&&) noexcept = default;
+TomlReader& TomlReader::operator=(TomlReader&&) noexcept = default;
+TomlReader::~TomlReader() = default;
+
+Result<TomlReader> TomlReader::Parse(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(path + ": cannot read the settings file", "config");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseText(text.str(), path);
+}
+
+Result<TomlReader> TomlReader::ParseText(std::string_view text, const std::string& name) {
+  auto table = std::make_unique<Table>();
+  try {
+    table->table = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(name + ": " + std::string(e.description()), "config");
+  }
+  return TomlReader(name, std::move(table));
+}
+
+std::vector<std::string> TomlReader::Keys() const {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : table_->table) keys.emplace_back(key.str());
+  return keys;
+}
+
+bool TomlReader::Has(std::string_view key) const { return table_->table.contains(key); }
+
+Status TomlReader::Error(std::string_view key, std::string_view message) const {
+  return InvalidArgument(name_ + ": " + std::string(message), std::string(key));
+}
+
+Status TomlReader::Get(std::string_view key, std::string* out) const {
+  const toml::node* node = table_->table.get(key);
+  if (!node) return Status::Ok();
+  auto v = node->value<std::string>();
+  if (!v) return Error(key, std::string(key) + " must be a string");
+  *out = *v;
+  return Status::Ok();
+}
+
+Status TomlReader::Get(std::string_view key, bool* out) const {
+  const toml::node* node = table_->table.get(key);
+  if (!node) return Status::Ok();
+  auto v = node->value_exact<bool>();  // not a number standing for one
+  if (!v) return Error(key, std::string(key) + " must be true or false");
+  *out = *v;
+  return Status::Ok();
+}
+
+Status TomlReader::Get(std::string_view key, std::int64_t* out, std::int64_t lo, std::int64_t hi) const {
+  const toml::node* node = table_->table.get(key);
+  if (!node) return Status::Ok();
+  auto v = node->value<std::int64_t>();  // a float that is a whole number is accepted
+  if (!v || *v < lo || *v > hi) {
+    return Error(key, std::string(key) + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  *out = *v;
+  return Status::Ok();
+}
+
+}  // namespace lm
