@@ -19,7 +19,7 @@
 
 #include "catalog/auth.h"
 #include "catalog/catalog_config.h"
-#include "catalog/catalog_service.h"
+#include "catalog/catalog_api.h"
 #include "catalog/sqlite_catalog_store.h"
 #include "common/http/http_server.h"
 #include "common/signing.h"
@@ -125,12 +125,12 @@ int main(int argc, char** argv) {
   }
   const double optimize_s = std::chrono::duration<double>(Clock::now() - optimize_start).count();
   auto key = lm::SigningKey::Generate();
-  CatalogService service(**store, *key, {});
+  CatalogApi service(**store, *key, {});
   lm::http::ServerOptions options;
   options.worker_threads = WorkerThreads(CatalogConfig{});  // the service's default: one per core
   auto server = lm::http::HttpServer::Start(
       options, [&](lm::http::Request r, lm::http::Responder respond) { service.Handle(std::move(r), respond); },
-      &CatalogService::BodyLimit);
+      &CatalogApi::BodyLimit);
   auto token = NewToken();
   (void)(*store)->PutToken(TokenHash(*token), {Role::kEdge, "school-1"}, "bench");
 

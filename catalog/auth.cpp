@@ -7,7 +7,6 @@
 
 namespace lm::catalog {
 
-
 Result<std::string> NewToken() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) return Internal("RAND_bytes failed");
@@ -21,13 +20,10 @@ std::string TokenHash(std::string_view token) {
   return HexEncode(digest, len);
 }
 
-std::string BearerToken(std::string_view h) {
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || h.substr(0, kPrefix.size()) != kPrefix) return "";
-  std::string_view t = h.substr(kPrefix.size());
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  if (t.empty() || t.size() > 512) return "";
-  return std::string(t);
+Result<std::string> IssueToken(CatalogStore& store, Role role, const std::string& school, const std::string& label) {
+  ASSIGN_OR_RETURN(std::string token, NewToken());
+  RETURN_IF_ERROR(store.PutToken(TokenHash(token), {role, school}, label));
+  return token;
 }
 
 }  // namespace lm::catalog

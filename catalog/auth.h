@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "catalog/catalog_store.h"
+#include "catalog/model.h"
 #include "common/status.h"
 
 namespace lm::catalog {
@@ -12,7 +14,8 @@ namespace lm::catalog {
 Result<std::string> NewToken();
 // Lower-case hex SHA-256 of the token: what the store keeps.
 std::string TokenHash(std::string_view token);
-// The token in "Authorization: Bearer <token>", or "" if absent or malformed.
-std::string BearerToken(std::string_view authorization_header);
+// Makes a token for `role` (and `school`, for edges and teachers), stores its hash with `label`,
+// and returns the token itself: the only time it is seen.
+Result<std::string> IssueToken(CatalogStore& store, Role role, const std::string& school, const std::string& label);
 
 }  // namespace lm::catalog

@@ -1,479 +1,417 @@
-#include "catalog/catalog_service.h"
+#include "catalog/catalog_api.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "catalog/auth.h"
 #include "catalog/detail/api_json.h"
+#include "catalog/detail/edge_pack_polls.h"
 #include "catalog/pack_manifest.h"
 #include "catalog/reports.h"
-#include "common/xxh3.h"
+#include "common/http/bearer.h"
+#include "common/logging.h"
 #include "common/text_checks.h"
 
 namespace lm::catalog {
 
 using nlohmann::json;
 using http::ErrorReply;
+using http::Forbidden;
 using http::JsonReply;
 using http::Reply;
 using http::Request;
-
-struct CatalogService::Caller {
-  bool authenticated = false;
-  TokenInfo token;
-  bool Is(std::initializer_list<Role> roles) const {
-    if (!authenticated) return false;
-    for (Role r : roles)
-      if (token.role == r) return true;
-    return false;
-  }
-};
 
 namespace {
 
 constexpr std::size_t kDefaultBodyLimit = 64 * 1024;
 constexpr std::size_t kLessonBodyLimit = 16 * 1024 * 1024;  // lesson.json + a torrent, base64
 constexpr std::size_t kReportBodyLimit = 4 * 1024 * 1024;
+constexpr char kOtherRoute[] = "other";  // the metrics label of requests that matched no route
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-Reply Unauthorized() { return ErrorReply(401, "unauthenticated", "a valid bearer token is required"); }
-Reply Forbidden(const std::string& why) { return ErrorReply(403, "forbidden", why); }
+Reply Unauthorized() { return http::Unauthenticated("a valid bearer token is required"); }
 Reply NotFoundReply() { return ErrorReply(404, "not_found", "no such resource"); }
 Reply MethodNotAllowed() { return ErrorReply(405, "method_not_allowed", "method not allowed on this resource"); }
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
   size_t i = 0;
   while (i < path.size()) {
     size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
+    if (j == std::string_view::npos) j = path.size();
     if (j > i) parts.push_back(path.substr(i, j - i));
     i = j + 1;
   }
   return parts;
 }
 
+// Whether `parts` fit `pattern` ("/v1/packs/{id}"); the segments that fill its {..} go to `params`.
+bool Matches(std::string_view pattern, const std::vector<std::string_view>& parts, std::vector<std::string>* params) {
+  const auto want = SplitPath(pattern);
+  if (want.size() != parts.size()) return false;
+  params->clear();
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].front() == '{') {
+      params->emplace_back(parts[i]);
+    } else if (want[i] != parts[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The error message of an error reply, for the log.
+std::string ErrorOf(const Reply& reply) {
+  const json j = json::parse(reply.body, nullptr, false);
+  return j.is_object() && j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : reply.body;
+}
+
 }  // namespace
 
-CatalogService::CatalogService(CatalogStore& store, const SigningKey& key, CatalogServiceOptions options)
-    : store_(store), key_(key), options_(std::move(options)) {}
+struct CatalogApi::Caller {
+  bool authenticated = false;
+  TokenInfo token;
+  bool Is(const std::vector<Role>& roles) const {
+    return authenticated && std::find(roles.begin(), roles.end(), token.role) != roles.end();
+  }
+};
 
-std::int64_t CatalogService::Now() const {
+struct CatalogApi::Call {
+  const Request& req;
+  const Caller& caller;
+  std::vector<std::string> params;  // the segments that filled the pattern's {..}, in order
+  http::Responder* respond;         // a long poll takes it to answer later
+};
+
+struct CatalogApi::Route {
+  std::string_view method;
+  std::string_view pattern;  // "/v1/packs/{id}"; also the route's metrics label
+  bool is_public;            // no token needed
+  std::vector<Role> roles;   // who may call it; empty: any valid token
+  std::string_view refusal;  // the 403's message for anyone else
+  std::size_t body_limit;
+  Reply (CatalogApi::*handle)(const Call&);
+};
+
+const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
+  using R = Role;
+  static const std::vector<Role> kAdminsAndSupervisors = {R::kAdmin, R::kSupervisor};
+  constexpr std::string_view kAdminsAndSupervisorsOnly = "admins and supervisors only";
+  constexpr std::size_t kSmall = kDefaultBodyLimit;
+  static const std::vector<Route> kRoutes = {
+      {"GET", "/healthz", true, {}, "", kSmall, &CatalogApi::Health},
+      {"GET", "/metrics", true, {}, "", kSmall, &CatalogApi::MetricsText},
+      {"GET", "/v1/keys", true, {}, "", kSmall, &CatalogApi::Keys},
+      // Lets another service (the origin) check a token its caller presented.
+      {"GET", "/v1/whoami", false, {}, "", kSmall, &CatalogApi::WhoAmI},
+      {"POST", "/v1/schools", false, {R::kAdmin}, "only admins register schools", kSmall, &CatalogApi::CreateSchool},
+      {"GET", "/v1/schools", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListSchools},
+      {"GET", "/v1/schools/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+       &CatalogApi::GetSchool},
+      {"POST", "/v1/communities", false, {R::kAdmin}, "only admins define communities", kSmall,
+       &CatalogApi::CreateCommunity},
+      {"GET", "/v1/communities/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+       &CatalogApi::GetCommunity},
+      {"POST", "/v1/lessons", false, {R::kOrigin, R::kAdmin}, "lessons are registered by the origin",
+       kLessonBodyLimit, &CatalogApi::RegisterLesson},
+      {"GET", "/v1/lessons", false, {}, "", kSmall, &CatalogApi::SearchLessons},
+      {"GET", "/v1/lessons/{id}", false, {}, "", kSmall, &CatalogApi::GetLesson},
+      {"GET", "/v1/lessons/{id}/torrent", false, {}, "", kSmall, &CatalogApi::GetLessonTorrent},
+      {"POST", "/v1/packs", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack},
+      {"PUT", "/v1/packs/{id}", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack},
+      {"GET", "/v1/packs/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+       &CatalogApi::GetPackVersion},
+      {"GET", "/v1/packs/{id}/versions/{version}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+       &CatalogApi::GetPackVersion},
+      {"GET", "/v1/edges/{school}/packs", false, {R::kEdge, R::kAdmin}, "an edge reads only its own school's packs",
+       kSmall, &CatalogApi::EdgePacks},
+      {"POST", "/v1/edges/{school}/report", false, {R::kEdge}, "an edge reports only for its own school",
+       kReportBodyLimit, &CatalogApi::ReceiveReport},
+      {"GET", "/v1/reports/coverage", false, {R::kSupervisor, R::kAdmin}, "supervisors and admins only", kSmall,
+       &CatalogApi::Coverage},
+      {"GET", "/v1/reports/monthly", false, {R::kSupervisor, R::kAdmin}, "supervisors and admins only", kSmall,
+       &CatalogApi::Monthly},
+  };
+  return kRoutes;
+}
+
+CatalogApi::CatalogApi(CatalogStore& store, const SigningKey& key, CatalogApiOptions options)
+    : store_(store),
+      key_(key),
+      options_(std::move(options)),
+      log_(AreaLogger("catalog")),
+      polls_(std::make_unique<EdgePackPolls>(store, options_.max_wait_seconds, [this](const Reply& reply) {
+        Record("GET", "/v1/edges/{school}/packs", reply, 0);
+      })) {}
+
+CatalogApi::~CatalogApi() = default;
+
+std::int64_t CatalogApi::Now() const {
   if (options_.now) return options_.now();
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-void CatalogService::SetRunAfter(RunAfter run_after) {
-  std::lock_guard lock(mu_);
-  run_after_ = std::move(run_after);
-}
+void CatalogApi::SetRunAfter(RunAfter run_after) { polls_->SetRunAfter(std::move(run_after)); }
 
-std::size_t CatalogService::BodyLimit(const std::string& method, const std::string& target) {
-  if (method == "POST" && target.rfind("/v1/lessons", 0) == 0) return kLessonBodyLimit;
-  if (method == "POST" && target.find("/report") != std::string::npos) return kReportBodyLimit;
+void CatalogApi::ReleaseWaiters() { polls_->ReleaseAll(); }
+
+std::size_t CatalogApi::BodyLimit(const std::string& method, const std::string& target) {
+  const auto parts = SplitPath(std::string_view(target).substr(0, target.find('?')));
+  std::vector<std::string> params;
+  for (const Route& r : Routes()) {
+    if (r.method == method && Matches(r.pattern, parts, &params)) return r.body_limit;
+  }
   return kDefaultBodyLimit;
 }
 
-void CatalogService::Handle(Request req, http::Responder respond) {
-  const auto started = std::chrono::steady_clock::now();
+CatalogApi::Caller CatalogApi::Authenticate(const Request& req) {
   Caller caller;
-  const std::string token = BearerToken(req.Header("authorization"));
-  if (!token.empty()) {
-    auto info = store_.FindToken(TokenHash(token));
-    if (info.ok()) {
-      caller.authenticated = true;
-      caller.token = *info;
+  const std::string token = http::BearerToken(req);
+  if (token.empty()) return caller;
+  auto info = store_.FindToken(TokenHash(token));
+  if (info.ok()) {
+    caller.authenticated = true;
+    caller.token = *info;
+  } else if (info.status().code() != StatusCode::kNotFound) {
+    log_->error("token_lookup_failed error=\"{}\"", info.status().message());
+  }
+  return caller;
+}
+
+void CatalogApi::Handle(Request req, http::Responder respond) {
+  const auto started = std::chrono::steady_clock::now();
+  const Caller caller = Authenticate(req);
+  const auto parts = SplitPath(req.path);
+
+  // The route for this method and path; a path that some route has, with another method, is 405.
+  const Route* route = nullptr;
+  const Route* same_path = nullptr;
+  std::vector<std::string> params;
+  for (const Route& r : Routes()) {
+    if (!Matches(r.pattern, parts, &params)) continue;
+    if (!same_path) same_path = &r;
+    if (r.method == req.method) {
+      route = &r;
+      break;
     }
   }
-  std::string route = "other";
+  const bool under_v1 = parts.size() >= 2 && parts[0] == "v1";
+  std::string label = kOtherRoute;
   http::Responder deferred = respond;
-  Reply reply = Dispatch(req, caller, SplitPath(req.path), &deferred, &route);
+  Reply reply;
+  if (!(same_path && same_path->is_public) && (same_path || under_v1) && !caller.authenticated) {
+    reply = Unauthorized();
+  } else if (!same_path) {
+    reply = NotFoundReply();
+  } else if (!route) {
+    label = same_path->pattern;
+    reply = MethodNotAllowed();
+  } else {
+    label = route->pattern;
+    if (!route->is_public && !route->roles.empty() && !caller.Is(route->roles)) {
+      reply = Forbidden(route->refusal);
+    } else {
+      reply = (this->*route->handle)(Call{req, caller, std::move(params), &deferred});
+    }
+  }
   if (!deferred) return;  // parked: a long poll answers later
-  metrics_.Observe(route, reply.status,
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  Record(req.method, label, reply,
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   deferred(std::move(reply));
 }
 
-Reply CatalogService::Dispatch(const Request& req, const Caller& caller, const std::vector<std::string>& p,
-                               http::Responder* respond, std::string* route) {
-  const std::string& m = req.method;
-  const size_t n = p.size();
-  if (n == 1 && p[0] == "healthz") {
-    *route = "/healthz";
-    return JsonReply(200, R"({"status":"ok"})");
+void CatalogApi::Record(const std::string& method, const std::string& route, const Reply& reply, double seconds) {
+  metrics_.Observe(route, reply.status, seconds);
+  if (reply.status >= 500) {
+    log_->error("request_failed method={} route={} status={} error=\"{}\"", method, route, reply.status,
+                ErrorOf(reply));
+  } else if (reply.status >= 400) {
+    log_->debug("request_refused method={} route={} status={} error=\"{}\"", method, route, reply.status,
+                ErrorOf(reply));
   }
-  if (n == 1 && p[0] == "metrics") {
-    *route = "/metrics";
-    std::vector<std::pair<std::string, double>> gauges;
-    if (auto size = store_.SizeBytes(); size.ok()) gauges.push_back({"lessonmesh_store_bytes", double(*size)});
-    if (auto count = store_.CountLessons(); count.ok()) gauges.push_back({"lessonmesh_lessons", double(*count)});
-    Reply r;
-    r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics_.Render(gauges);
-    return r;
-  }
-  if (n < 2 || p[0] != "v1") return NotFoundReply();
-  if (n == 2 && p[1] == "keys") {
-    *route = "/v1/keys";
-    return JsonReply(200, Dump({{"algorithm", "ed25519"}, {"public_key", key_.public_key_base64()}}));
-  }
-  if (!caller.authenticated) return Unauthorized();
-  if (n == 2 && p[1] == "whoami") {
-    // Lets another service (the origin) check a token its caller presented.
-    *route = "/v1/whoami";
-    if (m != "GET") return MethodNotAllowed();
-    return JsonReply(200, Dump({{"role", RoleName(caller.token.role)}, {"school_id", caller.token.school_id}}));
-  }
-
-  // Schools and communities.
-  if (p[1] == "schools" && n <= 3) {
-    *route = n == 2 ? "/v1/schools" : "/v1/schools/{id}";
-    if (m == "POST" && n == 2) {
-      if (!caller.Is({Role::kAdmin})) return Forbidden("only admins register schools");
-
-      auto body = ParseBody(req);
-      if (!body.ok()) return ErrorReply(body.status());
-      auto school = SchoolFrom(*body);
-      if (!school.ok()) return ErrorReply(school.status());
-      if (Status st = store_.PutSchool(*school); !st.ok()) return ErrorReply(st);
-      return JsonReply(201, Dump(SchoolJson(*school)));
-    }
-    if (m != "GET") return MethodNotAllowed();
-    if (!caller.Is({Role::kAdmin, Role::kSupervisor})) return Forbidden("admins and supervisors only");
-    if (n == 3) {
-      auto s = store_.GetSchool(p[2]);
-      return s.ok() ? JsonReply(200, Dump(SchoolJson(*s))) : ErrorReply(s.status());
-    }
-    auto all = store_.ListSchools();
-    if (!all.ok()) return ErrorReply(all.status());
-    json list = json::array();
-    for (const auto& s : *all) list.push_back(SchoolJson(s));
-    return JsonReply(200, Dump({{"schools", list}}));
-  }
-  if (p[1] == "communities" && n <= 3) {
-    *route = n == 2 ? "/v1/communities" : "/v1/communities/{id}";
-    if (m == "POST" && n == 2) {
-      if (!caller.Is({Role::kAdmin})) return Forbidden("only admins define communities");
-      auto body = ParseBody(req);
-      if (!body.ok()) return ErrorReply(body.status());
-      auto c = CommunityFrom(*body);
-      if (!c.ok()) return ErrorReply(c.status());
-      if (Status st = store_.PutCommunity(*c); !st.ok()) return ErrorReply(st);
-      return JsonReply(201, Dump({{"id", c->id}, {"members", c->members}}));
-    }
-    if (m != "GET" || n != 3) return MethodNotAllowed();
-    if (!caller.Is({Role::kAdmin, Role::kSupervisor})) return Forbidden("admins and supervisors only");
-    auto c = store_.GetCommunity(p[2]);
-    if (!c.ok()) return ErrorReply(c.status());
-    return JsonReply(200, Dump({{"id", c->id}, {"name", c->name}, {"model", c->model}, {"level", c->level},
-                                {"core_school", c->core_school}, {"members", c->members}}));
-  }
-
-  // Lessons.
-  if (p[1] == "lessons") {
-    if (n == 2 && m == "POST") {
-      *route = "/v1/lessons";
-      if (!caller.Is({Role::kOrigin, Role::kAdmin})) return Forbidden("lessons are registered by the origin");
-      auto body = ParseBody(req);
-      if (!body.ok()) return ErrorReply(body.status());
-      const json& b = *body;
-      if (!b.contains("manifest") || !b["manifest"].is_object()) {
-        return ErrorReply(InvalidArgument("manifest (the bundle's lesson.json) is required", "manifest"));
-      }
-      const json& mf = b["manifest"];
-      Lesson l;
-      auto id = RequiredString(mf, "id", 64);
-      if (!id.ok() || !IsLowerHex(*id, 32)) {
-        return ErrorReply(InvalidArgument("manifest.id must be a 32-digit lesson id", "manifest.id"));
-      }
-      l.id = *id;
-      l.kind = OptionalString(mf, "kind");
-      if (l.kind != "lesson" && l.kind != "document") {
-        return ErrorReply(InvalidArgument("manifest.kind must be lesson or document", "manifest.kind"));
-      }
-      l.title = OptionalString(mf, "title");
-      if (l.title.empty()) return ErrorReply(InvalidArgument("manifest.title is required", "manifest.title"));
-      l.teacher = OptionalString(mf, "teacher");
-      l.subject = OptionalString(mf, "subject");
-      l.grade = OptionalString(mf, "grade");
-      l.duration_s = mf.value("duration_s", 0.0);
-      l.school_id = OptionalString(b, "school_id");
-      l.description = OptionalString(b, "description");
-      auto tags = StringList(b, "tags");
-      if (!tags.ok()) return ErrorReply(tags.status());
-      l.tags = *tags;
-      auto v1 = RequiredString(b, "info_hash_v1", 40);
-      auto v2 = RequiredString(b, "info_hash_v2", 64);
-      if (!v1.ok() || !IsLowerHex(*v1, 40)) {
-        return ErrorReply(InvalidArgument("info_hash_v1 must be 40 hex digits", "info_hash_v1"));
-      }
-      if (!v2.ok() || !IsLowerHex(*v2, 64)) {
-        return ErrorReply(InvalidArgument("info_hash_v2 must be 64 hex digits", "info_hash_v2"));
-      }
-      l.info_hash_v1 = *v1;
-      l.info_hash_v2 = *v2;
-      auto torrent = Base64Decode(OptionalString(b, "torrent_base64"));
-      if (!torrent.ok() || torrent->empty() || (*torrent)[0] != 'd') {
-        return ErrorReply(InvalidArgument("torrent_base64 must hold the bundle's lesson.torrent", "torrent_base64"));
-      }
-      l.torrent = *torrent;
-      for (const auto& f : mf.value("files", json::array())) l.total_bytes += f.value("size", std::int64_t{0});
-      l.manifest_json = Dump(mf);
-      l.created_at = Now();
-      Status st = store_.PutLesson(l);
-      if (st.code() == StatusCode::kAlreadyExists) {
-        return JsonReply(200, Dump({{"id", l.id}, {"created", false}}));  // same bytes, same lesson
-      }
-      if (!st.ok()) return ErrorReply(st);
-      return JsonReply(201, Dump({{"id", l.id}, {"created", true}}));
-    }
-    if (m != "GET") return MethodNotAllowed();
-    if (n == 2) {
-      *route = "/v1/lessons";
-      SearchQuery q;
-      q.text = req.Query("q");
-      q.subject = req.Query("subject");
-      q.grade = req.Query("grade");
-      q.teacher = req.Query("teacher");
-      const std::string page = req.Query("page");
-      if (!page.empty()) {
-        if (!IsDecimal(page, 6, /*positive=*/true)) {
-          return ErrorReply(InvalidArgument("page must be a positive number", "page"));
-        }
-        q.page = std::stoi(page);
-      }
-      auto hits = store_.SearchLessons(q);
-      if (!hits.ok()) return ErrorReply(hits.status());
-      json list = json::array();
-      for (const auto& h : *hits) list.push_back(LessonJson(h.lesson));
-      return JsonReply(200, Dump({{"page", q.page}, {"lessons", list}}));
-    }
-    auto lesson = store_.GetLesson(p[2]);
-    if (!lesson.ok()) return ErrorReply(lesson.status());
-    if (n == 3) {
-      *route = "/v1/lessons/{id}";
-      json j = LessonJson(*lesson);
-      j["manifest"] = json::parse(lesson->manifest_json, nullptr, false);
-      return JsonReply(200, Dump(j));
-    }
-    if (n == 4 && p[3] == "torrent") {
-      *route = "/v1/lessons/{id}/torrent";
-      Reply r;
-      r.content_type = "application/x-bittorrent";
-      r.body = lesson->torrent;
-      return r;
-    }
-    return NotFoundReply();
-  }
-
-  // Packs.
-  if (p[1] == "packs" && n <= 5) {
-    *route = n == 2 ? "/v1/packs" : "/v1/packs/{id}";
-    if (!caller.Is({Role::kAdmin, Role::kSupervisor})) return Forbidden("admins and supervisors only");
-    if ((m == "POST" && n == 2) || (m == "PUT" && n == 3)) {
-      if (!caller.Is({Role::kAdmin})) return Forbidden("only admins publish packs");
-      auto body = ParseBody(req);
-      if (!body.ok()) return ErrorReply(body.status());
-      auto spec = PackSpecFrom(*body);
-      if (!spec.ok()) return ErrorReply(spec.status());
-      std::int64_t pack_id = 0;
-      std::int64_t version = 1;
-      if (n == 3) {
-        if (!IsDecimal(p[2], 18, true)) return NotFoundReply();
-        pack_id = std::stoll(p[2]);
-        auto latest = store_.GetPackVersion(pack_id, 0);
-        if (!latest.ok()) return ErrorReply(latest.status());
-        version = latest->version + 1;
-      }
-      // Check every lesson and target before creating anything.
-      for (const auto& s : spec->target_schools) {
-        if (!store_.GetSchool(s).ok()) return ErrorReply(InvalidArgument("unknown school " + s, "targets"));
-      }
-      for (const auto& c : spec->target_communities) {
-        if (!store_.GetCommunity(c).ok()) return ErrorReply(InvalidArgument("unknown community " + c, "targets"));
-      }
-      std::vector<Lesson> lessons;
-      for (const auto& i : spec->items) {
-        auto lesson = store_.GetLesson(i.lesson_id);
-        if (lesson.status().code() == StatusCode::kNotFound) {
-          return ErrorReply(InvalidArgument("unknown lesson " + i.lesson_id, "items"));
-        }
-        if (!lesson.ok()) return ErrorReply(lesson.status());
-        lessons.push_back(std::move(*lesson));
-      }
-      if (n == 2) {
-        auto id = store_.CreatePack(*spec, RoleName(caller.token.role));
-        if (!id.ok()) return ErrorReply(id.status());
-        pack_id = *id;
-      }
-      auto v = BuildSignedPackVersion(key_, pack_id, version, *spec, lessons, Now());
-      if (!v.ok()) return ErrorReply(v.status());
-      if (Status st = store_.AddPackVersion(*v, *spec); !st.ok()) return ErrorReply(st);
-      WakeWaiters();
-      return JsonReply(201, Dump(PackVersionJson(*v)));
-    }
-    if (m != "GET" || n < 3) return MethodNotAllowed();
-    if (!IsDecimal(p[2], 18, true)) return NotFoundReply();
-    std::int64_t version = 0;
-    if (n == 5 && p[3] == "versions" && IsDecimal(p[4], 9, true)) {
-      version = std::stoll(p[4]);
-    } else if (n != 3) {
-      return NotFoundReply();
-    }
-    auto v = store_.GetPackVersion(std::stoll(p[2]), version);
-    return v.ok() ? JsonReply(200, Dump(PackVersionJson(*v))) : ErrorReply(v.status());
-  }
-
-  // Edges.
-  if (p[1] == "edges" && n == 4) {
-    const std::string& school = p[2];
-    const bool own = caller.Is({Role::kEdge}) && caller.token.school_id == school;
-    if (p[3] == "packs" && m == "GET") {
-      *route = "/v1/edges/{school}/packs";
-      if (!own && !caller.Is({Role::kAdmin})) return Forbidden("an edge reads only its own school's packs");
-      return EdgePacks(req, caller, school, respond);
-    }
-    if (p[3] == "report" && m == "POST") {
-      *route = "/v1/edges/{school}/report";
-      if (!own) return Forbidden("an edge reports only for its own school");
-      auto body = ParseBody(req);
-      if (!body.ok()) return ErrorReply(body.status());
-      EdgeReport r;
-      r.school_id = school;
-      auto rid = RequiredString(*body, "report_id", 100);
-      if (!rid.ok()) return ErrorReply(rid.status());
-      r.report_id = *rid;
-      r.free_bytes = body->value("free_bytes", std::int64_t{0});
-      for (const auto& e : body->value("inventory", json::array())) {
-        InventoryEntry entry{OptionalString(e, "lesson_id"), OptionalString(e, "state"), e.value("bytes", std::int64_t{0})};
-        if (entry.lesson_id.empty() || (entry.state != "complete" && entry.state != "partial" && entry.state != "missing")) {
-          return ErrorReply(InvalidArgument("inventory entries need lesson_id and state complete|partial|missing", "inventory"));
-        }
-        r.inventory.push_back(std::move(entry));
-      }
-      for (const auto& e : body->value("plays", json::array())) {
-        PlayEvent play{OptionalString(e, "lesson_id"), e.value("started_at", std::int64_t{0}), e.value("seconds", 0.0)};
-        if (play.lesson_id.empty() || play.started_at <= 0 || play.seconds < 0) {
-          return ErrorReply(InvalidArgument("plays need lesson_id, started_at and seconds", "plays"));
-        }
-        r.plays.push_back(std::move(play));
-      }
-      auto applied = store_.ApplyReport(r, Now());
-      if (!applied.ok()) return ErrorReply(applied.status());
-      return JsonReply(200, Dump({{"report_id", r.report_id}, {"applied", *applied}}));
-    }
-    return MethodNotAllowed();
-  }
-
-  // Reports.
-  if (p[1] == "reports" && n == 3 && m == "GET") {
-    if (!caller.Is({Role::kSupervisor, Role::kAdmin})) return Forbidden("supervisors and admins only");
-    if (p[2] == "coverage") {
-      *route = "/v1/reports/coverage";
-      return CoverageReport(store_, req);
-    }
-    if (p[2] == "monthly") {
-      *route = "/v1/reports/monthly";
-      return MonthlyReport(store_, req);
-    }
-  }
-  return NotFoundReply();
 }
 
-Result<std::pair<std::string, std::string>> CatalogService::PacksBody(const std::string& school) {
-  ASSIGN_OR_RETURN(std::vector<PackVersion> packs, store_.PacksForSchool(school));
-  json list = json::array();
-  std::string fingerprint;
-  for (const auto& v : packs) {
-    list.push_back(PackVersionJson(v));
-    fingerprint += std::to_string(v.pack_id) + ":" + std::to_string(v.version) + ";";
-  }
-  const std::string etag = "\"" + Xxh3Of(school + "|" + fingerprint).Hex() + "\"";
-  return std::make_pair(Dump({{"school", school}, {"packs", list}}), etag);
+Reply CatalogApi::Health(const Call&) { return JsonReply(200, R"({"status":"ok"})"); }
+
+Reply CatalogApi::MetricsText(const Call&) {
+  std::vector<std::pair<std::string, double>> gauges;
+  if (auto size = store_.SizeBytes(); size.ok()) gauges.push_back({"lessonmesh_store_bytes", double(*size)});
+  if (auto count = store_.CountLessons(); count.ok()) gauges.push_back({"lessonmesh_lessons", double(*count)});
+  Reply r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = metrics_.Render(gauges);
+  return r;
 }
 
-Reply CatalogService::EdgePacks(const Request& req, const Caller& caller, const std::string& school,
-                                http::Responder* respond) {
-  if (caller.Is({Role::kEdge})) (void)store_.TouchEdge(school, Now());
-  auto body = PacksBody(school);
+Reply CatalogApi::Keys(const Call&) {
+  return JsonReply(200, DumpJson({{"algorithm", "ed25519"}, {"public_key", key_.public_key_base64()}}));
+}
+
+Reply CatalogApi::WhoAmI(const Call& call) {
+  const TokenInfo& t = call.caller.token;
+  return JsonReply(200, DumpJson({{"role", RoleName(t.role)}, {"school_id", t.school_id}}));
+}
+
+Reply CatalogApi::CreateSchool(const Call& call) {
+  auto body = ParseBody(call.req);
   if (!body.ok()) return ErrorReply(body.status());
-  const std::string& etag = body->second;
-  if (req.Header("if-none-match") != etag) {
-    Reply r = JsonReply(200, body->first);
-    r.headers.push_back({"ETag", etag});
-    return r;
-  }
-  int wait = 0;
-  const std::string w = req.Query("wait");
-  if (!w.empty()) {
-    if (!IsDecimal(w, 4)) {
-      return ErrorReply(InvalidArgument("wait must be a number of seconds", "wait"));
-    }
-    wait = std::min(std::stoi(w), options_.max_wait_seconds);
-  }
-  Reply not_modified;
-  not_modified.status = 304;
-  not_modified.content_type = "application/json";
-  not_modified.headers.push_back({"ETag", etag});
-  std::lock_guard lock(mu_);
-  if (wait <= 0 || !run_after_) return not_modified;
-  // Park the poll until a publish changes this school's packs or the wait runs out.
-  const std::uint64_t id = next_waiter_++;
-  waiters_[id] = Waiter{school, etag, *respond};
-  *respond = nullptr;
-  run_after_(std::chrono::seconds(wait), [this, id, not_modified] {
-    http::Responder r;
-    {
-      std::lock_guard lock(mu_);
-      auto it = waiters_.find(id);
-      if (it == waiters_.end()) return;
-      r = std::move(it->second.respond);
-      waiters_.erase(it);
-    }
-    metrics_.Observe("/v1/edges/{school}/packs", 304, 0);
-    r(not_modified);
-  });
-  return {};
+  auto school = SchoolFrom(*body);
+  if (!school.ok()) return ErrorReply(school.status());
+  if (Status st = store_.PutSchool(*school); !st.ok()) return ErrorReply(st);
+  return JsonReply(201, DumpJson(SchoolJson(*school)));
 }
 
-void CatalogService::WakeWaiters() {
-  std::map<std::uint64_t, Waiter> parked;
-  {
-    std::lock_guard lock(mu_);
-    parked.swap(waiters_);
-  }
-  std::map<std::uint64_t, Waiter> still;
-  for (auto& [id, w] : parked) {
-    auto body = PacksBody(w.school_id);
-    if (body.ok() && body->second == w.etag) {
-      still.emplace(id, std::move(w));
-      continue;
-    }
-    Reply r = body.ok() ? JsonReply(200, body->first) : ErrorReply(body.status());
-    if (body.ok()) r.headers.push_back({"ETag", body->second});
-    metrics_.Observe("/v1/edges/{school}/packs", r.status, 0);
-    w.respond(std::move(r));
-  }
-  std::lock_guard lock(mu_);
-  for (auto& [id, w] : still) waiters_.emplace(id, std::move(w));
+Reply CatalogApi::ListSchools(const Call&) {
+  auto all = store_.ListSchools();
+  if (!all.ok()) return ErrorReply(all.status());
+  json list = json::array();
+  for (const auto& s : *all) list.push_back(SchoolJson(s));
+  return JsonReply(200, DumpJson({{"schools", list}}));
 }
 
-void CatalogService::ReleaseWaiters() {
-  std::map<std::uint64_t, Waiter> parked;
-  {
-    std::lock_guard lock(mu_);
-    parked.swap(waiters_);
-    run_after_ = nullptr;
-  }
-  for (auto& [id, w] : parked) {
-    Reply r;
-    r.status = 304;
-    r.headers.push_back({"ETag", w.etag});
-    w.respond(std::move(r));
-  }
+Reply CatalogApi::GetSchool(const Call& call) {
+  auto s = store_.GetSchool(call.params[0]);
+  return s.ok() ? JsonReply(200, DumpJson(SchoolJson(*s))) : ErrorReply(s.status());
 }
+
+Reply CatalogApi::CreateCommunity(const Call& call) {
+  auto body = ParseBody(call.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto c = CommunityFrom(*body);
+  if (!c.ok()) return ErrorReply(c.status());
+  if (Status st = store_.PutCommunity(*c); !st.ok()) return ErrorReply(st);
+  return JsonReply(201, DumpJson({{"id", c->id}, {"members", c->members}}));
+}
+
+Reply CatalogApi::GetCommunity(const Call& call) {
+  auto c = store_.GetCommunity(call.params[0]);
+  if (!c.ok()) return ErrorReply(c.status());
+  return JsonReply(200, DumpJson({{"id", c->id}, {"name", c->name}, {"model", c->model}, {"level", c->level},
+                                  {"core_school", c->core_school}, {"members", c->members}}));
+}
+
+Reply CatalogApi::RegisterLesson(const Call& call) {
+  auto body = ParseBody(call.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto lesson = LessonFrom(*body);
+  if (!lesson.ok()) return ErrorReply(lesson.status());
+  lesson->created_at = Now();
+  Status st = store_.PutLesson(*lesson);
+  if (st.code() == StatusCode::kAlreadyExists) {
+    return JsonReply(200, DumpJson({{"id", lesson->id}, {"created", false}}));  // same bytes, same lesson
+  }
+  if (!st.ok()) return ErrorReply(st);
+  return JsonReply(201, DumpJson({{"id", lesson->id}, {"created", true}}));
+}
+
+Reply CatalogApi::SearchLessons(const Call& call) {
+  auto q = SearchQueryFrom(call.req);
+  if (!q.ok()) return ErrorReply(q.status());
+  auto hits = store_.SearchLessons(*q);
+  if (!hits.ok()) return ErrorReply(hits.status());
+  json list = json::array();
+  for (const auto& h : *hits) list.push_back(LessonJson(h.lesson));
+  return JsonReply(200, DumpJson({{"page", q->page}, {"lessons", list}}));
+}
+
+Reply CatalogApi::GetLesson(const Call& call) {
+  auto lesson = store_.GetLesson(call.params[0]);
+  if (!lesson.ok()) return ErrorReply(lesson.status());
+  json j = LessonJson(*lesson);
+  j["manifest"] = json::parse(lesson->manifest_json, nullptr, false);
+  return JsonReply(200, DumpJson(j));
+}
+
+Reply CatalogApi::GetLessonTorrent(const Call& call) {
+  auto lesson = store_.GetLesson(call.params[0]);
+  if (!lesson.ok()) return ErrorReply(lesson.status());
+  Reply r;
+  r.content_type = "application/x-bittorrent";
+  r.body = lesson->torrent;
+  return r;
+}
+
+// POST /v1/packs makes a pack and its version 1; PUT /v1/packs/{id} its next version.
+Reply CatalogApi::PublishPack(const Call& call) {
+  auto body = ParseBody(call.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto spec = PackSpecFrom(*body);
+  if (!spec.ok()) return ErrorReply(spec.status());
+  const bool new_pack = call.params.empty();
+  std::int64_t pack_id = 0;
+  std::int64_t version = 1;
+  if (!new_pack) {
+    if (!IsDecimal(call.params[0], 18, true)) return NotFoundReply();
+    pack_id = std::stoll(call.params[0]);
+    auto latest = store_.GetPackVersion(pack_id, 0);
+    if (!latest.ok()) return ErrorReply(latest.status());
+    version = latest->version + 1;
+  }
+  // Check every lesson and target before creating anything.
+  for (const auto& s : spec->target_schools) {
+    if (!store_.GetSchool(s).ok()) return ErrorReply(InvalidArgument("unknown school " + s, "targets"));
+  }
+  for (const auto& c : spec->target_communities) {
+    if (!store_.GetCommunity(c).ok()) return ErrorReply(InvalidArgument("unknown community " + c, "targets"));
+  }
+  std::vector<Lesson> lessons;
+  for (const auto& i : spec->items) {
+    auto lesson = store_.GetLesson(i.lesson_id);
+    if (lesson.status().code() == StatusCode::kNotFound) {
+      return ErrorReply(InvalidArgument("unknown lesson " + i.lesson_id, "items"));
+    }
+    if (!lesson.ok()) return ErrorReply(lesson.status());
+    lessons.push_back(std::move(*lesson));
+  }
+  if (new_pack) {
+    auto id = store_.CreatePack(*spec, RoleName(call.caller.token.role));
+    if (!id.ok()) return ErrorReply(id.status());
+    pack_id = *id;
+  }
+  auto v = BuildSignedPackVersion(key_, pack_id, version, *spec, lessons, Now());
+  if (!v.ok()) return ErrorReply(v.status());
+  if (Status st = store_.AddPackVersion(*v, *spec); !st.ok()) return ErrorReply(st);
+  polls_->Wake();
+  return JsonReply(201, DumpJson(PackVersionJson(*v)));
+}
+
+// GET /v1/packs/{id} is the latest version; /v1/packs/{id}/versions/{version} one of them.
+Reply CatalogApi::GetPackVersion(const Call& call) {
+  if (!IsDecimal(call.params[0], 18, true)) return NotFoundReply();
+  std::int64_t version = 0;
+  if (call.params.size() == 2) {
+    if (!IsDecimal(call.params[1], 9, true)) return NotFoundReply();
+    version = std::stoll(call.params[1]);
+  }
+  auto v = store_.GetPackVersion(std::stoll(call.params[0]), version);
+  return v.ok() ? JsonReply(200, DumpJson(PackVersionJson(*v))) : ErrorReply(v.status());
+}
+
+Reply CatalogApi::EdgePacks(const Call& call) {
+  const std::string& school = call.params[0];
+  const bool edge = call.caller.Is({Role::kEdge});
+  if (edge && call.caller.token.school_id != school) return Forbidden("an edge reads only its own school's packs");
+  if (edge) (void)store_.TouchEdge(school, Now());
+  return polls_->Poll(call.req, school, call.respond);
+}
+
+Reply CatalogApi::ReceiveReport(const Call& call) {
+  const std::string& school = call.params[0];
+  if (call.caller.token.school_id != school) return Forbidden("an edge reports only for its own school");
+  auto body = ParseBody(call.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto report = EdgeReportFrom(*body, school);
+  if (!report.ok()) return ErrorReply(report.status());
+  auto applied = store_.ApplyReport(*report, Now());
+  if (!applied.ok()) return ErrorReply(applied.status());
+  return JsonReply(200, DumpJson({{"report_id", report->report_id}, {"applied", *applied}}));
+}
+
+Reply CatalogApi::Coverage(const Call& call) { return CoverageReport(store_, call.req); }
+
+Reply CatalogApi::Monthly(const Call& call) { return MonthlyReport(store_, call.req); }
 
 }  // namespace lm::catalog

@@ -1,55 +1,24 @@
 #include "catalog/catalog_config.h"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <thread>
 
 namespace lm::catalog {
 
+void DeclareCatalogKeys(CatalogConfig* c, ConfigKeys* keys) {
+  keys->Add("listen", &c->listen_address, "listen address");
+  keys->Add("port", &c->port, 0, 65535, "listen port (0 = any free port)");
+  keys->Add("data_dir", &c->data_dir, "data directory");
+  keys->Add("worker_threads", &c->worker_threads, 0, 256, "request handler threads (0 = one per core)");
+  keys->Add("read_timeout_ms", &c->read_timeout_ms, 100, 3600000, "time to receive one request");
+  keys->Add("idle_timeout_ms", &c->idle_timeout_ms, 100, 3600000, "kept-alive connection with no request");
+  keys->Add("max_wait_seconds", &c->max_wait_seconds, 0, 3600, "longest edge long poll");
+}
+
 Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(path + ": " + std::string(e.description()), "config");
-  }
-  for (const auto& [key, value] : t) {
-    const std::string k(key.str());
-    auto int_of = [&](int lo, int hi, int* out) -> Status {
-      auto v = value.value<int64_t>();
-      if (!v || *v < lo || *v > hi) {
-        return InvalidArgument(path + ": " + k + " must be a number from " + std::to_string(lo) + " to " +
-                                   std::to_string(hi), k);
-      }
-      *out = static_cast<int>(*v);
-      return Status::Ok();
-    };
-    if (k == "listen") {
-      auto v = value.value<std::string>();
-      if (!v) return InvalidArgument(path + ": listen must be a string", k);
-      c->listen_address = *v;
-    } else if (k == "port") {
-      int port = 0;
-      RETURN_IF_ERROR(int_of(0, 65535, &port));
-      c->port = static_cast<std::uint16_t>(port);
-    } else if (k == "data_dir") {
-      auto v = value.value<std::string>();
-      if (!v) return InvalidArgument(path + ": data_dir must be a string", k);
-      c->data_dir = *v;
-    } else if (k == "worker_threads") {
-      RETURN_IF_ERROR(int_of(0, 256, &c->worker_threads));
-    } else if (k == "read_timeout_ms") {
-      RETURN_IF_ERROR(int_of(100, 3600000, &c->read_timeout_ms));
-    } else if (k == "idle_timeout_ms") {
-      RETURN_IF_ERROR(int_of(100, 3600000, &c->idle_timeout_ms));
-    } else if (k == "max_wait_seconds") {
-      RETURN_IF_ERROR(int_of(0, 3600, &c->max_wait_seconds));
-    } else {
-      return InvalidArgument(path + ": unknown key " + k, k);
-    }
-  }
-  return Status::Ok();
+  ConfigKeys keys;
+  DeclareCatalogKeys(c, &keys);
+  return keys.LoadFile(path);
 }
 
 int WorkerThreads(const CatalogConfig& c) {

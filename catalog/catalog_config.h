@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/config_keys.h"
 #include "common/status.h"
 
 namespace lm::catalog {
@@ -19,8 +20,10 @@ struct CatalogConfig {
   int max_wait_seconds = 120;                 // longest edge long poll
 };
 
-// Reads `path` (TOML) into `config`; keys: listen, port, data_dir, worker_threads,
-// read_timeout_ms, idle_timeout_ms, max_wait_seconds. Unknown keys are an error.
+// Declares every setting (TOML key and flag) with `config`'s field behind it: listen, port,
+// data_dir, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds.
+void DeclareCatalogKeys(CatalogConfig* config, ConfigKeys* keys);
+// Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadCatalogToml(const std::string& path, CatalogConfig* config);
 Status ValidateCatalogConfig(const CatalogConfig& config);
 // The handler threads to run: worker_threads, or one per core when it is 0.

@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <regex>
 
+#include "common/signing.h"
+#include "common/text_checks.h"
+
 namespace lm::catalog {
 
 using nlohmann::json;
 using http::Request;
+
+std::string DumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 Result<json> ParseBody(const Request& req) {
   json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -140,6 +145,109 @@ Result<PackSpec> PackSpecFrom(const json& j) {
     return InvalidArgument("targets must name at least one community or school", "targets");
   }
   return s;
+}
+
+namespace {
+
+// nlohmann's value() and get() throw on a value of the wrong type: such a body is bad input.
+template <typename Fn>
+auto Guarded(Fn fn, const char* field) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const json::exception&) {
+    return InvalidArgument(std::string(field) + " holds a value of the wrong type", field);
+  }
+}
+
+Status ReadLessonManifestFields(const json& mf, Lesson* l) {
+  auto id = RequiredString(mf, "id", 64);
+  if (!id.ok() || !IsLowerHex(*id, 32)) {
+    return InvalidArgument("manifest.id must be a 32-digit lesson id", "manifest.id");
+  }
+  l->id = *id;
+  l->kind = OptionalString(mf, "kind");
+  if (l->kind != "lesson" && l->kind != "document") {
+    return InvalidArgument("manifest.kind must be lesson or document", "manifest.kind");
+  }
+  l->title = OptionalString(mf, "title");
+  if (l->title.empty()) return InvalidArgument("manifest.title is required", "manifest.title");
+  l->teacher = OptionalString(mf, "teacher");
+  l->subject = OptionalString(mf, "subject");
+  l->grade = OptionalString(mf, "grade");
+  l->duration_s = mf.value("duration_s", 0.0);
+  l->total_bytes = 0;
+  for (const auto& f : mf.value("files", json::array())) l->total_bytes += f.value("size", std::int64_t{0});
+  l->manifest_json = DumpJson(mf);
+  return Status::Ok();
+}
+
+Result<EdgeReport> EdgeReportFields(const json& j, const std::string& school_id) {
+  EdgeReport r;
+  r.school_id = school_id;
+  ASSIGN_OR_RETURN(r.report_id, RequiredString(j, "report_id", 100));
+  r.free_bytes = j.value("free_bytes", std::int64_t{0});
+  for (const auto& e : j.value("inventory", json::array())) {
+    InventoryEntry entry{OptionalString(e, "lesson_id"), OptionalString(e, "state"), e.value("bytes", std::int64_t{0})};
+    if (entry.lesson_id.empty() || (entry.state != "complete" && entry.state != "partial" && entry.state != "missing")) {
+      return InvalidArgument("inventory entries need lesson_id and state complete|partial|missing", "inventory");
+    }
+    r.inventory.push_back(std::move(entry));
+  }
+  for (const auto& e : j.value("plays", json::array())) {
+    PlayEvent play{OptionalString(e, "lesson_id"), e.value("started_at", std::int64_t{0}), e.value("seconds", 0.0)};
+    if (play.lesson_id.empty() || play.started_at <= 0 || play.seconds < 0) {
+      return InvalidArgument("plays need lesson_id, started_at and seconds", "plays");
+    }
+    r.plays.push_back(std::move(play));
+  }
+  return r;
+}
+
+}  // namespace
+
+Status ReadLessonManifest(const json& manifest, Lesson* lesson) {
+  return Guarded([&] { return ReadLessonManifestFields(manifest, lesson); }, "manifest");
+}
+
+Result<Lesson> LessonFrom(const json& b) {
+  if (!b.contains("manifest") || !b["manifest"].is_object()) {
+    return InvalidArgument("manifest (the bundle's lesson.json) is required", "manifest");
+  }
+  Lesson l;
+  RETURN_IF_ERROR(ReadLessonManifest(b["manifest"], &l));
+  l.school_id = OptionalString(b, "school_id");
+  l.description = OptionalString(b, "description");
+  ASSIGN_OR_RETURN(l.tags, StringList(b, "tags"));
+  auto v1 = RequiredString(b, "info_hash_v1", 40);
+  auto v2 = RequiredString(b, "info_hash_v2", 64);
+  if (!v1.ok() || !IsLowerHex(*v1, 40)) return InvalidArgument("info_hash_v1 must be 40 hex digits", "info_hash_v1");
+  if (!v2.ok() || !IsLowerHex(*v2, 64)) return InvalidArgument("info_hash_v2 must be 64 hex digits", "info_hash_v2");
+  l.info_hash_v1 = *v1;
+  l.info_hash_v2 = *v2;
+  auto torrent = Base64Decode(OptionalString(b, "torrent_base64"));
+  if (!torrent.ok() || torrent->empty() || (*torrent)[0] != 'd') {
+    return InvalidArgument("torrent_base64 must hold the bundle's lesson.torrent", "torrent_base64");
+  }
+  l.torrent = std::move(*torrent);
+  return l;
+}
+
+Result<EdgeReport> EdgeReportFrom(const json& j, const std::string& school_id) {
+  return Guarded([&] { return EdgeReportFields(j, school_id); }, "body");
+}
+
+Result<SearchQuery> SearchQueryFrom(const Request& req) {
+  SearchQuery q;
+  q.text = req.Query("q");
+  q.subject = req.Query("subject");
+  q.grade = req.Query("grade");
+  q.teacher = req.Query("teacher");
+  const std::string page = req.Query("page");
+  if (!page.empty()) {
+    if (!IsDecimal(page, 6, /*positive=*/true)) return InvalidArgument("page must be a positive number", "page");
+    q.page = std::stoi(page);
+  }
+  return q;
 }
 
 }  // namespace lm::catalog

@@ -13,6 +13,9 @@
 
 namespace lm::catalog {
 
+// Compact UTF-8 text; invalid UTF-8 in strings is replaced rather than thrown on.
+std::string DumpJson(const nlohmann::json& j);
+
 // The body as a JSON object, or InvalidArgument (field "body").
 Result<nlohmann::json> ParseBody(const http::Request& req);
 // A required, non-empty string field of at most `max_len` bytes.
@@ -27,6 +30,16 @@ bool IsDate(const std::string& s);
 Result<School> SchoolFrom(const nlohmann::json& j);
 Result<Community> CommunityFrom(const nlohmann::json& j);
 Result<PackSpec> PackSpecFrom(const nlohmann::json& j);
+// POST /v1/lessons: the bundle's lesson.json ("manifest"), its torrent and info hashes, and the
+// catalog's own fields (school_id, description, tags). created_at is left for the caller.
+Result<Lesson> LessonFrom(const nlohmann::json& j);
+// What the catalog keeps of a bundle's lesson.json: id, kind, title and the other metadata, the
+// total size of its files, the manifest itself. The one place lesson.json is read here.
+Status ReadLessonManifest(const nlohmann::json& manifest, Lesson* lesson);
+// POST /v1/edges/{school}/report.
+Result<EdgeReport> EdgeReportFrom(const nlohmann::json& j, const std::string& school_id);
+// GET /v1/lessons?q=&subject=&grade=&teacher=&page=.
+Result<SearchQuery> SearchQueryFrom(const http::Request& req);
 
 nlohmann::json SchoolJson(const School& s);
 nlohmann::json LessonJson(const Lesson& l);

@@ -10,7 +10,7 @@
 #include <future>
 
 #include "catalog/auth.h"
-#include "catalog/catalog_service.h"
+#include "catalog/catalog_api.h"
 #include "catalog/sqlite_catalog_store.h"
 #include "common/http/http_server.h"
 #include "common/signing.h"
@@ -36,12 +36,12 @@ class CatalogServiceTest : public ::testing::Test {
     auto key = SigningKey::LoadOrCreate(tmp_ / "key.pem");
     ASSERT_TRUE(key.ok());
     key_ = std::make_unique<SigningKey>(std::move(*key));
-    CatalogServiceOptions options;
+    CatalogApiOptions options;
     options.now = [this] { return now_.load(); };
-    service_ = std::make_unique<CatalogService>(*store_, *key_, options);
+    service_ = std::make_unique<CatalogApi>(*store_, *key_, options);
     auto server = http::HttpServer::Start(
         http::ServerOptions{}, [this](http::Request r, http::Responder respond) { service_->Handle(std::move(r), respond); },
-        &CatalogService::BodyLimit);
+        &CatalogApi::BodyLimit);
     ASSERT_TRUE(server.ok());
     server_ = std::move(*server);
     service_->SetRunAfter([s = server_.get()](std::chrono::milliseconds d, std::function<void()> fn) {
@@ -118,7 +118,7 @@ class CatalogServiceTest : public ::testing::Test {
   std::atomic<std::int64_t> now_{1795000000};  // 2026-11-19
   std::unique_ptr<SqliteCatalogStore> store_;
   std::unique_ptr<SigningKey> key_;
-  std::unique_ptr<CatalogService> service_;
+  std::unique_ptr<CatalogApi> service_;
   std::unique_ptr<http::HttpServer> server_;
   std::string admin_, origin_, supervisor_;
 };
@@ -216,6 +216,25 @@ TEST_F(CatalogServiceTest, BadInputNamesTheFieldAndChangesNothing) {
   r = HttpClient(server_->port()).Request("POST", "/v1/schools", std::string(100 * 1024, 'x'),
                                           {{"Authorization", "Bearer " + admin_}});
   EXPECT_EQ(r.status, 413);
+}
+
+// Values of the wrong type deep in a body are bad input (400 naming where), not a crash.
+TEST_F(CatalogServiceTest, WrongTypesInsideABodyAreRefusedWith400) {
+  MakeSchoolsAndCommunity();
+  const std::string edge = Token(Role::kEdge, "conghua-lx");
+  auto report = Call("POST", "/v1/edges/conghua-lx/report", edge,
+                     {{"report_id", "r1"}, {"free_bytes", "lots"}, {"inventory", json::array()}});
+  EXPECT_EQ(report.status, 400) << report.body;
+  EXPECT_EQ(json::parse(report.body)["field"], "body");
+  report = Call("POST", "/v1/edges/conghua-lx/report", edge, {{"report_id", "r2"}, {"inventory", {1, 2}}});
+  EXPECT_EQ(report.status, 400) << report.body;
+  json manifest = {{"id", std::string(32, 'a')}, {"kind", "lesson"}, {"title", "t"}, {"duration_s", "long"}};
+  auto lesson = Call("POST", "/v1/lessons", origin_,
+                     {{"manifest", manifest}, {"info_hash_v1", std::string(40, 'a')},
+                      {"info_hash_v2", std::string(64, 'b')}, {"torrent_base64", "ZGU="}});
+  EXPECT_EQ(lesson.status, 400) << lesson.body;
+  EXPECT_EQ(json::parse(lesson.body)["field"], "manifest");
+  EXPECT_EQ(Call("GET", "/healthz", "").status, 200);  // still serving
 }
 
 TEST_F(CatalogServiceTest, LessonsRegisterOnceAndAreFoundInChinese) {

@@ -1,7 +1,7 @@
 #include "tests/testing/catalog_fixture.h"
 
 #include "catalog/auth.h"
-#include "catalog/catalog_service.h"
+#include "catalog/catalog_api.h"
 #include "catalog/sqlite_catalog_store.h"
 #include "common/http/http_server.h"
 #include "common/signing.h"
@@ -11,7 +11,7 @@ namespace lm::testing {
 struct CatalogFixture::Running {
   std::unique_ptr<catalog::SqliteCatalogStore> store;
   std::unique_ptr<SigningKey> key;
-  std::unique_ptr<catalog::CatalogService> service;
+  std::unique_ptr<catalog::CatalogApi> service;
   std::unique_ptr<http::HttpServer> server;
 };
 
@@ -30,13 +30,13 @@ bool CatalogFixture::Start() {
   auto key = SigningKey::LoadOrCreate(data_dir_ / "pack-signing.key");
   if (!key.ok()) return false;
   r->key = std::make_unique<SigningKey>(std::move(*key));
-  r->service = std::make_unique<catalog::CatalogService>(*r->store, *r->key, catalog::CatalogServiceOptions{});
+  r->service = std::make_unique<catalog::CatalogApi>(*r->store, *r->key, catalog::CatalogApiOptions{});
   http::ServerOptions options;
   options.port = port_;
-  catalog::CatalogService* service = r->service.get();
+  catalog::CatalogApi* service = r->service.get();
   auto server = http::HttpServer::Start(
       options, [service](http::Request req, http::Responder respond) { service->Handle(std::move(req), respond); },
-      &catalog::CatalogService::BodyLimit);
+      &catalog::CatalogApi::BodyLimit);
   if (!server.ok()) return false;
   r->server = std::move(*server);
   port_ = r->server->port();

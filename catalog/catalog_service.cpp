@@ -1,0 +1,94 @@
+#include "catalog/catalog_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "catalog/auth.h"
+#include "catalog/catalog_api.h"
+#include "common/atomic_file.h"
+#include "common/http/http_server.h"
+#include "common/logging.h"
+#include "common/signing.h"
+
+namespace lm::catalog {
+
+namespace fs = std::filesystem;
+
+struct CatalogService::Parts {
+  std::shared_ptr<spdlog::logger> log = AreaLogger("catalog");
+  // Declared before what uses them: members die in reverse order.
+  std::unique_ptr<SqliteCatalogStore> store;
+  std::unique_ptr<SigningKey> key;
+  std::unique_ptr<CatalogApi> api;
+  std::unique_ptr<http::HttpServer> server;
+  bool stopped = false;
+
+  // First start: an admin token, written where only the operator can read it.
+  Status BootstrapAdminToken(const fs::path& data_dir) {
+    ASSIGN_OR_RETURN(bool has_admin, store->HasAdminToken());
+    if (has_admin) return Status::Ok();
+    ASSIGN_OR_RETURN(std::string token, IssueToken(*store, Role::kAdmin, "", "bootstrap"));
+    const fs::path path = data_dir / "admin.token";
+    RETURN_IF_ERROR(WriteFileAtomically(path, token + "\n", 0600));
+    log->info("admin_token_written path={}", path.string());
+    return Status::Ok();
+  }
+};
+
+Result<std::unique_ptr<SqliteCatalogStore>> OpenCatalogStore(const std::string& data_dir) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return IoError("create " + data_dir + ": " + ec.message());
+  return SqliteCatalogStore::Open((fs::path(data_dir) / "catalog.db").string());
+}
+
+Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfig& config) {
+  RETURN_IF_ERROR(ValidateCatalogConfig(config));
+  auto p = std::make_unique<Parts>();
+  const fs::path data(config.data_dir);
+  ASSIGN_OR_RETURN(p->store, OpenCatalogStore(config.data_dir));
+  ASSIGN_OR_RETURN(SigningKey key, SigningKey::LoadOrCreate(data / "pack-signing.key"));
+  p->key = std::make_unique<SigningKey>(std::move(key));
+  RETURN_IF_ERROR(p->BootstrapAdminToken(data));
+
+  CatalogApiOptions api_options;
+  api_options.max_wait_seconds = config.max_wait_seconds;
+  p->api = std::make_unique<CatalogApi>(*p->store, *p->key, api_options);
+  http::ServerOptions server_options;
+  server_options.address = config.listen_address;
+  server_options.port = config.port;
+  server_options.worker_threads = WorkerThreads(config);
+  server_options.read_timeout_ms = config.read_timeout_ms;
+  server_options.idle_timeout_ms = config.idle_timeout_ms;
+  CatalogApi* api = p->api.get();
+  ASSIGN_OR_RETURN(p->server, http::HttpServer::Start(
+                                  server_options,
+                                  [api](http::Request r, http::Responder respond) { api->Handle(std::move(r), respond); },
+                                  &CatalogApi::BodyLimit));
+  api->SetRunAfter([s = p->server.get()](std::chrono::milliseconds d, std::function<void()> fn) {
+    s->RunAfter(d, std::move(fn));
+  });
+  p->log->info("started http={} data={} public_key={}", p->server->port(), config.data_dir,
+               p->key->public_key_base64());
+  return std::unique_ptr<CatalogService>(new CatalogService(std::move(p)));
+}
+
+CatalogService::CatalogService(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+CatalogService::~CatalogService() { Stop(); }
+
+std::uint16_t CatalogService::port() const { return parts_->server->port(); }
+
+const std::string& CatalogService::public_key_base64() const { return parts_->key->public_key_base64(); }
+
+void CatalogService::Stop() {
+  if (parts_->stopped) return;
+  parts_->stopped = true;
+  parts_->api->ReleaseWaiters();
+  parts_->server->Stop();
+  parts_->log->info("stopped");
+}
+
+}  // namespace lm::catalog
