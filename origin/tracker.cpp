@@ -147,6 +147,109 @@ Reply Failure(std::string reason) {
   return Bencoded(e);
 }
 
+
+// One announce, as read from its query: who is asking, what it says about itself, what it wants.
+struct Announcement {
+  std::string info_hash;  // 20 bytes
+  std::string peer_id;    // 20 bytes
+  std::string endpoint;   // compact address and port: the peer's key in the swarm
+  bool requester_loopback = false;
+  bool stopped = false;
+  bool completed = false;
+  bool seeder = false;
+  bool compact = true;
+  bool no_peer_id = false;
+  std::size_t numwant = 0;
+};
+
+// Reads an announce; a non-ok Status's message is the failure reason for the client.
+Result<Announcement> ParseAnnounce(const Request& request, int max_peers_returned) {
+  const RawQuery query(request.target);
+  Announcement a;
+
+  const auto raw_hash = query.Last("info_hash");
+  if (!raw_hash) return InvalidArgument("missing info_hash");
+  const auto info_hash = DecodeBinary(*raw_hash);
+  if (!info_hash || info_hash->size() != kHashBytes) return InvalidArgument("invalid info_hash");
+  a.info_hash = *info_hash;
+
+  const auto raw_peer_id = query.Last("peer_id");
+  if (!raw_peer_id) return InvalidArgument("missing peer_id");
+  const auto peer_id = DecodeBinary(*raw_peer_id);
+  if (!peer_id || peer_id->size() != kHashBytes) return InvalidArgument("invalid peer_id");
+  a.peer_id = *peer_id;
+
+  std::string event;
+  if (const auto raw = query.Last("event")) event = DecodeBinary(*raw).value_or("");
+  a.stopped = event == "stopped";
+  a.completed = event == "completed";
+
+  const auto raw_port = query.Last("port");
+  if (!raw_port) return InvalidArgument("missing port");
+  const auto port = DecodeNumber(*raw_port);
+  if (!port || *port > 65535 || (*port == 0 && !a.stopped)) return InvalidArgument("invalid port");
+
+  std::optional<std::uint64_t> left;
+  if (const auto raw = query.Last("left")) {
+    left = DecodeNumber(*raw);
+    if (!left) return InvalidArgument("invalid left");
+  }
+  a.seeder = a.completed || (left && *left == 0);
+
+  const auto raw_compact = query.Last("compact");
+  a.compact = !(raw_compact && *raw_compact == "0");
+  const auto raw_no_peer_id = query.Last("no_peer_id");
+  a.no_peer_id = raw_no_peer_id && *raw_no_peer_id == "1";
+
+  a.numwant = static_cast<std::size_t>(std::max(0, max_peers_returned));
+  if (const auto raw = query.Last("numwant")) {
+    if (const auto n = DecodeNumber(*raw)) a.numwant = std::min<std::uint64_t>(a.numwant, *n);
+  }
+  if (a.stopped) a.numwant = 0;
+
+  auto address = ParsePeerAddress(request.peer);
+  if (!address) return InvalidArgument("cannot determine the peer's address");
+  // The origin's own seeder announces over loopback and says where the schools can reach it.
+  if (IsLoopbackAddress(*address)) {
+    if (const auto raw_ip = query.Last("ip")) {
+      const auto text = DecodeBinary(*raw_ip);
+      if (auto announced = text ? ParseAddress(*text) : std::nullopt) address = std::move(announced);
+    }
+  }
+  a.requester_loopback = IsLoopbackAddress(*address);
+  a.endpoint = *address;
+  a.endpoint += static_cast<char>(*port >> 8);
+  a.endpoint += static_cast<char>(*port & 0xff);
+  return a;
+}
+
+// The bencoded answer: intervals, swarm counts, and the chosen peers in the form the client asked for.
+Reply EncodeAnnounceReply(const Announcement& a, const std::vector<Peer>& peers, std::int64_t complete,
+                          std::int64_t incomplete, const TrackerOptions& options) {
+  lt::entry reply(lt::entry::dictionary_t);
+  reply["interval"] = lt::entry::integer_type{options.interval_seconds};
+  reply["min interval"] = lt::entry::integer_type{options.min_interval_seconds};
+  reply["complete"] = lt::entry::integer_type{complete};
+  reply["incomplete"] = lt::entry::integer_type{incomplete};
+  if (a.compact) {
+    std::string peers4, peers6;
+    for (const Peer& p : peers) (p.endpoint.size() == 6 ? peers4 : peers6) += p.endpoint;
+    reply["peers"] = std::move(peers4);
+    if (!peers6.empty()) reply["peers6"] = std::move(peers6);
+  } else {
+    lt::entry::list_type peer_list;
+    for (const Peer& p : peers) {
+      lt::entry d(lt::entry::dictionary_t);
+      d["ip"] = AddressText(AddressOf(p.endpoint));
+      d["port"] = lt::entry::integer_type{PortOf(p.endpoint)};
+      if (!a.no_peer_id) d["peer id"] = p.peer_id;
+      peer_list.push_back(std::move(d));
+    }
+    reply["peers"] = std::move(peer_list);
+  }
+  return Bencoded(reply);
+}
+
 }  // namespace
 
 struct Tracker::Swarm {
@@ -182,6 +285,53 @@ struct Tracker::Swarm {
     const auto oldest = std::min_element(peers.begin(), peers.end(),
                                          [](const Peer& a, const Peer& b) { return a.last_seen < b.last_seen; });
     Remove(static_cast<std::size_t>(oldest - peers.begin()));
+  }
+
+  // Records what the announcing peer says about itself: leaves, joins (evicting the least recently
+  // seen peer of a full swarm) or refreshes. Fails only when the swarm takes no peers at all.
+  Status Update(const Announcement& a, std::int64_t now, std::size_t max_peers) {
+    const auto known = index.find(a.endpoint);
+    if (a.stopped) {
+      if (known != index.end()) Remove(known->second);
+      return Status::Ok();
+    }
+    Peer* peer = nullptr;
+    if (known != index.end()) {
+      peer = &peers[known->second];
+    } else {
+      if (max_peers == 0) return InvalidArgument("the swarm is full");
+      while (peers.size() >= max_peers) EvictLeastRecentlySeen();
+      index.emplace(a.endpoint, peers.size());
+      peer = &peers.emplace_back();
+      peer->endpoint = a.endpoint;
+    }
+    if (a.completed && !peer->seeder) ++downloaded;
+    if (peer->seeder != a.seeder) seeders += a.seeder ? 1 : -1;
+    peer->seeder = a.seeder;
+    peer->peer_id = a.peer_id;
+    peer->last_seen = now;
+    return Status::Ok();
+  }
+
+  // Up to a.numwant others, at random: not this endpoint, nor this client on its other address
+  // family; seeders need no seeders; loopback addresses mean nothing to a remote peer.
+  std::vector<Peer> PickPeers(const Announcement& a, std::mt19937_64& random) const {
+    std::vector<const Peer*> candidates;
+    if (a.numwant > 0) {
+      candidates.reserve(peers.size());
+      for (const Peer& p : peers) {
+        if (p.endpoint == a.endpoint || p.peer_id == a.peer_id) continue;
+        if (a.seeder && p.seeder) continue;
+        if (!a.requester_loopback && IsLoopbackAddress(AddressOf(p.endpoint))) continue;
+        candidates.push_back(&p);
+      }
+    }
+    std::vector<const Peer*> chosen;
+    std::sample(candidates.begin(), candidates.end(), std::back_inserter(chosen), a.numwant, random);
+    std::vector<Peer> out;
+    out.reserve(chosen.size());
+    for (const Peer* p : chosen) out.push_back(*p);
+    return out;
   }
 };
 
@@ -229,133 +379,24 @@ void Tracker::Sweep() {
 }
 
 Reply Tracker::Announce(const Request& request) {
-  const RawQuery query(request.target);
-
-  const auto raw_hash = query.Last("info_hash");
-  if (!raw_hash) return Failure("missing info_hash");
-  const auto info_hash = DecodeBinary(*raw_hash);
-  if (!info_hash || info_hash->size() != kHashBytes) return Failure("invalid info_hash");
-
-  const auto raw_peer_id = query.Last("peer_id");
-  if (!raw_peer_id) return Failure("missing peer_id");
-  const auto peer_id = DecodeBinary(*raw_peer_id);
-  if (!peer_id || peer_id->size() != kHashBytes) return Failure("invalid peer_id");
-
-  std::string event;
-  if (const auto raw = query.Last("event")) event = DecodeBinary(*raw).value_or("");
-  const bool stopped = event == "stopped";
-  const bool completed = event == "completed";
-
-  const auto raw_port = query.Last("port");
-  if (!raw_port) return Failure("missing port");
-  const auto port = DecodeNumber(*raw_port);
-  if (!port || *port > 65535 || (*port == 0 && !stopped)) return Failure("invalid port");
-
-  std::optional<std::uint64_t> left;
-  if (const auto raw = query.Last("left")) {
-    left = DecodeNumber(*raw);
-    if (!left) return Failure("invalid left");
-  }
-  const bool seeder = completed || (left && *left == 0);
-
-  const auto raw_compact = query.Last("compact");
-  const bool compact = !(raw_compact && *raw_compact == "0");
-  const auto raw_no_peer_id = query.Last("no_peer_id");
-  const bool no_peer_id = raw_no_peer_id && *raw_no_peer_id == "1";
-
-  std::size_t numwant = static_cast<std::size_t>(std::max(0, options_.max_peers_returned));
-  if (const auto raw = query.Last("numwant")) {
-    if (const auto n = DecodeNumber(*raw)) numwant = std::min<std::uint64_t>(numwant, *n);
-  }
-
-  auto address = ParsePeerAddress(request.peer);
-  if (!address) return Failure("cannot determine the peer's address");
-  // The origin's own seeder announces over loopback and says where the schools can reach it.
-  if (IsLoopbackAddress(*address)) {
-    if (const auto raw_ip = query.Last("ip")) {
-      const auto text = DecodeBinary(*raw_ip);
-      if (auto announced = text ? ParseAddress(*text) : std::nullopt) address = std::move(announced);
-    }
-  }
-  const bool requester_loopback = IsLoopbackAddress(*address);
-  std::string endpoint = *address;
-  endpoint += static_cast<char>(*port >> 8);
-  endpoint += static_cast<char>(*port & 0xff);
-
+  auto announcement = ParseAnnounce(request, options_.max_peers_returned);
+  if (!announcement.ok()) return Failure(announcement.status().message());
+  const Announcement& a = *announcement;
   const std::int64_t now = Now();
-  std::string peers4, peers6;
-  lt::entry::list_type peer_list;
+  std::vector<Peer> peers;
   std::int64_t complete = 0, incomplete = 0;
   {
     std::lock_guard lock(mutex_);
-    const auto it = swarms_.find(*info_hash);
+    const auto it = swarms_.find(a.info_hash);
     if (it == swarms_.end()) return Failure("unregistered torrent");
     Swarm& swarm = *it->second;
     swarm.Expire(now, options_.peer_expiry_seconds);
-
-    const auto known = swarm.index.find(endpoint);
-    if (stopped) {
-      if (known != swarm.index.end()) swarm.Remove(known->second);
-      numwant = 0;
-    } else {
-      Peer* peer = nullptr;
-      if (known != swarm.index.end()) {
-        peer = &swarm.peers[known->second];
-      } else {
-        if (options_.max_peers_per_torrent == 0) return Failure("the swarm is full");
-        while (swarm.peers.size() >= options_.max_peers_per_torrent) swarm.EvictLeastRecentlySeen();
-        swarm.index.emplace(endpoint, swarm.peers.size());
-        peer = &swarm.peers.emplace_back();
-        peer->endpoint = endpoint;
-      }
-      if (completed && !peer->seeder) ++swarm.downloaded;
-      if (peer->seeder != seeder) swarm.seeders += seeder ? 1 : -1;
-      peer->seeder = seeder;
-      peer->peer_id = *peer_id;
-      peer->last_seen = now;
-    }
-
-    // Others only: not this endpoint, nor this client on its other address family; seeders need
-    // no seeders; loopback addresses mean nothing to a remote peer.
-    std::vector<const Peer*> candidates;
-    if (numwant > 0) {
-      candidates.reserve(swarm.peers.size());
-      for (const Peer& p : swarm.peers) {
-        if (p.endpoint == endpoint || p.peer_id == *peer_id) continue;
-        if (seeder && p.seeder) continue;
-        if (!requester_loopback && IsLoopbackAddress(AddressOf(p.endpoint))) continue;
-        candidates.push_back(&p);
-      }
-    }
-    std::vector<const Peer*> chosen;
-    std::sample(candidates.begin(), candidates.end(), std::back_inserter(chosen), numwant, random_);
-    for (const Peer* p : chosen) {
-      if (compact) {
-        (p->endpoint.size() == 6 ? peers4 : peers6) += p->endpoint;
-      } else {
-        lt::entry d(lt::entry::dictionary_t);
-        d["ip"] = AddressText(AddressOf(p->endpoint));
-        d["port"] = lt::entry::integer_type{PortOf(p->endpoint)};
-        if (!no_peer_id) d["peer id"] = p->peer_id;
-        peer_list.push_back(std::move(d));
-      }
-    }
+    if (Status st = swarm.Update(a, now, options_.max_peers_per_torrent); !st.ok()) return Failure(st.message());
+    peers = swarm.PickPeers(a, random_);
     complete = swarm.seeders;
     incomplete = swarm.leechers();
   }
-
-  lt::entry reply(lt::entry::dictionary_t);
-  reply["interval"] = lt::entry::integer_type{options_.interval_seconds};
-  reply["min interval"] = lt::entry::integer_type{options_.min_interval_seconds};
-  reply["complete"] = lt::entry::integer_type{complete};
-  reply["incomplete"] = lt::entry::integer_type{incomplete};
-  if (compact) {
-    reply["peers"] = std::move(peers4);
-    if (!peers6.empty()) reply["peers6"] = std::move(peers6);
-  } else {
-    reply["peers"] = std::move(peer_list);
-  }
-  return Bencoded(reply);
+  return EncodeAnnounceReply(a, peers, complete, incomplete, options_);
 }
 
 Reply Tracker::Scrape(const Request& request) {
