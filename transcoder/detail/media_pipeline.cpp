@@ -72,28 +72,78 @@ class Branches {
 
 const Status kBranchStopped(StatusCode::kCancelled, "a rendition branch stopped");
 
-}  // namespace
+// One run of the media half of a bundle. Plans the renditions, starts one branch per rendition,
+// feeds them from the decode thread (this one), and collects their files and the poster. Holds
+// callbacks into itself: neither copied nor moved. Used by one thread.
+class MediaPipeline {
+ public:
+  MediaPipeline(MediaSource& source, const MediaPipelineParams& p)
+      : source_(source), p_(p), info_(source.info()), ladder_(*p.ladder) {}
+  MediaPipeline(const MediaPipeline&) = delete;
+  MediaPipeline& operator=(const MediaPipeline&) = delete;
 
-Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPipelineParams& p) {
-  const SourceInfo& info = source.info();
-  const Ladder& ladder = *p.ladder;
-  const double segment_seconds = ladder.segment_seconds;
-
-  std::vector<PlannedRung> rungs;
-  Rate out_fps;
-  if (info.has_video) {
-    out_fps = OutputRate(info.avg_fps, ladder.max_fps);
-    rungs = PlanVideoRungs(ladder, info.display_width, info.display_height, out_fps);
+  Result<MediaPipelineResult> Run() {
+    RETURN_IF_ERROR(StartBranches());
+    Status st = source_.Run([this](MediaSource::Kind kind, AVFrame* frame,
+                                   double seconds) { return OnFrame(kind, frame, seconds); },
+                            [this] { return !(p_.cancel && p_.cancel->load(std::memory_order_relaxed)); });
+    if (st.ok()) st = Flush();
+    if (!st.ok()) {
+      Status branch = branches_.AbortAndJoin();
+      // A branch that failed first explains why the decode side stopped.
+      return (!branch.ok() && st.message() == kBranchStopped.message()) ? branch : st;
+    }
+    RETURN_IF_ERROR(branches_.CloseAndJoin());
+    return Collect();
   }
 
-  // AAC encoders run on this (the decode) thread; their packets are shared by reference.
-  Branches branches;
-  std::vector<Rendition*> video_branches;
-  std::vector<Rendition*> audio_branches;  // the audio-only rendition, if any
-  std::unique_ptr<AudioEncoder> muxed_audio;  // with the video
-  std::unique_ptr<AudioEncoder> solo_audio;   // audio-only rendition
+ private:
+  // The video rungs, the AAC encoders (run on this thread; their packets shared by reference) and
+  // one branch per rendition, started.
+  Status StartBranches() {
+    if (info_.has_video) {
+      out_fps_ = OutputRate(info_.avg_fps, ladder_.max_fps);
+      rungs_ = PlanVideoRungs(ladder_, info_.display_width, info_.display_height, out_fps_);
+    }
+    prep_time_base_ = AVRational{out_fps_.den, out_fps_.num};
+    src_tb_ = source_.video_time_base();
+    if (info_.has_audio) {
+      if (!rungs_.empty()) {
+        ASSIGN_OR_RETURN(muxed_audio_, AudioEncoder::Create(ladder_.with_video, [this](AVPacket* pkt) {
+                           return FanOutPacket(video_branches_, pkt);
+                         }));
+      }
+      ASSIGN_OR_RETURN(solo_audio_, AudioEncoder::Create(ladder_.audio_only, [this](AVPacket* pkt) {
+                         return FanOutPacket(audio_branches_, pkt);
+                       }));
+    }
+    for (const auto& rung : rungs_) {
+      VideoRenditionConfig cfg;
+      cfg.rung = rung;
+      cfg.input_fps = out_fps_;
+      cfg.input_time_base = prep_time_base_;
+      cfg.x264_preset = ladder_.x264_preset;
+      cfg.x264_profile = ladder_.x264_profile;
+      cfg.threads = p_.encoder_threads;
+      cfg.audio = muxed_audio_ ? muxed_audio_->codec() : nullptr;
+      auto r = std::make_unique<VideoRendition>(std::move(cfg), p_.dir, p_.piece_size_bytes, ladder_.segment_seconds);
+      video_branches_.push_back(r.get());
+      branches_.Add(std::move(r));
+    }
+    if (solo_audio_) {
+      auto r = std::make_unique<AudioRendition>(ladder_.audio_only_name, solo_audio_->codec(), p_.dir,
+                                                p_.piece_size_bytes, ladder_.segment_seconds);
+      audio_branches_.push_back(r.get());
+      branches_.Add(std::move(r));
+    }
+    // Poster: the first prepared frame at or after a third of the lesson (capped at 30 s), or the
+    // last frame of a shorter one.
+    poster_at_ = info_.duration_seconds > 0 ? std::min(info_.duration_seconds / 3.0, 30.0) : 0.0;
+    branches_.StartAll();
+    return Status::Ok();
+  }
 
-  auto fan_out_packet = [](const std::vector<Rendition*>& targets, const AVPacket* pkt) -> Status {
+  Status FanOutPacket(const std::vector<Rendition*>& targets, const AVPacket* pkt) {
     for (Rendition* r : targets) {
       RenditionInput in;
       in.audio.reset(av_packet_clone(pkt));
@@ -101,123 +151,120 @@ Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPip
       if (!r->Push(std::move(in))) return kBranchStopped;
     }
     return Status::Ok();
-  };
+  }
 
-  if (info.has_audio) {
-    if (!rungs.empty()) {
-      ASSIGN_OR_RETURN(muxed_audio, AudioEncoder::Create(ladder.with_video, [&](AVPacket* pkt) {
-                         return fan_out_packet(video_branches, pkt);
-                       }));
+  // A decoded frame: video goes through the preparing filters, audio to the AAC encoders.
+  Status OnFrame(MediaSource::Kind kind, AVFrame* frame, double seconds) {
+    if (kind == MediaSource::Kind::kVideo) {
+      if (rungs_.empty()) return Status::Ok();
+      RETURN_IF_ERROR(OnVideoFrame(frame, seconds));
+    } else {
+      if (muxed_audio_) RETURN_IF_ERROR(muxed_audio_->Push(frame, seconds));
+      if (solo_audio_) RETURN_IF_ERROR(solo_audio_->Push(frame, seconds));
     }
-    ASSIGN_OR_RETURN(solo_audio, AudioEncoder::Create(ladder.audio_only, [&](AVPacket* pkt) {
-                       return fan_out_packet(audio_branches, pkt);
-                     }));
+    const auto now = std::chrono::steady_clock::now();
+    if (p_.progress && *p_.progress && now - last_progress_ > std::chrono::milliseconds(250)) {
+      last_progress_ = now;
+      (*p_.progress)({branches_.MinDoneSeconds(), info_.duration_seconds, Seconds(now - p_.started)});
+    }
+    return Status::Ok();
   }
 
-  const AVRational prep_time_base{out_fps.den, out_fps.num};
-  for (const auto& rung : rungs) {
-    VideoRenditionConfig cfg;
-    cfg.rung = rung;
-    cfg.input_fps = out_fps;
-    cfg.input_time_base = prep_time_base;
-    cfg.x264_preset = ladder.x264_preset;
-    cfg.x264_profile = ladder.x264_profile;
-    cfg.threads = p.encoder_threads;
-    cfg.audio = muxed_audio ? muxed_audio->codec() : nullptr;
-    auto r = std::make_unique<VideoRendition>(std::move(cfg), p.dir, p.piece_size_bytes, segment_seconds);
-    video_branches.push_back(r.get());
-    branches.Add(std::move(r));
+  Status OnVideoFrame(AVFrame* frame, double seconds) {
+    const AVRational src_tb = src_tb_;
+    if (!prep_) {
+      const bool interlaced = info_.interlaced || frame->interlaced_frame;
+      const int64_t nominal = av_rescale_q(1, prep_time_base_, src_tb);
+      prep_.emplace(PrepFilters(info_, interlaced, out_fps_), src_tb, nominal, 0,
+                    [this](AVFrame* f) { return OnPrepared(f); });
+    }
+    int64_t pts = seconds >= 0 ? std::llround(seconds / av_q2d(src_tb)) : AV_NOPTS_VALUE;
+    if (pts == AV_NOPTS_VALUE || (last_video_pts_ != AV_NOPTS_VALUE && pts <= last_video_pts_)) {
+      // Missing or repeated timestamps: step one frame past the previous one.
+      pts = last_video_pts_ == AV_NOPTS_VALUE
+                ? 0
+                : last_video_pts_ + std::max<int64_t>(1, av_rescale_q(1, prep_time_base_, src_tb));
+    }
+    last_video_pts_ = pts;
+    frame->pts = pts;
+    return prep_->Push(frame);
   }
-  if (solo_audio) {
-    auto r = std::make_unique<AudioRendition>(ladder.audio_only_name, solo_audio->codec(), p.dir, p.piece_size_bytes,
-                                              segment_seconds);
-    audio_branches.push_back(r.get());
-    branches.Add(std::move(r));
-  }
-  branches.StartAll();
 
-  // Poster: the first prepared frame at or after a third of the lesson (capped at 30 s), or the
-  // last frame of a shorter one.
-  const double poster_at = info.duration_seconds > 0 ? std::min(info.duration_seconds / 3.0, 30.0) : 0.0;
-  av::FramePtr poster_frame;
-  bool poster_fixed = false;
-
-  auto on_prepared = [&](AVFrame* f) -> Status {
+  // A prepared frame: kept as the poster candidate, and a new reference to its buffers for every
+  // video branch.
+  Status OnPrepared(AVFrame* f) {
     f->pkt_duration = 1;  // one frame at the constant output rate (the source's value is stale)
-    if (!poster_fixed) {
-      poster_frame.reset(av_frame_clone(f));
-      const double t = static_cast<double>(f->pts) * av_q2d(prep_time_base);
-      poster_fixed = t >= poster_at;
+    if (!poster_fixed_) {
+      poster_frame_.reset(av_frame_clone(f));
+      const double t = static_cast<double>(f->pts) * av_q2d(prep_time_base_);
+      poster_fixed_ = t >= poster_at_;
     }
-    for (Rendition* r : video_branches) {
+    for (Rendition* r : video_branches_) {
       RenditionInput in;
-      in.video.reset(av_frame_clone(f));  // a new reference to the same buffers
+      in.video.reset(av_frame_clone(f));
       if (!in.video) return Internal("out of memory");
       if (!r->Push(std::move(in))) return kBranchStopped;
     }
     return Status::Ok();
-  };
+  }
 
-  const AVRational src_tb = source.video_time_base();
-  std::optional<FilterChain> prep;
-  int64_t last_video_pts = AV_NOPTS_VALUE;
-  auto last_progress = std::chrono::steady_clock::now();
-
-  auto on_frame = [&](MediaSource::Kind kind, AVFrame* frame, double seconds) -> Status {
-    if (kind == MediaSource::Kind::kVideo) {
-      if (rungs.empty()) return Status::Ok();
-      if (!prep) {
-        const bool interlaced = info.interlaced || frame->interlaced_frame;
-        const int64_t nominal = av_rescale_q(1, prep_time_base, src_tb);
-        prep.emplace(PrepFilters(info, interlaced, out_fps), src_tb, nominal, 0, on_prepared);
-      }
-      int64_t pts = seconds >= 0 ? std::llround(seconds / av_q2d(src_tb)) : AV_NOPTS_VALUE;
-      if (pts == AV_NOPTS_VALUE || (last_video_pts != AV_NOPTS_VALUE && pts <= last_video_pts)) {
-        // Missing or repeated timestamps: step one frame past the previous one.
-        pts = last_video_pts == AV_NOPTS_VALUE ? 0 : last_video_pts + std::max<int64_t>(1, av_rescale_q(1, prep_time_base, src_tb));
-      }
-      last_video_pts = pts;
-      frame->pts = pts;
-      RETURN_IF_ERROR(prep->Push(frame));
-    } else {
-      if (muxed_audio) RETURN_IF_ERROR(muxed_audio->Push(frame, seconds));
-      if (solo_audio) RETURN_IF_ERROR(solo_audio->Push(frame, seconds));
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (p.progress && *p.progress && now - last_progress > std::chrono::milliseconds(250)) {
-      last_progress = now;
-      (*p.progress)({branches.MinDoneSeconds(), info.duration_seconds, Seconds(now - p.started)});
-    }
+  // The end of the input: what the filters and encoders still hold.
+  Status Flush() {
+    if (prep_) RETURN_IF_ERROR(prep_->Flush());
+    if (muxed_audio_) RETURN_IF_ERROR(muxed_audio_->Flush());
+    if (solo_audio_) RETURN_IF_ERROR(solo_audio_->Flush());
     return Status::Ok();
-  };
-  auto keep_going = [&] { return !(p.cancel && p.cancel->load(std::memory_order_relaxed)); };
+  }
 
-  Status st = source.Run(on_frame, keep_going);
-  if (st.ok() && prep) st = prep->Flush();
-  if (st.ok() && muxed_audio) st = muxed_audio->Flush();
-  if (st.ok() && solo_audio) st = solo_audio->Flush();
-  if (!st.ok()) {
-    Status branch = branches.AbortAndJoin();
-    // A branch that failed first explains why the decode side stopped.
-    return (!branch.ok() && st.message() == kBranchStopped.message()) ? branch : st;
+  // Once every branch has finished: the rendition files and the poster.
+  Result<MediaPipelineResult> Collect() {
+    MediaPipelineResult result;
+    for (auto& b : branches_.all()) {
+      result.renditions.push_back(std::move(b->output()));
+      result.duration_seconds = std::max(result.duration_seconds, b->done_seconds());
+    }
+    if (poster_frame_) {
+      const auto& top = rungs_.front();
+      ASSIGN_OR_RETURN(std::string jpeg, EncodePosterJpeg(poster_frame_.get(), top.width, top.height));
+      ASSIGN_OR_RETURN(FileDigest d, WriteHashedFile(p_.dir, "poster.jpg", jpeg, p_.piece_size_bytes));
+      result.poster = std::move(d);
+    }
+    if (p_.progress && *p_.progress) {
+      (*p_.progress)(
+          {result.duration_seconds, info_.duration_seconds, Seconds(std::chrono::steady_clock::now() - p_.started)});
+    }
+    return result;
   }
-  RETURN_IF_ERROR(branches.CloseAndJoin());
 
-  MediaPipelineResult result;
-  for (auto& b : branches.all()) {
-    result.renditions.push_back(std::move(b->output()));
-    result.duration_seconds = std::max(result.duration_seconds, b->done_seconds());
-  }
-  if (poster_frame) {
-    const auto& top = rungs.front();
-    ASSIGN_OR_RETURN(std::string jpeg, EncodePosterJpeg(poster_frame.get(), top.width, top.height));
-    ASSIGN_OR_RETURN(FileDigest d, WriteHashedFile(p.dir, "poster.jpg", jpeg, p.piece_size_bytes));
-    result.poster = std::move(d);
-  }
-  if (p.progress && *p.progress) {
-    (*p.progress)({result.duration_seconds, info.duration_seconds, Seconds(std::chrono::steady_clock::now() - p.started)});
-  }
-  return result;
+  MediaSource& source_;
+  const MediaPipelineParams& p_;
+  const SourceInfo& info_;
+  const Ladder& ladder_;
+  std::vector<PlannedRung> rungs_;
+  Rate out_fps_;
+  AVRational prep_time_base_{0, 1};  // the prepared frames': one tick per output frame
+  AVRational src_tb_{0, 1};          // the decoded video's
+
+  // Declared first, so destroyed last: aborts and joins the branches after everything that feeds them.
+  Branches branches_;
+  std::vector<Rendition*> video_branches_;
+  std::vector<Rendition*> audio_branches_;      // the audio-only rendition, if any
+  std::unique_ptr<AudioEncoder> muxed_audio_;  // with the video
+  std::unique_ptr<AudioEncoder> solo_audio_;   // audio-only rendition
+
+  double poster_at_ = 0;
+  av::FramePtr poster_frame_;
+  bool poster_fixed_ = false;
+  std::optional<FilterChain> prep_;
+  int64_t last_video_pts_ = AV_NOPTS_VALUE;
+  std::chrono::steady_clock::time_point last_progress_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPipelineParams& params) {
+  MediaPipeline pipeline(source, params);
+  return pipeline.Run();
 }
 
 }  // namespace lm::transcoder
