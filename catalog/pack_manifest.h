@@ -1,7 +1,6 @@
 #pragma once
-// The signed manifest of one published pack version: canonical JSON (keys sorted, no spaces) of
-// everything an edge needs to fetch and keep the pack: items with lesson ids, info hashes, file
-// sizes, needed-by and pinned-until dates, and the targets. The bytes signed are the bytes served.
+// Publishing a pack version: the catalog's records (spec, lessons) turned into the signed pack
+// manifest of bundle/pack_manifest.h, whose canonical bytes and signature the edges receive.
 
 #include <cstdint>
 #include <string>

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/detail/catalog_schema.h"
-#include "catalog/detail/cjk_tokenizer.h"
+#include "common/cjk_tokenizer.h"
 
 namespace lm::catalog {
 
@@ -86,34 +86,12 @@ Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::
   return store;
 }
 
-Result<SqliteCatalogStore::Connection*> SqliteCatalogStore::ThisThread() {
-  std::lock_guard lock(mu_);
-  auto& slot = connections_[std::this_thread::get_id()];
-  if (!slot) {
-    ASSIGN_OR_RETURN(sql::DbPtr db, sql::OpenDatabase(path_));
-    RETURN_IF_ERROR(RegisterCjkTokenizer(db.get()));
-    // Searches read the same index pages again and again: keep them in memory.
-    RETURN_IF_ERROR(sql::Exec(db.get(), "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"));
-    slot = std::make_unique<Connection>();
-    slot->db = std::move(db);
-  }
-  return slot.get();
-}
-
-Result<sqlite3*> SqliteCatalogStore::Db() {
-  ASSIGN_OR_RETURN(Connection * c, ThisThread());
-  return c->db.get();
-}
-
-Result<SqliteCatalogStore::CachedStatement> SqliteCatalogStore::Cached(const std::string& sql) {
-  ASSIGN_OR_RETURN(Connection * c, ThisThread());
-  auto& slot = c->statements[sql];
-  if (!slot) {
-    ASSIGN_OR_RETURN(Statement st, Statement::Prepare(c->db.get(), sql));
-    slot = std::make_unique<Statement>(std::move(st));
-  }
-  return CachedStatement(slot.get());
-}
+SqliteCatalogStore::SqliteCatalogStore(const std::string& path)
+    : connections_(path, [](sqlite3* db) {
+        RETURN_IF_ERROR(RegisterCjkTokenizer(db));
+        // Searches read the same index pages again and again: keep them in memory.
+        return sql::Exec(db, "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;");
+      }) {}
 
 Status SqliteCatalogStore::Migrate(sqlite3* db) {
   ASSIGN_OR_RETURN(Statement v, Statement::Prepare(db, "PRAGMA user_version"));

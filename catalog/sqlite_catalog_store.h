@@ -1,14 +1,12 @@
 #pragma once
 // The embedded catalog store: one SQLite file in WAL mode, schema versioned with migrations
-// (PRAGMA user_version), one connection per calling thread.
+// (PRAGMA user_version), one connection per calling thread (common/sqlite_connections.h).
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <unordered_map>
 
 #include "catalog/catalog_store.h"
+#include "common/sqlite_connections.h"
 #include "common/sqlite_db.h"
 
 namespace lm::catalog {
@@ -45,33 +43,14 @@ class SqliteCatalogStore : public CatalogStore {
   Status Optimize() override;
 
  private:
-  explicit SqliteCatalogStore(std::string path) : path_(std::move(path)) {}
-  // One thread's connection and the statements prepared on it (for the hot paths).
-  struct Connection {
-    sql::DbPtr db;
-    std::unordered_map<std::string, std::unique_ptr<sql::Statement>> statements;
-  };
-  // A cached statement, reset when the caller is done so it holds no read transaction open.
-  class CachedStatement {
-   public:
-    explicit CachedStatement(sql::Statement* s) : s_(s) {}
-    ~CachedStatement() { s_->Reset(); }
-    sql::Statement* operator->() { return s_; }
-    sql::Statement& operator*() { return *s_; }
+  explicit SqliteCatalogStore(const std::string& path);
+  using CachedStatement = sql::ThreadConnections::Cached;
 
-   private:
-    sql::Statement* s_;
-  };
-
-  // This thread's connection, opened on first use.
-  Result<Connection*> ThisThread();
-  Result<sqlite3*> Db();
-  Result<CachedStatement> Cached(const std::string& sql);
+  Result<sqlite3*> Db() { return connections_.Db(); }
+  Result<CachedStatement> Cached(const std::string& sql) { return connections_.Prepared(sql); }
   Status Migrate(sqlite3* db);
 
-  const std::string path_;
-  std::mutex mu_;
-  std::unordered_map<std::thread::id, std::unique_ptr<Connection>> connections_;
+  sql::ThreadConnections connections_;
 };
 
 }  // namespace lm::catalog

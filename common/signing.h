@@ -40,7 +40,4 @@ class SigningKey {
 Status VerifySignature(std::string_view public_key_base64, std::string_view message,
                        std::string_view signature_base64);
 
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
-
 }  // namespace lm

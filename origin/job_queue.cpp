@@ -56,110 +56,95 @@ const char* JobStateName(JobState s) {
 }
 
 Result<std::unique_ptr<JobQueue>> JobQueue::Open(const std::string& path, JobQueueOptions options) {
-  ASSIGN_OR_RETURN(sql::DbPtr db, sql::OpenDatabase(path));
-  RETURN_IF_ERROR(sql::Exec(db.get(), kSchema));
+  std::unique_ptr<JobQueue> queue(new JobQueue(path, options));
+  ASSIGN_OR_RETURN(sqlite3 * db, queue->connections_.Db());
+  RETURN_IF_ERROR(sql::Exec(db, kSchema));
   // A job that was running when the origin died runs again from the start.
-  RETURN_IF_ERROR(sql::Exec(db.get(), "UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'"));
-  return std::unique_ptr<JobQueue>(new JobQueue(std::move(db), options));
+  RETURN_IF_ERROR(sql::Exec(db, "UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'"));
+  return queue;
 }
 
-Result<Job> JobQueue::GetLocked(std::int64_t id) {
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(), std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?1"));
-  st.Bind(1, id);
-  ASSIGN_OR_RETURN(bool row, st.Step());
+Result<Job> JobQueue::GetOne(std::int64_t id) {
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?1"));
+  st->Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return Status(StatusCode::kNotFound, "no job " + std::to_string(id));
-  return JobFromRow(st);
+  return JobFromRow(*st);
 }
 
-Result<Job> JobQueue::Get(std::int64_t id) {
-  std::lock_guard lock(mu_);
-  return GetLocked(id);
-}
+Result<Job> JobQueue::Get(std::int64_t id) { return GetOne(id); }
 
 Result<Job> JobQueue::Enqueue(const std::string& upload_id, std::int64_t now) {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Statement ins, Statement::Prepare(db_.get(),
-      "INSERT INTO jobs (upload_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2) "
+  ASSIGN_OR_RETURN(auto ins, connections_.Prepared("INSERT INTO jobs (upload_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2) "
       "ON CONFLICT(upload_id) DO NOTHING"));
-  RETURN_IF_ERROR(ins.Bind(1, upload_id).Bind(2, now).Run());
-  return GetByUploadLocked(upload_id);
+  RETURN_IF_ERROR(ins->Bind(1, upload_id).Bind(2, now).Run());
+  return GetOneByUpload(upload_id);
 }
 
-Result<Job> JobQueue::GetByUpload(const std::string& upload_id) {
-  std::lock_guard lock(mu_);
-  return GetByUploadLocked(upload_id);
-}
+Result<Job> JobQueue::GetByUpload(const std::string& upload_id) { return GetOneByUpload(upload_id); }
 
-Result<Job> JobQueue::GetByUploadLocked(const std::string& upload_id) {
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(), std::string("SELECT ") + kColumns +
+Result<Job> JobQueue::GetOneByUpload(const std::string& upload_id) {
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kColumns +
                                                                   " FROM jobs WHERE upload_id = ?1"));
-  st.Bind(1, upload_id);
-  ASSIGN_OR_RETURN(bool row, st.Step());
+  st->Bind(1, upload_id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return Status(StatusCode::kNotFound, "no job for upload " + upload_id);
-  return JobFromRow(st);
+  return JobFromRow(*st);
 }
 
 Result<std::optional<Job>> JobQueue::ClaimNext(std::int64_t now) {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(Statement pick, Statement::Prepare(db_.get(),
-      "SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1"));
-  pick.Bind(1, now);
-  ASSIGN_OR_RETURN(bool row, pick.Step());
+  ASSIGN_OR_RETURN(sqlite3 * db, connections_.Db());
+  ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::Begin(db));
+  ASSIGN_OR_RETURN(auto pick, connections_.Prepared("SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1"));
+  pick->Bind(1, now);
+  ASSIGN_OR_RETURN(bool row, pick->Step());
   if (!row) return std::optional<Job>();
-  const std::int64_t id = pick.Int(0);
-  pick.Reset();
-  ASSIGN_OR_RETURN(Statement upd, Statement::Prepare(db_.get(),
-      "UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = 0, updated_at = ?2 WHERE id = ?1"));
-  RETURN_IF_ERROR(upd.Bind(1, id).Bind(2, now).Run());
+  const std::int64_t id = pick->Int(0);
+  pick->Reset();
+  ASSIGN_OR_RETURN(auto upd, connections_.Prepared("UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = 0, updated_at = ?2 WHERE id = ?1"));
+  RETURN_IF_ERROR(upd->Bind(1, id).Bind(2, now).Run());
   RETURN_IF_ERROR(tx.Commit());
-  ASSIGN_OR_RETURN(Job job, GetLocked(id));
+  ASSIGN_OR_RETURN(Job job, GetOne(id));
   return std::optional<Job>(std::move(job));
 }
 
 Status JobQueue::SetProgress(std::int64_t id, double fraction, std::int64_t now) {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(),
-      "UPDATE jobs SET progress = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'running'"));
-  return st.Bind(1, id).Bind(2, std::clamp(fraction, 0.0, 1.0)).Bind(3, now).Run();
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared("UPDATE jobs SET progress = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'running'"));
+  return st->Bind(1, id).Bind(2, std::clamp(fraction, 0.0, 1.0)).Bind(3, now).Run();
 }
 
 Status JobQueue::Finish(std::int64_t id, const std::string& lesson_id, std::int64_t now) {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(),
-      "UPDATE jobs SET state = 'done', progress = 1, lesson_id = ?2, error = '', updated_at = ?3 WHERE id = ?1"));
-  return st.Bind(1, id).Bind(2, lesson_id).Bind(3, now).Run();
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared("UPDATE jobs SET state = 'done', progress = 1, lesson_id = ?2, error = '', updated_at = ?3 WHERE id = ?1"));
+  return st->Bind(1, id).Bind(2, lesson_id).Bind(3, now).Run();
 }
 
 Status JobQueue::Fail(std::int64_t id, const std::string& error, bool transient, std::int64_t now) {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Job job, GetLocked(id));
+  ASSIGN_OR_RETURN(sqlite3 * db, connections_.Db());
+  ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::Begin(db));
+  ASSIGN_OR_RETURN(Job job, GetOne(id));
   const bool retry = transient && job.attempts < options_.max_attempts;
   // 30 s, 60 s, 120 s, ... after the 1st, 2nd, 3rd attempt.
   const std::int64_t backoff = options_.backoff_seconds << std::clamp(job.attempts - 1, 0, 20);
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(),
-      "UPDATE jobs SET state = ?2, error = ?3, progress = 0, updated_at = ?4, next_attempt_at = ?5 WHERE id = ?1"));
-  return st.Bind(1, id).Bind(2, std::string_view(retry ? "queued" : "failed")).Bind(3, error).Bind(4, now)
-      .Bind(5, retry ? now + backoff : std::int64_t{0}).Run();
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared("UPDATE jobs SET state = ?2, error = ?3, progress = 0, updated_at = ?4, next_attempt_at = ?5 WHERE id = ?1"));
+  RETURN_IF_ERROR(st->Bind(1, id).Bind(2, std::string_view(retry ? "queued" : "failed")).Bind(3, error).Bind(4, now)
+      .Bind(5, retry ? now + backoff : std::int64_t{0}).Run());
+  return tx.Commit();
 }
 
 Status JobQueue::MarkRegistered(std::int64_t id, std::int64_t now) {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(),
-      "UPDATE jobs SET registered = 1, updated_at = ?2 WHERE id = ?1 AND state = 'done'"));
-  return st.Bind(1, id).Bind(2, now).Run();
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared("UPDATE jobs SET registered = 1, updated_at = ?2 WHERE id = ?1 AND state = 'done'"));
+  return st->Bind(1, id).Bind(2, now).Run();
 }
 
 Result<std::vector<Job>> JobQueue::Unregistered() {
-  std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_.get(), std::string("SELECT ") + kColumns +
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kColumns +
                                                                   " FROM jobs WHERE state = 'done' AND registered = 0 "
                                                                   "ORDER BY id"));
   std::vector<Job> out;
   for (;;) {
-    ASSIGN_OR_RETURN(bool row, st.Step());
+    ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back(JobFromRow(st));
+    out.push_back(JobFromRow(*st));
   }
   return out;
 }

@@ -7,12 +7,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "common/sqlite_db.h"
+#include "common/sqlite_connections.h"
 #include "common/status.h"
 
 namespace lm::origin {
@@ -56,12 +55,11 @@ class JobQueue {
   Result<std::vector<Job>> Unregistered();
 
  private:
-  JobQueue(sql::DbPtr db, JobQueueOptions options) : db_(std::move(db)), options_(options) {}
-  Result<Job> GetLocked(std::int64_t id);
-  Result<Job> GetByUploadLocked(const std::string& upload_id);
+  JobQueue(const std::string& path, JobQueueOptions options) : connections_(path), options_(options) {}
+  Result<Job> GetOne(std::int64_t id);
+  Result<Job> GetOneByUpload(const std::string& upload_id);
 
-  std::mutex mu_;
-  sql::DbPtr db_;
+  sql::ThreadConnections connections_;
   const JobQueueOptions options_;
 };
 

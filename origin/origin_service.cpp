@@ -4,27 +4,27 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 
+#include "bundle/bundle_files.h"
+#include "bundle/lesson_manifest.h"
+#include "bundle/torrent_file.h"
+#include "bundle/v1_torrent.h"
 #include "common/atomic_file.h"
 #include "common/hex.h"
 #include "common/http/bearer.h"
 #include "common/http/http_server.h"
 #include "common/logging.h"
+#include "common/read_file.h"
 #include "common/text_checks.h"
-#include "origin/bundle_files.h"
 #include "origin/catalog_client.h"
 #include "origin/catalog_registrar.h"
 #include "origin/job_queue.h"
-#include "origin/legacy_torrent.h"
 #include "origin/seeder.h"
 #include "origin/tracker.h"
 #include "origin/transcode_workers.h"
 #include "origin/tus_routes.h"
 #include "origin/upload_store.h"
 #include "origin/uploader_auth.h"
-#include "transcoder/detail/torrent_maker.h"
 
 namespace lm::origin {
 
@@ -40,8 +40,8 @@ std::int64_t UnixNow() {
 
 constexpr std::size_t kSmallBodyLimit = 64u * 1024;
 constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
-// Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (legacy_torrent.h).
-constexpr char kV1TwinFile[] = "lesson.v1.torrent";
+// Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (bundle/v1_torrent.h).
+constexpr const char* kV1TwinFile = bundle::kV1TwinTorrentFile;
 
 json JobJson(const Job& j) {
   json out = {{"id", j.id},
@@ -71,7 +71,7 @@ struct OriginService::Parts {
   std::unique_ptr<UploadStore> uploads;
   std::unique_ptr<JobQueue> jobs;
   std::unique_ptr<TusRoutes> tus;
-  std::unique_ptr<BundleFiles> bundle_files;
+  std::unique_ptr<bundle::BundleFiles> bundle_files;
   std::unique_ptr<Tracker> tracker;
   std::unique_ptr<Seeder> seeder;
   std::unique_ptr<TranscodeWorkers> workers;
@@ -85,7 +85,7 @@ struct OriginService::Parts {
     Status st = WriteV1Twin(bundle_dir);
     if (!st.ok()) log->warn("v1_twin_failed dir={} error=\"{}\"", bundle_dir.string(), st.message());
     for (const char* file : {"lesson.torrent", kV1TwinFile}) {
-      auto hashes = transcoder::ReadTorrentFile((bundle_dir / file).string());
+      auto hashes = bundle::ReadTorrentFile(bundle_dir / file);
       if (!hashes.ok()) {
         log->warn("torrent_unreadable dir={} file={} error=\"{}\"", bundle_dir.string(), file,
                   hashes.status().message());
@@ -103,10 +103,8 @@ struct OriginService::Parts {
   static Status WriteV1Twin(const fs::path& bundle_dir) {
     std::error_code ec;
     if (fs::exists(bundle_dir / kV1TwinFile, ec)) return Status::Ok();
-    std::ifstream in(bundle_dir / "lesson.torrent", std::ios::binary);
-    if (!in) return IoError("cannot read " + (bundle_dir / "lesson.torrent").string());
-    const std::string hybrid((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    ASSIGN_OR_RETURN(std::string twin, V1OnlyTorrent(hybrid));
+    ASSIGN_OR_RETURN(std::string hybrid, ReadFileBytes(bundle_dir / bundle::kLessonTorrentFile));
+    ASSIGN_OR_RETURN(std::string twin, bundle::V1OnlyTorrent(hybrid));
     return WriteFileAtomically(bundle_dir / kV1TwinFile, twin);
   }
 
@@ -188,7 +186,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   p->auth = std::make_unique<UploaderAuth>([c = p->catalog.get()](const std::string& t) { return c->WhoIs(t); });
   ASSIGN_OR_RETURN(p->uploads, UploadStore::Open(data / "uploads", config.max_upload_bytes));
   ASSIGN_OR_RETURN(p->jobs, JobQueue::Open((data / "jobs.db").string()));
-  p->bundle_files = std::make_unique<BundleFiles>(p->bundles_root, "/bundles");
+  p->bundle_files = std::make_unique<bundle::BundleFiles>(p->bundles_root, "/bundles");
   p->tracker = std::make_unique<Tracker>();
 
   SeederOptions seeding;

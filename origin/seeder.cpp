@@ -21,6 +21,7 @@
 
 #include "common/atomic_file.h"
 #include "common/logging.h"
+#include "common/read_file.h"
 
 namespace lm::origin {
 
@@ -164,10 +165,10 @@ Status Seeder::Add(const fs::path& bundle_dir, const std::string& torrent_file) 
 
   lt::add_torrent_params params;
   bool resumed = false;
-  if (std::ifstream in{impl_->ResumePath(v1), std::ios::binary}) {
-    std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (auto resume = ReadFileBytes(impl_->ResumePath(v1)); resume.ok()) {
     lt::error_code rec;
-    lt::add_torrent_params loaded = lt::read_resume_data(buf, rec);
+    lt::add_torrent_params loaded =
+        lt::read_resume_data(lt::span<const char>(resume->data(), static_cast<long>(resume->size())), rec);
     if (!rec && loaded.info_hashes.v1 == v1) {
       params = std::move(loaded);
       resumed = true;

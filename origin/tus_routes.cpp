@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "common/http/bearer.h"
-#include "common/signing.h"
 #include "common/text_checks.h"
 
 namespace lm::origin {
@@ -23,16 +22,6 @@ bool ParseLength(const std::string& s, std::int64_t* out) {
   return true;
 }
 
-// Reversible header encoding of metadata, as tus sends it: "key base64,key base64".
-std::string EncodeMetadata(const std::map<std::string, std::string>& m) {
-  std::string out;
-  for (const auto& [k, v] : m) {
-    if (!out.empty()) out += ',';
-    out += k;
-    if (!v.empty()) out += ' ' + Base64Encode(v);
-  }
-  return out;
-}
 }  // namespace
 
 TusRoutes::TusRoutes(UploadStore& store, TusOptions options, Authenticate authenticate, OnComplete on_complete,
@@ -197,7 +186,7 @@ Reply TusRoutes::Head(const std::string& id) {
   AddCommonHeaders(r);
   r.headers.push_back({"Upload-Offset", std::to_string(info->offset)});
   r.headers.push_back({"Upload-Length", std::to_string(info->length)});
-  if (!info->metadata.empty()) r.headers.push_back({"Upload-Metadata", EncodeMetadata(info->metadata)});
+  if (!info->metadata.empty()) r.headers.push_back({"Upload-Metadata", EncodeUploadMetadata(info->metadata)});
   return r;
 }
 

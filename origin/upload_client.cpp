@@ -11,7 +11,8 @@
 
 #include "common/atomic_file.h"
 #include "common/http/http_client.h"
-#include "common/signing.h"
+#include "common/base64.h"
+#include "common/tus_metadata.h"
 #include "common/text_checks.h"
 
 namespace lm::origin {
@@ -41,25 +42,10 @@ void SaveState(const fs::path& path, const json& state) {
   (void)WriteFileAtomically(path, state.dump(2), 0600);
 }
 
-std::string EncodeMetadata(const std::map<std::string, std::string>& m) {
-  std::string out;
-  for (const auto& [k, v] : m) {
-    if (v.empty()) continue;
-    if (!out.empty()) out += ',';
-    out += k + ' ' + Base64Encode(v);
-  }
-  return out;
-}
-
-std::string ReasonOf(const http::ClientReply& r) {
-  auto j = json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_string()) return j["error"].get<std::string>();
-  return "HTTP " + std::to_string(r.status);
-}
 
 // Maps a refusal by the origin to the error the CLI reports.
 Status Refused(const http::ClientReply& r, const std::string& what) {
-  const std::string msg = what + ": " + ReasonOf(r);
+  const std::string msg = what + ": " + http::ReasonOf(r);
   if (r.status >= 500) return IoError(msg);
   return InvalidArgument(msg);
 }
@@ -91,7 +77,11 @@ class Session {
   Result<std::string> Create(std::int64_t size) const {
     http::ClientRequest req = Request("POST", spec_.origin_url + "/uploads");
     req.headers["Upload-Length"] = std::to_string(size);
-    req.headers["Upload-Metadata"] = EncodeMetadata(spec_.metadata);
+    std::map<std::string, std::string> metadata;
+    for (const auto& [key, value] : spec_.metadata) {
+      if (!value.empty()) metadata[key] = value;  // an empty field is left out, not sent empty
+    }
+    req.headers["Upload-Metadata"] = EncodeUploadMetadata(metadata);
     ASSIGN_OR_RETURN(http::ClientReply r, http::Fetch(req));
     if (r.status != 201) return Refused(r, "create upload");
     std::string location = r.Header("location");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/tus_metadata.h"
 #include "common/unique_fd.h"
 
 namespace lm::origin {
@@ -134,7 +135,6 @@ class UploadStore {
 
 // Parses a tus Upload-Metadata header: "key base64value,key2 base64value2" (a value may be absent).
 // kInvalidArgument (field "Upload-Metadata") for bad keys or base64.
-Result<std::map<std::string, std::string>> ParseUploadMetadata(std::string_view header);
 
 // Parses "sha1 <base64>"; kInvalidArgument (field "Upload-Checksum") if malformed or unsupported.
 Result<UploadChecksum> ParseUploadChecksum(std::string_view header);

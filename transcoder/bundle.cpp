@@ -5,12 +5,12 @@
 #include <chrono>
 #include <fstream>
 
+#include "bundle/lesson_manifest.h"
 #include "common/atomic_file.h"
 #include "common/xxh3.h"
 #include "transcoder/detail/document_type.h"
 #include "transcoder/detail/hashing_file.h"
 #include "transcoder/detail/hls_playlist.h"
-#include "transcoder/detail/lesson_manifest.h"
 #include "transcoder/detail/media_pipeline.h"
 #include "transcoder/detail/media_source.h"
 #include "transcoder/detail/torrent_maker.h"
@@ -25,6 +25,13 @@ namespace {
 constexpr char kDocumentSettings[] = "lm-doc1";
 
 using Clock = std::chrono::steady_clock;
+
+// A bundle being built: its manifest, and the digests of the files written so far (with the
+// piece hashes the torrent is made from).
+struct StagedBundle {
+  bundle::LessonManifest manifest;
+  std::vector<FileDigest> files;
+};
 double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 Result<Xxh3Digest> HashSource(const fs::path& input, std::int64_t* size) {
@@ -74,20 +81,24 @@ std::vector<std::string> WebSeedsFor(const std::vector<std::string>& urls) {
 }
 
 // Adds lesson.json and lesson.torrent to the staged bundle and fills the summary's torrent fields.
-Status FinishBundle(const fs::path& dir, ManifestInput& manifest, const BundleOptions& options,
+Status FinishBundle(const fs::path& dir, StagedBundle& staged, const BundleOptions& options,
                     BundleSummary& summary) {
   const auto t0 = Clock::now();
+  bundle::LessonManifest& manifest = staged.manifest;
+  manifest.files.clear();
+  for (const auto& f : staged.files) manifest.files.push_back({f.path, f.size_bytes, f.xxh3.Hex()});
   ASSIGN_OR_RETURN(FileDigest manifest_digest,
-                   WriteHashedFile(dir, "lesson.json", LessonManifestJson(manifest), options.piece_size_bytes));
-  std::vector<FileDigest> torrent_files = manifest.files;
+                   WriteHashedFile(dir, bundle::kLessonManifestFile, bundle::WriteLessonManifest(manifest),
+                                   options.piece_size_bytes));
+  std::vector<FileDigest> torrent_files = staged.files;
   torrent_files.push_back(std::move(manifest_digest));
   TorrentSpec spec;
   spec.name = manifest.id;
   spec.piece_size_bytes = options.piece_size_bytes;
   spec.web_seeds = WebSeedsFor(options.web_seeds);
   spec.trackers = options.trackers;
-  ASSIGN_OR_RETURN(TorrentFile torrent, MakeTorrent(spec, torrent_files));
-  ASSIGN_OR_RETURN(FileDigest torrent_digest, WriteHashedFile(dir, "lesson.torrent", torrent.bytes, options.piece_size_bytes));
+  ASSIGN_OR_RETURN(bundle::TorrentFile torrent, MakeTorrent(spec, torrent_files));
+  ASSIGN_OR_RETURN(FileDigest torrent_digest, WriteHashedFile(dir, bundle::kLessonTorrentFile, torrent.bytes, options.piece_size_bytes));
   summary.info_hash_v1 = torrent.info_hash_v1;
   summary.info_hash_v2 = torrent.info_hash_v2;
   summary.total_bytes = 0;
@@ -100,7 +111,7 @@ Status FinishBundle(const fs::path& dir, ManifestInput& manifest, const BundleOp
   return Status::Ok();
 }
 
-Status MakeDocument(const fs::path& input, const DocumentType& type, const fs::path& dir, ManifestInput& manifest,
+Status MakeDocument(const fs::path& input, const DocumentType& type, const fs::path& dir, StagedBundle& staged,
                     int piece_size) {
   const std::string name = "document." + type.extension;
   ASSIGN_OR_RETURN(auto out, HashingFile::Create(dir, name, piece_size));
@@ -113,16 +124,16 @@ Status MakeDocument(const fs::path& input, const DocumentType& type, const fs::p
   }
   if (in.bad()) return IoError("read " + input.string() + " failed");
   ASSIGN_OR_RETURN(FileDigest d, out->Close());
-  manifest.document = name;
-  manifest.document_type = type.mime;
-  manifest.source.container = type.mime;
-  manifest.files.push_back(std::move(d));
+  staged.manifest.document = name;
+  staged.manifest.document_type = type.mime;
+  staged.manifest.source.container = type.mime;
+  staged.files.push_back(std::move(d));
   return Status::Ok();
 }
 
 Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir, const BundleOptions& options,
                   const ProgressFn& progress, const std::atomic<bool>* cancel, Clock::time_point started,
-                  ManifestInput& manifest, BundleSummary& summary) {
+                  StagedBundle& staged, BundleSummary& summary) {
   const SourceInfo& info = source.info();
   MediaPipelineParams params;
   params.ladder = &ladder;
@@ -137,23 +148,24 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   const int piece = options.piece_size_bytes;
   for (auto& r : media.renditions) {
     FillBandwidth(r.segments, r.summary);
-    manifest.files.push_back(std::move(r.media));
+    staged.files.push_back(std::move(r.media));
     ASSIGN_OR_RETURN(FileDigest pl,
                      WriteHashedFile(dir, r.summary.playlist, MediaPlaylist(r.summary.file, r.init, r.segments), piece));
-    manifest.files.push_back(std::move(pl));
+    staged.files.push_back(std::move(pl));
     summary.renditions.push_back(r.summary);
   }
   ASSIGN_OR_RETURN(FileDigest master, WriteHashedFile(dir, "master.m3u8", MasterPlaylist(summary.renditions), piece));
-  manifest.files.insert(manifest.files.begin(), std::move(master));
+  staged.files.insert(staged.files.begin(), std::move(master));
+  bundle::LessonManifest& manifest = staged.manifest;
   manifest.master_playlist = "master.m3u8";
   if (media.poster) {
     manifest.poster = media.poster->path;
-    manifest.files.push_back(std::move(*media.poster));
+    staged.files.push_back(std::move(*media.poster));
   }
   summary.duration_seconds = media.duration_seconds;
   manifest.duration_seconds = media.duration_seconds;
   manifest.renditions = summary.renditions;
-  manifest.ladder_fingerprint = ladder.Fingerprint();
+  manifest.settings = ladder.Fingerprint();
   manifest.source.container = info.container;
   manifest.source.video_codec = info.video_codec;
   manifest.source.width = info.display_width;
@@ -162,6 +174,30 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   manifest.source.interlaced = info.interlaced;
   manifest.source.audio_codec = info.audio_codec;
   return Status::Ok();
+}
+
+// The bundle with lesson id `id` if `dir` already holds it whole (a readable lesson.json with that
+// id and a readable lesson.torrent), else nullopt.
+std::optional<BundleSummary> ExistingBundle(const fs::path& dir, const std::string& id) {
+  auto manifest = bundle::ReadLessonManifest(dir);
+  if (!manifest.ok() || manifest->id != id) return std::nullopt;
+  auto torrent = bundle::ReadTorrentFile(dir / bundle::kLessonTorrentFile);
+  if (!torrent.ok()) return std::nullopt;
+  std::error_code ec;
+  const auto manifest_bytes = fs::file_size(dir / bundle::kLessonManifestFile, ec);
+  if (ec) return std::nullopt;
+  BundleSummary s;
+  s.id = id;
+  s.kind = manifest->kind;
+  s.dir = dir;
+  s.duration_seconds = manifest->duration_seconds;
+  s.renditions = manifest->renditions;
+  s.total_bytes = manifest->TotalBytes() + static_cast<std::int64_t>(torrent->bytes.size()) +
+                  static_cast<std::int64_t>(manifest_bytes);
+  s.info_hash_v1 = torrent->info_hash_v1;
+  s.info_hash_v2 = torrent->info_hash_v2;
+  s.reused = true;
+  return s;
 }
 
 // Where the bundle goes, once its id is known.
@@ -205,40 +241,27 @@ Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_di
   summary.dir = out_dir;
 
   // The same upload with the same settings is already here: nothing to do.
-  {
-    std::ifstream existing(out_dir / "lesson.json");
-    if (existing) {
-      std::string text((std::istreambuf_iterator<char>(existing)), std::istreambuf_iterator<char>());
-      auto previous = ReadManifestSummary(text);
-      auto torrent = ReadTorrentFile((out_dir / "lesson.torrent").string());
-      if (previous && previous->id == id && torrent.ok()) {
-        previous->dir = out_dir;
-        previous->reused = true;
-        previous->info_hash_v1 = torrent->info_hash_v1;
-        previous->info_hash_v2 = torrent->info_hash_v2;
-        previous->total_bytes += static_cast<std::int64_t>(torrent->bytes.size()) +
-                                 static_cast<std::int64_t>(text.size());
-        previous->wall_seconds = SecondsSince(started);
-        return *previous;
-      }
-    }
+  if (auto previous = ExistingBundle(out_dir, id)) {
+    previous->wall_seconds = SecondsSince(started);
+    return *previous;
   }
 
   ASSIGN_OR_RETURN(StagingDir staging, StagingDir::Create(out_dir));
-  ManifestInput manifest;
+  StagedBundle staged;
+  bundle::LessonManifest& manifest = staged.manifest;
   manifest.id = id;
   manifest.kind = summary.kind;
   manifest.metadata = options.metadata;
   manifest.source.xxh3_128 = source_hash.Hex();
   manifest.source.size_bytes = source_size;
   if (document) {
-    RETURN_IF_ERROR(MakeDocument(input, *document, staging.path(), manifest, options.piece_size_bytes));
+    RETURN_IF_ERROR(MakeDocument(input, *document, staging.path(), staged, options.piece_size_bytes));
   } else {
     RETURN_IF_ERROR(
-        MakeLesson(*media, ladder, staging.path(), options, progress, cancel, started, manifest, summary));
+        MakeLesson(*media, ladder, staging.path(), options, progress, cancel, started, staged, summary));
   }
   if (cancel && cancel->load()) return Cancelled();
-  RETURN_IF_ERROR(FinishBundle(staging.path(), manifest, options, summary));
+  RETURN_IF_ERROR(FinishBundle(staging.path(), staged, options, summary));
   RETURN_IF_ERROR(staging.Commit());
   summary.wall_seconds = SecondsSince(started);
   return summary;

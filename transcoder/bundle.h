@@ -13,16 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "bundle/lesson_manifest.h"
 #include "common/status.h"
 
 namespace lm::transcoder {
 
-struct LessonMetadata {
-  std::string title;
-  std::string teacher;
-  std::string subject;
-  std::string grade;
-};
+// The manifest's types, as the transcoder names them.
+using LessonMetadata = bundle::LessonMetadata;
+using RenditionSummary = bundle::Rendition;
+using BundleKind = bundle::BundleKind;
 
 struct BundleOptions {
   std::string ladder = "lesson";      // see ladder.h
@@ -41,22 +40,6 @@ struct Progress {
 };
 // Called from the thread that called MakeBundle, a few times a second at most.
 using ProgressFn = std::function<void(const Progress&)>;
-
-struct RenditionSummary {
-  std::string name;      // "720p", "audio"
-  std::string file;      // "720p.mp4"
-  std::string playlist;  // "720p.m3u8"
-  int width = 0;         // 0 for audio-only
-  int height = 0;
-  double fps = 0;
-  std::int64_t bandwidth = 0;          // peak segment bit rate, bit/s (HLS BANDWIDTH)
-  std::int64_t average_bandwidth = 0;  // bit/s
-  std::string codecs;                  // RFC 6381, e.g. "avc1.64001f,mp4a.40.2"
-  std::int64_t size_bytes = 0;
-  int segments = 0;
-};
-
-enum class BundleKind { kLesson, kDocument };
 
 struct BundleSummary {
   std::string id;  // 32 hex digits; same source bytes + same settings = same id

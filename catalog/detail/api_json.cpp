@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <regex>
 
-#include "common/signing.h"
+#include "common/base64.h"
 #include "common/text_checks.h"
 
 namespace lm::catalog {

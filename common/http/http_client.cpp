@@ -1,5 +1,7 @@
 #include "common/http/http_client.h"
 
+#include <nlohmann/json.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -107,6 +109,12 @@ Result<ClientReply> Fetch(const ClientRequest& request) {
   }
   out.body = std::move(res.body());
   return out;
+}
+
+std::string ReasonOf(const ClientReply& reply) {
+  const auto j = nlohmann::json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) return j["error"].get<std::string>();
+  return "HTTP " + std::to_string(reply.status);
 }
 
 }  // namespace lm::http

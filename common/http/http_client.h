@@ -39,4 +39,8 @@ struct ClientReply {
 
 Result<ClientReply> Fetch(const ClientRequest& request);
 
+// Why one of our services refused a request: the "error" message of its JSON error body, or
+// "HTTP <status>" when the body has none.
+std::string ReasonOf(const ClientReply& reply);
+
 }  // namespace lm::http

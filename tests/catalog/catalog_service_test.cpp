@@ -13,6 +13,7 @@
 #include "catalog/catalog_api.h"
 #include "catalog/sqlite_catalog_store.h"
 #include "common/http/http_server.h"
+#include "common/base64.h"
 #include "common/signing.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/temp_dir.h"

@@ -1,3 +1,4 @@
+#include "common/base64.h"
 #include "common/signing.h"
 
 #include <gtest/gtest.h>

@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/signing.h"
+#include "common/base64.h"
 #include "common/hex.h"
 #include "common/xxh3.h"
 #include "tests/testing/catalog_fixture.h"

@@ -23,7 +23,7 @@
 #include <thread>
 
 #include "common/http/http_server.h"
-#include "common/signing.h"
+#include "common/base64.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/temp_dir.h"
 

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include "common/signing.h"
+#include "common/base64.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lm::origin {

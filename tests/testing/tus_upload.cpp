@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/signing.h"
+#include "common/base64.h"
 #include "tests/testing/http_client.h"
 
 namespace lm::testing {

@@ -1,40 +1,14 @@
 #include "transcoder/detail/torrent_maker.h"
 
-#include "common/hex.h"
-
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/torrent_info.hpp>
 
-#include <fstream>
-#include <iterator>
 #include <map>
 
 namespace lm::transcoder {
 
-
-namespace {
-Result<TorrentFile> FromBytes(std::vector<char> buf) {
-  lt::error_code ec;
-  lt::torrent_info ti(buf, ec, lt::from_span);
-  if (ec) return Internal("torrent does not load: " + ec.message());
-  TorrentFile out;
-  out.bytes.assign(buf.begin(), buf.end());
-  const auto& ih = ti.info_hashes();
-  out.info_hash_v1 = HexEncode(ih.v1.data(), ih.v1.size());
-  out.info_hash_v2 = HexEncode(ih.v2.data(), ih.v2.size());
-  return out;
-}
-}  // namespace
-
-Result<TorrentFile> ReadTorrentFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("cannot read " + path);
-  std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return FromBytes(std::move(buf));
-}
-
-Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileDigest>& files) {
+Result<bundle::TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileDigest>& files) {
   std::map<std::string, const FileDigest*> by_path;
   lt::file_storage fs;
   for (const auto& f : files) {
@@ -69,7 +43,10 @@ Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileD
     int tier = 0;
     for (const auto& url : spec.trackers) ct.add_tracker(url, tier++);
     ct.set_creator("LessonMesh");
-    return FromBytes(ct.generate_buf());
+    const std::vector<char> buf = ct.generate_buf();
+    auto torrent = bundle::ParseTorrent(std::string(buf.begin(), buf.end()));
+    if (!torrent.ok()) return Internal("the torrent made does not load: " + torrent.status().message());
+    return torrent;
   } catch (const std::exception& e) {
     return Internal(std::string("create torrent: ") + e.what());
   }

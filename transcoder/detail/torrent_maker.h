@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/torrent_file.h"
 #include "common/status.h"
 #include "transcoder/detail/hashing_file.h"
 
@@ -17,16 +18,6 @@ struct TorrentSpec {
   std::vector<std::string> trackers;
 };
 
-struct TorrentFile {
-  std::string bytes;         // bencoded .torrent
-  std::string info_hash_v1;  // hex
-  std::string info_hash_v2;  // hex
-};
-
-Result<TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileDigest>& files);
-
-// The info hashes of an existing .torrent file.
-Result<TorrentFile> ReadTorrentFile(const std::string& path);
-
+Result<bundle::TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vector<FileDigest>& files);
 
 }  // namespace lm::transcoder

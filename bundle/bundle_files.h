@@ -11,7 +11,7 @@
 
 #include "common/http/http_types.h"
 
-namespace lm::origin {
+namespace lm::bundle {
 
 class BundleFiles {
  public:
@@ -29,4 +29,4 @@ class BundleFiles {
   std::string base_path_;
 };
 
-}  // namespace lm::origin
+}  // namespace lm::bundle

@@ -1,4 +1,4 @@
-#include "catalog/detail/cjk_tokenizer.h"
+#include "common/cjk_tokenizer.h"
 
 #include <algorithm>
 #include <array>
@@ -10,7 +10,7 @@
 
 #include "common/sqlite_db.h"
 
-namespace lm::catalog {
+namespace lm {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -334,4 +334,4 @@ std::string FtsMatchExpression(std::string_view user_query) {
   return out;
 }
 
-}  // namespace lm::catalog
+}  // namespace lm

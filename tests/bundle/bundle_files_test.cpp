@@ -1,7 +1,7 @@
 // Bundle files over HTTP as players and BitTorrent web seeds read them: byte ranges, ETags from
 // lesson.json, content types, and no way out of the bundle.
 
-#include "origin/bundle_files.h"
+#include "bundle/bundle_files.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 #include "tests/testing/temp_dir.h"
 #include "transcoder/bundle.h"
 
-namespace lm::origin {
+namespace lm::bundle {
 namespace {
 
 using lm::testing::HttpClient;
@@ -113,4 +113,4 @@ TEST(BundleFilesContentTypeTest, PlayersGetTheTypesTheyExpect) {
 }
 
 }  // namespace
-}  // namespace lm::origin
+}  // namespace lm::bundle

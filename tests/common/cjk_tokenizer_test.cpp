@@ -1,4 +1,4 @@
-#include "catalog/detail/cjk_tokenizer.h"
+#include "common/cjk_tokenizer.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 
 #include "common/sqlite_db.h"
 
-namespace lm::catalog {
+namespace lm {
 namespace {
 
 using Titles = std::vector<std::string>;
@@ -350,4 +350,4 @@ TEST_F(CjkTokenizerTest, HostileInputIsNeverAnSqlError) {
 }
 
 }  // namespace
-}  // namespace lm::catalog
+}  // namespace lm

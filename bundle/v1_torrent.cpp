@@ -1,4 +1,4 @@
-#include "origin/legacy_torrent.h"
+#include "bundle/v1_torrent.h"
 
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/bencode.hpp>
@@ -7,7 +7,7 @@
 
 #include <iterator>
 
-namespace lm::origin {
+namespace lm::bundle {
 
 Result<std::string> V1OnlyTorrent(const std::string& hybrid_torrent) {
   lt::error_code ec;
@@ -36,4 +36,4 @@ Result<std::string> V1OnlyTorrent(const std::string& hybrid_torrent) {
   return out;
 }
 
-}  // namespace lm::origin
+}  // namespace lm::bundle

@@ -10,7 +10,7 @@
 
 #include "common/status.h"
 
-namespace lm::catalog {
+namespace lm {
 
 // The tokenizer's name in `CREATE VIRTUAL TABLE ... USING fts5(..., tokenize='lm_cjk')`.
 inline constexpr char kCjkTokenizerName[] = "lm_cjk";
@@ -23,4 +23,4 @@ Status RegisterCjkTokenizer(sqlite3* db);
 // Returns "" if the input holds nothing searchable.
 std::string FtsMatchExpression(std::string_view user_query);
 
-}  // namespace lm::catalog
+}  // namespace lm

@@ -1,7 +1,7 @@
 // The v1-only twin of a hybrid bundle torrent: the same pieces, files and pad files, a v1 info
 // hash that v1-only clients compute the same way, and no v2 keys left for them to mis-parse.
 
-#include "origin/legacy_torrent.h"
+#include "bundle/v1_torrent.h"
 
 #include <gtest/gtest.h>
 #include <libtorrent/bdecode.hpp>
@@ -10,7 +10,7 @@
 #include "tests/testing/temp_dir.h"
 #include "transcoder/bundle.h"
 
-namespace lm::origin {
+namespace lm::bundle {
 namespace {
 
 TEST(LegacyTorrentTest, TwinHasTheHybridsV1PiecesAndNoV2) {
@@ -51,4 +51,4 @@ TEST(LegacyTorrentTest, TwinHasTheHybridsV1PiecesAndNoV2) {
 }
 
 }  // namespace
-}  // namespace lm::origin
+}  // namespace lm::bundle

@@ -1,12 +1,12 @@
-#include "origin/bundle_files.h"
-
-#include <nlohmann/json.hpp>
+#include "bundle/bundle_files.h"
 
 #include <fstream>
 #include <optional>
 #include <regex>
 
-namespace lm::origin {
+#include "bundle/lesson_manifest.h"
+
+namespace lm::bundle {
 
 namespace fs = std::filesystem;
 using http::Reply;
@@ -102,14 +102,12 @@ Reply BundleFiles::Handle(const Request& req) const {
       return http::ErrorReply(404, "not_found", "no such bundle file");
     }
     etag = "\"pad-" + name + "\"";
-  } else if (name != "lesson.json" && name != "lesson.torrent" && name != "lesson.v1.torrent") {
-    std::ifstream in(dir / "lesson.json");
-    const auto manifest = nlohmann::json::parse(in, nullptr, false);
-    if (!manifest.is_object()) return http::ErrorReply(404, "not_found", "no such bundle");
-    for (const auto& f : manifest.value("files", nlohmann::json::array())) {
-      if (f.value("path", "") == name) etag = "\"" + f.value("xxh3_128", "") + "\"";
-    }
-    if (etag.empty()) return http::ErrorReply(404, "not_found", "no such file in bundle " + id);
+  } else if (name != kLessonManifestFile && name != kLessonTorrentFile && name != kV1TwinTorrentFile) {
+    const auto manifest = ReadLessonManifest(dir);
+    if (!manifest.ok()) return http::ErrorReply(404, "not_found", "no such bundle");
+    const BundleFile* file = manifest->FindFile(name);
+    if (file == nullptr) return http::ErrorReply(404, "not_found", "no such file in bundle " + id);
+    etag = "\"" + file->xxh3_128 + "\"";
   }
   if (!pad) {
     size = static_cast<std::int64_t>(fs::file_size(dir / name, ec));
@@ -158,4 +156,4 @@ Reply BundleFiles::Handle(const Request& req) const {
   return r;
 }
 
-}  // namespace lm::origin
+}  // namespace lm::bundle

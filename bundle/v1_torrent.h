@@ -8,9 +8,9 @@
 
 #include "common/status.h"
 
-namespace lm::origin {
+namespace lm::bundle {
 
 // The bencoded v1-only torrent; kInvalidArgument if `hybrid_torrent` is not a torrent with v1.
 Result<std::string> V1OnlyTorrent(const std::string& hybrid_torrent);
 
-}  // namespace lm::origin
+}  // namespace lm::bundle
