@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "bundle/lesson_manifest.h"
 #include "common/base64.h"
 #include "common/text_checks.h"
 
@@ -159,28 +160,6 @@ auto Guarded(Fn fn, const char* field) -> decltype(fn()) {
   }
 }
 
-Status ReadLessonManifestFields(const json& mf, Lesson* l) {
-  auto id = RequiredString(mf, "id", 64);
-  if (!id.ok() || !IsLowerHex(*id, 32)) {
-    return InvalidArgument("manifest.id must be a 32-digit lesson id", "manifest.id");
-  }
-  l->id = *id;
-  l->kind = OptionalString(mf, "kind");
-  if (l->kind != "lesson" && l->kind != "document") {
-    return InvalidArgument("manifest.kind must be lesson or document", "manifest.kind");
-  }
-  l->title = OptionalString(mf, "title");
-  if (l->title.empty()) return InvalidArgument("manifest.title is required", "manifest.title");
-  l->teacher = OptionalString(mf, "teacher");
-  l->subject = OptionalString(mf, "subject");
-  l->grade = OptionalString(mf, "grade");
-  l->duration_s = mf.value("duration_s", 0.0);
-  l->total_bytes = 0;
-  for (const auto& f : mf.value("files", json::array())) l->total_bytes += f.value("size", std::int64_t{0});
-  l->manifest_json = DumpJson(mf);
-  return Status::Ok();
-}
-
 Result<EdgeReport> EdgeReportFields(const json& j, const std::string& school_id) {
   EdgeReport r;
   r.school_id = school_id;
@@ -206,7 +185,23 @@ Result<EdgeReport> EdgeReportFields(const json& j, const std::string& school_id)
 }  // namespace
 
 Status ReadLessonManifest(const json& manifest, Lesson* lesson) {
-  return Guarded([&] { return ReadLessonManifestFields(manifest, lesson); }, "manifest");
+  const std::string text = DumpJson(manifest);
+  auto parsed = bundle::ParseLessonManifest(text);
+  if (!parsed.ok()) {
+    const Status& st = parsed.status();
+    return InvalidArgument("manifest: " + st.message(), st.field().empty() ? "manifest" : "manifest." + st.field());
+  }
+  lesson->id = parsed->id;
+  lesson->kind = bundle::BundleKindName(parsed->kind);
+  lesson->title = parsed->metadata.title;
+  if (lesson->title.empty()) return InvalidArgument("manifest.title is required", "manifest.title");
+  lesson->teacher = parsed->metadata.teacher;
+  lesson->subject = parsed->metadata.subject;
+  lesson->grade = parsed->metadata.grade;
+  lesson->duration_s = parsed->duration_seconds;
+  lesson->total_bytes = parsed->TotalBytes();
+  lesson->manifest_json = text;
+  return Status::Ok();
 }
 
 Result<Lesson> LessonFrom(const json& b) {

@@ -229,12 +229,13 @@ TEST_F(CatalogServiceTest, WrongTypesInsideABodyAreRefusedWith400) {
   EXPECT_EQ(json::parse(report.body)["field"], "body");
   report = Call("POST", "/v1/edges/conghua-lx/report", edge, {{"report_id", "r2"}, {"inventory", {1, 2}}});
   EXPECT_EQ(report.status, 400) << report.body;
-  json manifest = {{"id", std::string(32, 'a')}, {"kind", "lesson"}, {"title", "t"}, {"duration_s", "long"}};
+  json manifest = {{"schema", 1}, {"id", std::string(32, 'a')}, {"kind", "lesson"}, {"title", "t"},
+                   {"duration_s", "long"}, {"files", json::array()}};
   auto lesson = Call("POST", "/v1/lessons", origin_,
                      {{"manifest", manifest}, {"info_hash_v1", std::string(40, 'a')},
                       {"info_hash_v2", std::string(64, 'b')}, {"torrent_base64", "ZGU="}});
   EXPECT_EQ(lesson.status, 400) << lesson.body;
-  EXPECT_EQ(json::parse(lesson.body)["field"], "manifest");
+  EXPECT_EQ(json::parse(lesson.body)["field"], "manifest.duration_s");
   EXPECT_EQ(Call("GET", "/healthz", "").status, 200);  // still serving
 }
 
