@@ -13,6 +13,7 @@ void DeclareCatalogKeys(CatalogConfig* c, ConfigKeys* keys) {
   keys->Add("read_timeout_ms", &c->read_timeout_ms, 100, 3600000, "time to receive one request");
   keys->Add("idle_timeout_ms", &c->idle_timeout_ms, 100, 3600000, "kept-alive connection with no request");
   keys->Add("max_wait_seconds", &c->max_wait_seconds, 0, 3600, "longest edge long poll");
+  AddWebDirKey(keys, &c->web_dir);
 }
 
 Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {

@@ -18,10 +18,11 @@ struct CatalogConfig {
   int read_timeout_ms = 30000;                // to receive one request
   int idle_timeout_ms = 75000;                // kept-alive connection with no request
   int max_wait_seconds = 120;                 // longest edge long poll
+  std::string web_dir = DefaultWebDir();      // built pages: /admin and /dashboard
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it: listen, port,
-// data_dir, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds.
+// data_dir, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds, web_dir.
 void DeclareCatalogKeys(CatalogConfig* config, ConfigKeys* keys);
 // Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadCatalogToml(const std::string& path, CatalogConfig* config);

@@ -9,6 +9,7 @@
 #include "catalog/catalog_api.h"
 #include "common/atomic_file.h"
 #include "common/http/http_server.h"
+#include "common/http/static_files.h"
 #include "common/logging.h"
 #include "common/signing.h"
 
@@ -22,6 +23,7 @@ struct CatalogService::Parts {
   std::unique_ptr<SqliteCatalogStore> store;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<CatalogApi> api;
+  std::unique_ptr<http::StaticFiles> pages;  // the admin's page and the supervisor's dashboard
   std::unique_ptr<http::HttpServer> server;
   bool stopped = false;
 
@@ -62,10 +64,16 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   server_options.worker_threads = WorkerThreads(config);
   server_options.read_timeout_ms = config.read_timeout_ms;
   server_options.idle_timeout_ms = config.idle_timeout_ms;
+  p->pages = std::make_unique<http::StaticFiles>(
+      config.web_dir, std::map<std::string, std::string>{{"/admin", "admin.html"}, {"/dashboard", "dashboard.html"}});
   CatalogApi* api = p->api.get();
+  const http::StaticFiles* pages = p->pages.get();
   ASSIGN_OR_RETURN(p->server, http::HttpServer::Start(
                                   server_options,
-                                  [api](http::Request r, http::Responder respond) { api->Handle(std::move(r), respond); },
+                                  [api, pages](http::Request r, http::Responder respond) {
+                                    if (pages->Owns(r.path)) return respond(pages->Handle(r));
+                                    api->Handle(std::move(r), respond);
+                                  },
                                   &CatalogApi::BodyLimit));
   api->SetRunAfter([s = p->server.get()](std::chrono::milliseconds d, std::function<void()> fn) {
     s->RunAfter(d, std::move(fn));

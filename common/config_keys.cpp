@@ -105,6 +105,12 @@ Status ConfigKeys::ApplyLayers() const {
   return Status::Ok();
 }
 
+std::string DefaultWebDir() { return LM_WEB_DIST_DIR; }
+
+void AddWebDirKey(ConfigKeys* keys, std::string* web_dir) {
+  keys->Add("web_dir", web_dir, "folder of the built web pages (web/dist)");
+}
+
 std::optional<int> ParseCommandLine(CLI::App& app, const ConfigKeys& keys, int argc, char** argv,
                                     std::string_view program) {
   try {

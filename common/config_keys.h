@@ -71,6 +71,12 @@ class ConfigKeys {
 // Parses the command line and applies the layers. Returns nullopt to go on, or the exit code to
 // end with: 0 after --help, 2 after a usage or settings error (one line "program: message" on
 // stderr).
+// The folder of built web pages (web/dist of the source tree this program was built from, so a
+// program run from build/bin finds them), and the one declaration of the `web_dir` key that every
+// service serving pages uses.
+std::string DefaultWebDir();
+void AddWebDirKey(ConfigKeys* keys, std::string* web_dir);
+
 std::optional<int> ParseCommandLine(CLI::App& app, const ConfigKeys& keys, int argc, char** argv,
                                     std::string_view program);
 

@@ -149,4 +149,17 @@ Result<std::vector<Job>> JobQueue::Unregistered() {
   return out;
 }
 
+Result<std::vector<Job>> JobQueue::Recent(int limit) {
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kColumns +
+                                                  " FROM jobs ORDER BY id DESC LIMIT ?1"));
+  st->Bind(1, std::int64_t{limit});
+  std::vector<Job> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(JobFromRow(*st));
+  }
+  return out;
+}
+
 }  // namespace lm::origin

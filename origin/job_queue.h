@@ -53,6 +53,8 @@ class JobQueue {
   Result<Job> GetByUpload(const std::string& upload_id);
   // Done jobs whose lesson the catalog does not know yet.
   Result<std::vector<Job>> Unregistered();
+  // The newest `limit` jobs, newest first.
+  Result<std::vector<Job>> Recent(int limit);
 
  private:
   JobQueue(const std::string& path, JobQueueOptions options) : connections_(path), options_(options) {}

@@ -20,6 +20,7 @@ void DeclareOriginKeys(OriginConfig* c, ConfigKeys* keys) {
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
   keys->Add("upload_expire_hours", &c->upload_expire_hours, 1, 24 * 365, "unfinished uploads are removed after this");
+  AddWebDirKey(keys, &c->web_dir);
 }
 
 Status LoadOriginToml(const std::string& path, OriginConfig* c) {

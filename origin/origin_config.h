@@ -26,6 +26,7 @@ struct OriginConfig {
   bool lsd = true;                           // local service discovery: edges on the same LAN
   int http_threads = 2;
   int upload_expire_hours = 168;             // unfinished uploads are removed after this
+  std::string web_dir = DefaultWebDir();     // built pages: the teacher's page at /
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it; the keys are the

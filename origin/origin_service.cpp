@@ -13,6 +13,7 @@
 #include "common/hex.h"
 #include "common/http/bearer.h"
 #include "common/http/http_server.h"
+#include "common/http/static_files.h"
 #include "common/logging.h"
 #include "common/read_file.h"
 #include "common/text_checks.h"
@@ -72,6 +73,7 @@ struct OriginService::Parts {
   std::unique_ptr<JobQueue> jobs;
   std::unique_ptr<TusRoutes> tus;
   std::unique_ptr<bundle::BundleFiles> bundle_files;
+  std::unique_ptr<http::StaticFiles> pages;  // the teacher's page
   std::unique_ptr<Tracker> tracker;
   std::unique_ptr<Seeder> seeder;
   std::unique_ptr<TranscodeWorkers> workers;
@@ -115,6 +117,7 @@ struct OriginService::Parts {
   }
 
   void Handle(const http::Request& req, const http::Responder& respond) {
+    if (pages->Owns(req.path)) return respond(pages->Handle(req));
     if (tus->Owns(req.path)) return respond(tus->Handle(req));
     if (bundle_files->Owns(req.path)) return respond(bundle_files->Handle(req));
     if (tracker->Owns(req.path)) return respond(tracker->Handle(req));
@@ -143,6 +146,7 @@ struct OriginService::Parts {
     auto who = auth->Authenticate(http::BearerToken(req));
     if (!who.ok()) return http::AuthFailureReply(who.status(), "a teacher's bearer token is required");
     Result<Job> job = Status(StatusCode::kNotFound, "no such job");
+    if (req.path == "/v1/jobs" && req.Query("upload").empty()) return MyJobs(*who);
     if (req.path == "/v1/jobs") {
       const std::string upload = req.Query("upload");
       if (!IsLowerHex(upload, 32)) {
@@ -160,6 +164,29 @@ struct OriginService::Parts {
       return http::ErrorReply(403, "forbidden", "this job belongs to someone else's upload");
     }
     return http::JsonReply(200, JobJson(*job).dump());
+  }
+
+  // GET /v1/jobs: the caller's latest uploads that finished, with what the teacher typed
+  // (the teacher's page lists them as "my lessons").
+  http::Reply MyJobs(const std::string& owner) {
+    constexpr int kScanned = 1000;  // the newest jobs looked at
+    constexpr size_t kListed = 100;
+    auto recent = jobs->Recent(kScanned);
+    if (!recent.ok()) return http::ErrorReply(recent.status());
+    json list = json::array();
+    for (const Job& j : *recent) {
+      auto upload = uploads->Get(j.upload_id);
+      if (!upload.ok() || upload->owner != owner) continue;
+      json item = JobJson(j);
+      for (const char* key : {"title", "teacher", "subject", "grade", "filename"}) {
+        auto it = upload->metadata.find(key);
+        item[key] = it == upload->metadata.end() ? "" : it->second;
+      }
+      item["bytes"] = upload->length;
+      list.push_back(std::move(item));
+      if (list.size() == kListed) break;
+    }
+    return http::JsonReply(200, json{{"jobs", list}}.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 
   // Silent peers leave the tracker's memory even in swarms nobody announces to any more.
@@ -188,6 +215,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   ASSIGN_OR_RETURN(p->jobs, JobQueue::Open((data / "jobs.db").string()));
   p->bundle_files = std::make_unique<bundle::BundleFiles>(p->bundles_root, "/bundles");
   p->tracker = std::make_unique<Tracker>();
+  p->pages = std::make_unique<http::StaticFiles>(config.web_dir, std::map<std::string, std::string>{{"/", "teacher.html"}});
 
   SeederOptions seeding;
   const std::string torrent_port = std::to_string(config.torrent_port);

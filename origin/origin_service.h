@@ -5,7 +5,7 @@
 // integration tests both run it.
 //
 // Routes: OPTIONS/POST /uploads, HEAD/PATCH/DELETE /uploads/{id} (tus 1.0); GET /v1/jobs/{id},
-// GET /v1/jobs?upload={upload id}; GET/HEAD /bundles/{lesson id}/{file}; GET /announce,
+// GET /v1/jobs?upload={upload id}, GET /v1/jobs (the caller's jobs); GET/HEAD /bundles/{lesson id}/{file}; GET /announce,
 // GET /scrape; GET /healthz; GET /v1/torrents (what is seeded).
 
 #include <cstdint>

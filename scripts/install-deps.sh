@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every build, test and demo dependency of LessonMesh from Debian 12 packages
-# (and, for the web player and the stock tus client test, from npm). Safe to run again: apt skips
+# (and, for the web pages and the stock tus client test, from npm). Safe to run again: apt skips
 # what is present, npm runs only when tests/tus_js's lock is newer than its node_modules.
 set -euo pipefail
 
@@ -18,6 +18,8 @@ packages=(
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libqrencode-dev
   # tests; stock clients the origin must work with (BitTorrent)
   googletest libgtest-dev libgmock-dev aria2 transmission-cli
+  # the web pages' browser tests (playwright-core drives it; no browser is downloaded)
+  chromium
 )
 
 export DEBIAN_FRONTEND=noninteractive
@@ -47,4 +49,14 @@ if [ ! -d "$tus_js/node_modules" ] || [ "$tus_js/package-lock.json" -nt "$tus_js
     (cd "$tus_js" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   fi
   touch "$tus_js/node_modules"
+fi
+
+# web/: the pages' npm packages (hls.js, echarts, tus-js-client; esbuild bundles them into web/dist
+# at build time; playwright-core drives Debian's chromium in the browser tests), pinned by the
+# lock; installed again only when the lock is newer. No browser download.
+web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
+if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ] \
+   || [ "$web/package.json" -nt "$web/node_modules" ]; then
+  (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$web/node_modules"
 fi
