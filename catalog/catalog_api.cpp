@@ -112,6 +112,8 @@ const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
        &CatalogApi::GetSchool},
       {"POST", "/v1/communities", false, {R::kAdmin}, "only admins define communities", kSmall,
        &CatalogApi::CreateCommunity},
+      {"GET", "/v1/communities", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+       &CatalogApi::ListCommunities},
       {"GET", "/v1/communities/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetCommunity},
       {"POST", "/v1/lessons", false, {R::kOrigin, R::kAdmin}, "lessons are registered by the origin",
@@ -121,12 +123,14 @@ const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
       {"GET", "/v1/lessons/{id}/torrent", false, {}, "", kSmall, &CatalogApi::GetLessonTorrent},
       {"POST", "/v1/packs", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack},
       {"PUT", "/v1/packs/{id}", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack},
+      {"GET", "/v1/packs", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListPacks},
       {"GET", "/v1/packs/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetPackVersion},
       {"GET", "/v1/packs/{id}/versions/{version}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetPackVersion},
       {"GET", "/v1/edges/{school}/packs", false, {R::kEdge, R::kAdmin}, "an edge reads only its own school's packs",
        kSmall, &CatalogApi::EdgePacks},
+      {"GET", "/v1/edges", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListEdges},
       {"POST", "/v1/edges/{school}/report", false, {R::kEdge}, "an edge reports only for its own school",
        kReportBodyLimit, &CatalogApi::ReceiveReport},
       {"GET", "/v1/reports/coverage", false, {R::kSupervisor, R::kAdmin}, "supervisors and admins only", kSmall,
@@ -293,6 +297,17 @@ Reply CatalogApi::GetCommunity(const Call& call) {
                                   {"core_school", c->core_school}, {"members", c->members}}));
 }
 
+Reply CatalogApi::ListCommunities(const Call&) {
+  auto all = store_.ListCommunities();
+  if (!all.ok()) return ErrorReply(all.status());
+  json list = json::array();
+  for (const auto& c : *all) {
+    list.push_back({{"id", c.id}, {"name", c.name}, {"model", c.model}, {"level", c.level},
+                    {"core_school", c.core_school}, {"members", c.members}});
+  }
+  return JsonReply(200, DumpJson({{"communities", list}}));
+}
+
 Reply CatalogApi::RegisterLesson(const Call& call) {
   auto body = ParseBody(call.req);
   if (!body.ok()) return ErrorReply(body.status());
@@ -390,6 +405,15 @@ Reply CatalogApi::GetPackVersion(const Call& call) {
   return v.ok() ? JsonReply(200, DumpJson(PackVersionJson(*v))) : ErrorReply(v.status());
 }
 
+// GET /v1/packs: the latest version of every pack.
+Reply CatalogApi::ListPacks(const Call&) {
+  auto all = store_.ListPacks();
+  if (!all.ok()) return ErrorReply(all.status());
+  json list = json::array();
+  for (const auto& v : *all) list.push_back(PackVersionJson(v));
+  return JsonReply(200, DumpJson({{"packs", list}}));
+}
+
 Reply CatalogApi::EdgePacks(const Call& call) {
   const std::string& school = call.params[0];
   const bool edge = call.caller.Is({Role::kEdge});
@@ -408,6 +432,17 @@ Reply CatalogApi::ReceiveReport(const Call& call) {
   auto applied = store_.ApplyReport(*report, Now());
   if (!applied.ok()) return ErrorReply(applied.status());
   return JsonReply(200, DumpJson({{"report_id", report->report_id}, {"applied", *applied}}));
+}
+
+// GET /v1/edges: each school's edge, when it was last heard from and its free disk.
+Reply CatalogApi::ListEdges(const Call&) {
+  auto all = store_.ListEdges();
+  if (!all.ok()) return ErrorReply(all.status());
+  json list = json::array();
+  for (const auto& e : *all) {
+    list.push_back({{"school_id", e.school_id}, {"last_contact", e.last_contact}, {"free_bytes", e.free_bytes}});
+  }
+  return JsonReply(200, DumpJson({{"edges", list}}));
 }
 
 Reply CatalogApi::Coverage(const Call& call) { return CoverageReport(store_, call.req); }

@@ -69,14 +69,17 @@ class CatalogApi {
   http::Reply GetSchool(const Call& call);
   http::Reply CreateCommunity(const Call& call);
   http::Reply GetCommunity(const Call& call);
+  http::Reply ListCommunities(const Call& call);
   http::Reply RegisterLesson(const Call& call);
   http::Reply SearchLessons(const Call& call);
   http::Reply GetLesson(const Call& call);
   http::Reply GetLessonTorrent(const Call& call);
   http::Reply PublishPack(const Call& call);
   http::Reply GetPackVersion(const Call& call);
+  http::Reply ListPacks(const Call& call);
   http::Reply EdgePacks(const Call& call);
   http::Reply ReceiveReport(const Call& call);
+  http::Reply ListEdges(const Call& call);
   http::Reply Coverage(const Call& call);
   http::Reply Monthly(const Call& call);
 

@@ -27,6 +27,13 @@ struct CoverageRow {
   std::int64_t last_contact = 0;  // 0 = never
 };
 
+// A school's edge as last heard from.
+struct EdgeContact {
+  std::string school_id;
+  std::int64_t last_contact = 0;  // unix seconds
+  std::int64_t free_bytes = 0;    // as the last report said
+};
+
 struct MonthlyRow {
   std::string community_id, county, subject, grade;
   std::int64_t plays = 0;
@@ -43,6 +50,7 @@ class CatalogStore {
 
   virtual Status PutCommunity(const Community& c) = 0;
   virtual Result<Community> GetCommunity(const std::string& id) = 0;
+  virtual Result<std::vector<Community>> ListCommunities() = 0;
   // Communities a school belongs to.
   virtual Result<std::vector<std::string>> CommunitiesOf(const std::string& school_id) = 0;
 
@@ -58,6 +66,8 @@ class CatalogStore {
   // Stores a published version (immutable) and its targets; `version` must be the next number.
   virtual Status AddPackVersion(const PackVersion& v, const PackSpec& spec) = 0;
   virtual Result<PackVersion> GetPackVersion(std::int64_t pack_id, std::int64_t version) = 0;  // 0 = latest
+  // The latest version of every pack, by pack id.
+  virtual Result<std::vector<PackVersion>> ListPacks() = 0;
   // The latest version of every pack that targets the school or one of its communities.
   virtual Result<std::vector<PackVersion>> PacksForSchool(const std::string& school_id) = 0;
 
@@ -66,6 +76,8 @@ class CatalogStore {
   virtual Result<bool> HasAdminToken() = 0;
 
   virtual Status TouchEdge(const std::string& school_id, std::int64_t now) = 0;
+  // Every edge that has been in contact, by school id.
+  virtual Result<std::vector<EdgeContact>> ListEdges() = 0;
   // Applies a report once: false if this report id was already applied.
   virtual Result<bool> ApplyReport(const EdgeReport& r, std::int64_t now) = 0;
 

@@ -66,13 +66,17 @@ http::Reply MonthlyReport(CatalogStore& store, const http::Request& req) {
   }
 
   if (req.Query("format") == "csv" || req.Header("accept") == "text/csv") {
-    std::string csv = "community,county,subject,grade,plays,minutes\n";
+    // The JSON form's numbers in one table: every row carries the month's totals, and a month with
+    // no plays is one row of totals. A BOM first, so that spreadsheets read the Chinese as UTF-8.
+    std::string csv = "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n";
+    const std::string totals = month + "," + std::to_string(*published) + "," + std::to_string(delivered) + ",";
     char minutes[32];
     for (const auto& r : *rows) {
       std::snprintf(minutes, sizeof(minutes), "%.1f", r.minutes);
-      csv += CsvField(r.community_id) + "," + CsvField(r.county) + "," + CsvField(r.subject) + "," +
+      csv += totals + CsvField(r.community_id) + "," + CsvField(r.county) + "," + CsvField(r.subject) + "," +
              CsvField(r.grade) + "," + std::to_string(r.plays) + "," + minutes + "\n";
     }
+    if (rows->empty()) csv += totals + ",,,,0,0.0\n";
     http::Reply reply;
     reply.content_type = "text/csv; charset=utf-8";
     reply.body = std::move(csv);

@@ -22,6 +22,7 @@ class SqliteCatalogStore : public CatalogStore {
   Status PutCommunity(const Community& c) override;
   Result<Community> GetCommunity(const std::string& id) override;
   Result<std::vector<std::string>> CommunitiesOf(const std::string& school_id) override;
+  Result<std::vector<Community>> ListCommunities() override;
   Status PutLesson(const Lesson& l) override;
   Result<Lesson> GetLesson(const std::string& id) override;
   Result<std::vector<SearchHit>> SearchLessons(const SearchQuery& q) override;
@@ -31,11 +32,13 @@ class SqliteCatalogStore : public CatalogStore {
   Status AddPackVersion(const PackVersion& v, const PackSpec& spec) override;
   Result<PackVersion> GetPackVersion(std::int64_t pack_id, std::int64_t version) override;
   Result<std::vector<PackVersion>> PacksForSchool(const std::string& school_id) override;
+  Result<std::vector<PackVersion>> ListPacks() override;
   Status PutToken(const std::string& token_hash, const TokenInfo& info, const std::string& label) override;
   Result<TokenInfo> FindToken(const std::string& token_hash) override;
   Result<bool> HasAdminToken() override;
   Status TouchEdge(const std::string& school_id, std::int64_t now) override;
   Result<bool> ApplyReport(const EdgeReport& r, std::int64_t now) override;
+  Result<std::vector<EdgeContact>> ListEdges() override;
   Result<std::vector<CoverageRow>> Coverage(const std::string& community_id) override;
   Result<std::vector<MonthlyRow>> MonthlyPlays(const std::string& month, const std::string& county) override;
   Result<std::int64_t> LessonsPublishedIn(const std::string& month) override;

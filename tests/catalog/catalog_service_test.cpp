@@ -399,8 +399,12 @@ TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
   EXPECT_DOUBLE_EQ(m["rows"][0]["minutes"].get<double>(), 30.0);
   auto csv = Call("GET", "/v1/reports/monthly?month=2026-11&format=csv", supervisor_);
   EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8");
-  EXPECT_EQ(csv.body, "community,county,subject,grade,plays,minutes\nth-ch-1,从化区,数学,三年级,1,30.0\n"
-                      "th-ch-1,从化区,语文,三年级,1,10.0\n");
+  EXPECT_EQ(csv.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
+                      "2026-11,2,0,th-ch-1,从化区,数学,三年级,1,30.0\n"
+                      "2026-11,2,0,th-ch-1,从化区,语文,三年级,1,10.0\n");
+  auto quiet = Call("GET", "/v1/reports/monthly?month=2026-10&format=csv", supervisor_);
+  EXPECT_EQ(quiet.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
+                        "2026-10,0,0,,,,,0,0.0\n");
   EXPECT_EQ(Call("GET", "/v1/reports/monthly?month=2026-13", supervisor_).status, 400);
 }
 

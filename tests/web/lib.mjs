@@ -251,3 +251,40 @@ export function makeClip(path, { seconds = 8, videoKbps = 2500 } = {}) {
     '-c:a', 'aac', '-b:a', '96k', '-shortest', '-movflags', '+faststart', path], { timeout: 120000 });
   return path;
 }
+
+// A courseware document (a small PDF) made into a bundle by lessonmesh-transcode and registered
+// in the catalog as the origin would (POST /v1/lessons). Returns the lesson id.
+export async function registerDocument(args, catalog, dir, { title, teacher = '王老师', subject = '数学', grade = '三年级' }) {
+  const { writeFileSync: write } = await import('node:fs');
+  const src = join(dir, `${title}.pdf`);
+  write(src, `%PDF-1.4\n% ${title}\n%%EOF\n`);
+  const out = join(dir, 'bundles', title);
+  const summary = JSON.parse(execFileSync(join(args.binDir, 'lessonmesh-transcode'),
+    [src, '-o', out, '--title', title, '--teacher', teacher, '--subject', subject, '--grade', grade, '--json'],
+    { encoding: 'utf8', timeout: 60000 }));
+  await getJson(`${catalog.url}/v1/lessons`, catalog.adminToken, {
+    method: 'POST',
+    body: {
+      manifest: JSON.parse(readFileSync(join(out, 'lesson.json'), 'utf8')),
+      torrent_base64: readFileSync(join(out, 'lesson.torrent')).toString('base64'),
+      info_hash_v1: summary.info_hash_v1,
+      info_hash_v2: summary.info_hash_v2,
+      school_id: 'tianhe-3',
+    },
+  });
+  return summary.id;
+}
+
+// Whether `signatureBase64` is the catalog's Ed25519 signature of `manifest` (its GET /v1/keys key).
+export async function verifyPackSignature(catalogUrl, manifest, signatureBase64) {
+  const { createPublicKey, verify } = await import('node:crypto');
+  const { public_key: raw } = await (await fetch(`${catalogUrl}/v1/keys`)).json();
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'base64')]);
+  const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  return verify(null, Buffer.from(manifest, 'utf8'), key, Buffer.from(signatureBase64, 'base64'));
+}
+
+// Schools and a 教共体 made through the API (as an admin).
+export async function makeSchools(catalog, schools) {
+  for (const s of schools) await getJson(`${catalog.url}/v1/schools`, catalog.adminToken, { method: 'POST', body: s });
+}

@@ -8,12 +8,10 @@ import { api, authHeaders } from '../shared/api.js';
 import { clearBanner, guarded, showError, showNotice } from '../shared/banner.js';
 import { $, fill, h } from '../shared/dom.js';
 import { formatDateTime, formatEta, formatPercent, formatRate, formatSize } from '../shared/format.js';
+import { kGrades, kSubjects } from '../shared/labels.js';
 import { attachPlayer } from '../shared/player.js';
 import { signIn } from '../shared/signin.js';
 
-const kSubjects = ['语文', '数学', '英语', '科学', '道德与法治', '历史', '地理', '物理', '化学', '生物',
-  '音乐', '美术', '体育与健康', '信息科技', '劳动', '综合实践', '其他'];
-const kGrades = ['一年级', '二年级', '三年级', '四年级', '五年级', '六年级', '七年级', '八年级', '九年级', '其他'];
 // PATCH size: a cut link loses at most the piece in flight. A site can tune it for its links.
 const kDefaultChunkBytes = 8 * 1024 * 1024;
 // Waits between attempts after a failure: the upload keeps trying for about ten minutes.
