@@ -2,7 +2,8 @@
 # The LessonMesh demo, the whole chain on one machine: a teacher uploads a recorded lesson to the
 # origin (resumable), the origin transcodes it into a bundle, registers it in the catalog and
 # seeds it; an admin publishes a signed resource pack for a 教共体; a rural school's edge receives
-# the pack and downloads the bundle peer-to-peer through the origin's tracker.
+# the pack and downloads the bundle peer-to-peer through the origin's tracker. Then the services keep
+# running and the demo prints each web page's address (with sign-in links) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -19,7 +20,11 @@ if [ ! -s "$clip" ]; then
 fi
 
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+stop_services() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop_services EXIT
 # Waits for "listening on http://..." in a service's stdout and prints the URL.
 url_of() {
   for _ in $(seq 300); do grep -q listening "$1" 2>/dev/null && break; sleep 0.1; done
@@ -31,6 +36,7 @@ catalog_data="$work/catalog"
 origin_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role origin --label demo)
 teacher_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role teacher --school tianhe-3)
 edge_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role edge --school conghua-sl)
+supervisor_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role supervisor --label demo)
 $bin/lessonmesh-catalog --data-dir "$catalog_data" --port 0 > "$work/catalog.out" 2> "$work/catalog.log" &
 pids+=($!)
 catalog_url=$(url_of "$work/catalog.out")
@@ -72,10 +78,6 @@ print(f"  {len(manifest['files'])} files in {root}, sizes as in lesson.json: {sa
 PY
 fi
 
-kill "${pids[@]}" 2>/dev/null || true
-wait 2>/dev/null || true
-trap - EXIT
-
 cat <<MSG
 
 The bundle is in $bundle (served at $origin_url/bundles/$lesson_id/ while the origin runs):
@@ -88,3 +90,14 @@ The bundle is in $bundle (served at $origin_url/bundles/$lesson_id/ while the or
 Play it:   ffplay $bundle/master.m3u8
 Inspect:   cat $bundle/lesson.json
 MSG
+
+# The pages, served by the running services; the links sign in with the demo's tokens.
+cat <<MSG
+
+The web pages (the services keep running; Ctrl-C stops everything):
+  教师上传页 (teacher, origin):      $origin_url/#token=$teacher_token
+  资源包管理 (admin, catalog):       $catalog_url/admin#token=$(cat "$catalog_data/admin.token")
+  督导看板   (supervisor, catalog):  $catalog_url/dashboard#token=$supervisor_token
+MSG
+trap 'echo; echo "stopping the catalog and the origin"; exit 0' INT TERM
+wait "${pids[@]}"

@@ -47,3 +47,9 @@ status, packs = call("GET", "/v1/edges/conghua-sl/packs", edge)
 m = json.loads(packs["packs"][0]["manifest"])
 print(f"石岭教学点's edge receives: {m['title']}: {len(m['items'])} lesson(s), "
       f"{m['items'][0]['total_bytes']} bytes, needed by {m['items'][0]['needed_by']}")
+# The school's edge reports what it holds and what was played (the supervisor's dashboard shows it).
+status, _ = call("POST", "/v1/edges/conghua-sl/report", edge, {
+    "report_id": "demo-1", "free_bytes": 120 * 10**9,
+    "inventory": [{"lesson_id": lesson_id, "state": "complete", "bytes": m["items"][0]["total_bytes"]}],
+    "plays": [{"lesson_id": lesson_id, "started_at": int(time.time()) - 3600, "seconds": 1800}]})
+print(f"石岭教学点's edge reports: 1 lesson held, 1 play of 30 minutes ({status})")
