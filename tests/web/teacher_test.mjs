@@ -46,7 +46,7 @@ await run('teacher_page', async (track) => {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', {
-    offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 400 * 1024,
+    offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 250 * 1024,
   });
   const created = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/uploads'));
   await page.focus('#start');
