@@ -3,7 +3,9 @@
 // upload and started again on the same port; the page resumes from the origin's offset (its HEAD
 // after the restart answers an offset above zero and the next PATCH starts there), shows the
 // transcode job done, and the preview plays (currentTime passes 2 s with no player error). The
-// lesson is then listed under "my lessons", and the page fits a phone's width.
+// lesson is then listed under "my lessons", and the page fits a phone's width. A second upload
+// survives a page reload: the page lists it as unfinished, and picking the same file again goes on
+// from the origin's offset.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -120,4 +122,34 @@ await run('teacher_page', async (track) => {
 
   await page.setViewportSize({ width: 390, height: 844 });
   if (!(await fitsWidth(page))) throw new Error('the teacher page is wider than a phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  // A reload in the middle of an upload.
+  const second = makeClip(join(dir, '小数的初步认识.mp4'), { seconds: 6, videoKbps: 2500 });
+  const secondSize = statSync(second).size;
+  await page.setInputFiles('#file', second);
+  await page.fill('#title', '小数的初步认识');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 250 * 1024 });
+  const created2 = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/uploads'));
+  await page.locator('#start').click();
+  const secondUrl = new URL((await created2).headers().location, origin.url).href;
+  const secondOffset = async () => Number((await fetch(secondUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0', Authorization: `Bearer ${teacherToken}` } })).headers.get('upload-offset'));
+  await waitFor('the origin to hold a quarter of the second upload', async () => (await secondOffset()) >= secondSize / 4, { timeoutMs: 60000, intervalMs: 50 });
+  await page.reload();
+  const heldAtReload = await secondOffset();
+  await page.locator('#unfinished').getByText('小数的初步认识').waitFor();
+  const beforeRepick = page.requests.length;
+  await page.setInputFiles('#file', second);
+  await page.locator('#start').click();
+  await page.getByText('上传完成，等待转码').waitFor({ timeout: 60000 });
+  const afterReload = page.requests.slice(beforeRepick).filter((r) => r.url() === secondUrl);
+  const firstPatch = afterReload.find((r) => r.method() === 'PATCH');
+  const from = Number((await firstPatch.allHeaders())['upload-offset']);
+  log(`after the reload: the origin held ${heldAtReload} of ${secondSize}, the page went on from ${from}`);
+  if (!(from >= heldAtReload && from > 0) || !afterReload.some((r) => r.method() === 'HEAD')) {
+    throw new Error(`after the reload the upload went on from ${from}, the origin held ${heldAtReload}`);
+  }
+  if (page.requests.slice(beforeRepick).some((r) => r.method() === 'POST' && r.url().endsWith('/uploads'))) {
+    throw new Error('after the reload the page created a new upload instead of resuming');
+  }
 });

@@ -2,7 +2,7 @@
 // recording, give its title, teacher, subject and grade, upload it over tus (resumable: a dropped
 // link or a restarted origin resumes where the origin's bytes stop, and so does a reload once the
 // same file is picked again), follow the transcode job, preview the lesson, list "my lessons".
-import { Upload } from 'tus-js-client';
+import { Upload, defaultOptions as tusDefaults } from 'tus-js-client';
 
 import { api, authHeaders } from '../shared/api.js';
 import { clearBanner, guarded, showError, showNotice } from '../shared/banner.js';
@@ -220,11 +220,24 @@ async function refreshMyLessons() {
       }, '预览') : '')))))));
 }
 
+// Uploads this browser started and did not finish (a reload, a closed laptop): picking the same
+// file again resumes each from where the origin's bytes stop.
+async function showUnfinished() {
+  const unfinished = await tusDefaults.urlStorage.findAllUploads();
+  if (!unfinished.length) return;
+  fill($('#unfinished'), h('div', { class: 'card' },
+    h('h2', {}, '未完成的上传'),
+    h('p', {}, '以下文件上次没有传完。请重新选择同一个文件，上传会从中断处继续，不必从头开始。'),
+    h('ul', {}, unfinished.map((u) => h('li', {},
+      `${(u.metadata && (u.metadata.title || u.metadata.filename)) || '未命名'}（${formatSize(u.size)}，开始于 ${formatDateTime(new Date(u.creationTime))}）`)))));
+}
+
 function showPage() {
   fill($('#nav'), h('button', { type: 'button', class: 'link', onclick: signOutNow }, '退出登录'));
-  fill($('#app'), uploadForm(), progressCard(),
+  fill($('#app'), h('div', { id: 'unfinished' }), uploadForm(), progressCard(),
     h('section', { class: 'card' }, h('h2', {}, '我的课程'), h('div', { id: 'my-lessons' }), h('div', { id: 'my-preview' })));
   guarded(refreshMyLessons);
+  guarded(showUnfinished);
 }
 
 const signOutNow = signIn($('#app'), {
