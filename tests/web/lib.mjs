@@ -4,7 +4,8 @@
 //
 // A test is `node tests/web/X_test.mjs --bin-dir BUILD/bin --web-dir web/dist --out DIR`.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -105,7 +106,6 @@ export class Service {
     this.errPath = join(this.dir, `${this.name}.${n}.log`);
     writeFileSync(this.outPath, '');
     writeFileSync(this.errPath, '');
-    const { openSync } = await import('node:fs');
     const child = spawn(this.bin, this.args, {
       detached: true,
       stdio: ['ignore', openSync(this.outPath, 'a'), openSync(this.errPath, 'a')],
@@ -255,9 +255,8 @@ export function makeClip(path, { seconds = 8, videoKbps = 2500 } = {}) {
 // A courseware document (a small PDF) made into a bundle by lessonmesh-transcode and registered
 // in the catalog as the origin would (POST /v1/lessons). Returns the lesson id.
 export async function registerDocument(args, catalog, dir, { title, teacher = '王老师', subject = '数学', grade = '三年级' }) {
-  const { writeFileSync: write } = await import('node:fs');
   const src = join(dir, `${title}.pdf`);
-  write(src, `%PDF-1.4\n% ${title}\n%%EOF\n`);
+  writeFileSync(src, `%PDF-1.4\n% ${title}\n%%EOF\n`);
   const out = join(dir, 'bundles', title);
   const summary = JSON.parse(execFileSync(join(args.binDir, 'lessonmesh-transcode'),
     [src, '-o', out, '--title', title, '--teacher', teacher, '--subject', subject, '--grade', grade, '--json'],
@@ -277,7 +276,6 @@ export async function registerDocument(args, catalog, dir, { title, teacher = '�
 
 // Whether `signatureBase64` is the catalog's Ed25519 signature of `manifest` (its GET /v1/keys key).
 export async function verifyPackSignature(catalogUrl, manifest, signatureBase64) {
-  const { createPublicKey, verify } = await import('node:crypto');
   const { public_key: raw } = await (await fetch(`${catalogUrl}/v1/keys`)).json();
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'base64')]);
   const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
