@@ -57,6 +57,25 @@ void ConfigKeys::Add(std::string key, bool* field, std::string help) {
   };
 }
 
+void ConfigKeys::Add(std::string key, std::vector<std::string>* field, std::string help) {
+  Key& k = NewKey(std::move(key), std::move(help));
+  k.from_file = [name = k.name, field](const TomlReader& file) { return file.Get(name, field); };
+  k.from_text = [field](const std::string& text) {
+    std::vector<std::string> items;
+    size_t start = 0;
+    while (start <= text.size()) {
+      const size_t end = std::min(text.find(';', start), text.size());
+      std::string item = text.substr(start, end - start);
+      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) items.push_back(std::move(item));
+      start = end + 1;
+    }
+    *field = std::move(items);
+    return Status::Ok();
+  };
+}
+
 void ConfigKeys::AddNumber(std::string key, std::int64_t lo, std::int64_t hi, std::string help,
                            std::function<void(std::int64_t)> set) {
   Key& k = NewKey(std::move(key), std::move(help));

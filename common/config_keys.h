@@ -34,6 +34,8 @@ class ConfigKeys {
 
   void Add(std::string key, std::string* field, std::string help);
   void Add(std::string key, bool* field, std::string help);
+  // A list: an array of strings in TOML; as a flag, items separated by ';'.
+  void Add(std::string key, std::vector<std::string>* field, std::string help);
   template <std::integral Int>
   void Add(std::string key, Int* field, std::int64_t lo, std::int64_t hi, std::string help) {
     AddNumber(std::move(key), lo, hi, std::move(help), [field](std::int64_t v) { *field = static_cast<Int>(v); });

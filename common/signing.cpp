@@ -287,4 +287,22 @@ Status VerifySignature(std::string_view public_key_base64, std::string_view mess
   return Status::Ok();
 }
 
+Result<std::string> PublicKeyFingerprint(std::string_view public_key_base64) {
+  ASSIGN_OR_RETURN(std::string raw, Base64Decode(public_key_base64));
+  if (raw.size() != kPublicKeyBytes) return InvalidArgument("not an Ed25519 public key", "public_key");
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (EVP_Digest(raw.data(), raw.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
+    return OpenSslStatus("EVP_Digest sha256");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < 16; ++i) {
+    if (i > 0 && i % 2 == 0) out += ' ';
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
 }  // namespace lm

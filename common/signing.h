@@ -40,4 +40,8 @@ class SigningKey {
 Status VerifySignature(std::string_view public_key_base64, std::string_view message,
                        std::string_view signature_base64);
 
+// What an admin reads aloud to compare a public key: SHA-256 of its raw 32 bytes, the first 16
+// bytes as hex in groups of four ("3f2a 91c0 ..."). InvalidArgument for a malformed key.
+Result<std::string> PublicKeyFingerprint(std::string_view public_key_base64);
+
 }  // namespace lm

@@ -76,4 +76,19 @@ Status TomlReader::Get(std::string_view key, std::int64_t* out, std::int64_t lo,
   return Status::Ok();
 }
 
+Status TomlReader::Get(std::string_view key, std::vector<std::string>* out) const {
+  const toml::node* node = table_->table.get(key);
+  if (!node) return Status::Ok();
+  const toml::array* array = node->as_array();
+  if (!array) return Error(key, std::string(key) + " must be a list of strings");
+  std::vector<std::string> values;
+  for (const toml::node& item : *array) {
+    auto v = item.value<std::string>();
+    if (!v) return Error(key, std::string(key) + " must be a list of strings");
+    values.push_back(*v);
+  }
+  *out = std::move(values);
+  return Status::Ok();
+}
+
 }  // namespace lm

@@ -33,6 +33,7 @@ class TomlReader {
   Status Get(std::string_view key, std::string* out) const;
   Status Get(std::string_view key, bool* out) const;
   Status Get(std::string_view key, std::int64_t* out, std::int64_t lo, std::int64_t hi) const;
+  Status Get(std::string_view key, std::vector<std::string>* out) const;  // an array of strings
 
   // "<file>: <message>", field `key`: for errors a caller finds in a value it read.
   Status Error(std::string_view key, std::string_view message) const;

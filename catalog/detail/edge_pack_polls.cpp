@@ -40,8 +40,11 @@ Result<std::pair<std::string, std::string>> EdgePackPolls::PacksBody(const std::
     list.push_back(PackVersionJson(v));
     fingerprint += std::to_string(v.pack_id) + ":" + std::to_string(v.version) + ";";
   }
+  // The school's communities, so that its edge can check each pack's targets.
+  ASSIGN_OR_RETURN(std::vector<std::string> communities, store_.CommunitiesOf(school));
+  for (const auto& c : communities) fingerprint += "c:" + c + ";";
   const std::string etag = "\"" + Xxh3Of(school + "|" + fingerprint).Hex() + "\"";
-  return std::make_pair(DumpJson({{"school", school}, {"packs", list}}), etag);
+  return std::make_pair(DumpJson({{"school", school}, {"communities", communities}, {"packs", list}}), etag);
 }
 
 Reply EdgePackPolls::Poll(const http::Request& req, const std::string& school, http::Responder* respond) {

@@ -93,7 +93,27 @@ Result<ClientReply> Fetch(const ClientRequest& request) {
   bhttp::response_parser<bhttp::string_body> parser;
   parser.skip(request.method == "HEAD");
   parser.body_limit(kMaxReplyBytes);
-  bhttp::read(stream, buffer, parser, ec);
+  // Read asynchronously so that the deadline holds and a caller can cancel a long poll: the
+  // io_context runs in short slices, checking both between them.
+  bool done = false;
+  beast::error_code ignored_close;
+  bhttp::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  const auto give_up = std::chrono::steady_clock::now() + deadline;
+  while (!done) {
+    ioc.run_for(std::chrono::milliseconds(100));
+    if (done) break;
+    if ((request.cancel != nullptr && request.cancel->load()) || std::chrono::steady_clock::now() >= give_up) {
+      const bool cancelled = request.cancel != nullptr && request.cancel->load();
+      stream.socket().close(ignored_close);
+      ioc.run_for(std::chrono::milliseconds(100));
+      if (cancelled) return Cancelled("request to " + url.host + " cancelled");
+      ec = beast::error::timeout;
+      break;
+    }
+  }
   if (ec) return failed("no reply from");
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

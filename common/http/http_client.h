@@ -4,6 +4,7 @@
 // one connection per call; every call has a deadline. Connection failures and timeouts are
 // kIo errors; any reply, whatever its status, is a value.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -28,6 +29,8 @@ struct ClientRequest {
   std::map<std::string, std::string> headers;
   std::string body;
   int timeout_ms = 30000;  // for the whole exchange
+  // When set and it becomes true, the call gives up within about 100 ms with kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ClientReply {

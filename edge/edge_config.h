@@ -1,0 +1,44 @@
+#pragma once
+// lessonmesh-edge's settings: the school box's identity and trust anchor (school, catalog, token,
+// the catalog's pinned public key), its cache (directory, quota, free-disk guard, renditions kept),
+// its bandwidth schedule and its ports. A TOML file, then flags on top (common/config_keys.h),
+// then checks that name the bad key.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/config_keys.h"
+#include "common/status.h"
+
+namespace lm::edge {
+
+struct EdgeConfig {
+  std::string school_id;                          // the catalog's id of this school
+  std::string catalog_url = "http://127.0.0.1:8090";
+  std::string token_file = "edge.token";          // holds this school's edge token (mode 0600)
+  std::string catalog_key;                        // the catalog's Ed25519 public key (base64): the trust anchor
+  std::string cache_dir = "edge-data";            // lessons/, state.db, resume/
+  std::string quota = "200GB";                    // the most lesson bytes kept
+  std::string min_free = "2GB";                   // free disk the edge never uses
+  std::vector<std::string> renditions = {"480p", "240p", "audio"};  // what this school keeps
+  std::vector<std::string> schedule;              // bandwidth rules (bandwidth_schedule.h)
+  std::string listen_address = "0.0.0.0";         // classrooms on the school LAN
+  std::uint16_t port = 8080;
+  std::uint16_t torrent_port = 6881;              // TCP and uTP, IPv4 and IPv6; 0 = any
+  int max_active_downloads = 2;                   // lessons downloading at once
+  int poll_wait_seconds = 60;                     // long poll at the catalog
+  int report_interval_seconds = 300;              // inventory and plays to the catalog
+  int scrub_kbps = 2000;                          // background re-hash rate of held files
+  bool lsd = true;                                // find schools on the same network
+  int http_threads = 4;
+};
+
+// Declares every key (TOML and flag) with `config`'s field behind it.
+void DeclareEdgeKeys(EdgeConfig* config, ConfigKeys* keys);
+Status ValidateEdgeConfig(const EdgeConfig& config);
+
+// "200GB", "1.5 TB", "512MB", "2048" (bytes): powers of 1000 for GB/MB/TB, of 1024 for GiB/MiB/TiB.
+Result<std::int64_t> ParseByteSize(const std::string& text);
+
+}  // namespace lm::edge

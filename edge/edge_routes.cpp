@@ -1,0 +1,298 @@
+#include "edge/edge_routes.h"
+
+#include <nlohmann/json.hpp>
+#include <sys/statvfs.h>
+
+#include <chrono>
+#include <map>
+#include <sstream>
+
+#include "common/http/bearer.h"
+#include "common/text_checks.h"
+#include "edge/pack_follower.h"
+#include "edge/transfer.h"
+
+namespace lm::edge {
+
+using http::ErrorReply;
+using http::JsonReply;
+using http::Reply;
+using http::Request;
+using nlohmann::json;
+
+namespace {
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+json LessonJson(const EdgeLesson& l) {
+  return {{"id", l.id},
+          {"kind", l.kind},
+          {"title", l.title},
+          {"teacher", l.teacher},
+          {"subject", l.subject},
+          {"grade", l.grade},
+          {"duration_s", l.duration_s},
+          {"renditions", l.renditions},
+          {"packs", l.packs},
+          {"needed_by", l.needed_by},
+          {"pinned_until", l.pinned_until},
+          {"state", LessonStateName(l.state)},
+          {"playable", l.state == LessonState::kReady},
+          {"poster", l.state == LessonState::kReady && l.kind == "lesson" ? "/lessons/" + l.id + "/poster.jpg" : ""},
+          {"master", l.state == LessonState::kReady && l.kind == "lesson" ? "/lessons/" + l.id + "/master.m3u8" : ""}};
+}
+
+// The master playlist with only the renditions this edge holds, so a player never asks for one
+// it cannot have.
+std::string HeldMasterPlaylist(const std::string& master, const std::vector<std::string>& held) {
+  std::istringstream in(master);
+  std::string line, out, pending;
+  while (std::getline(in, line)) {
+    if (line.rfind("#EXT-X-STREAM-INF", 0) == 0) {
+      pending = line;
+      continue;
+    }
+    if (!pending.empty()) {
+      const std::string name = line.substr(0, line.rfind('.'));
+      if (std::find(held.begin(), held.end(), name) != held.end()) out += pending + "\n" + line + "\n";
+      pending.clear();
+      continue;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+EdgeRoutes::EdgeRoutes(EdgeRoutesOptions options, EdgeStore& store, Transfer& transfer, PackFollower& follower)
+    : options_(std::move(options)),
+      store_(store),
+      transfer_(transfer),
+      follower_(follower),
+      files_(options_.lessons_dir, "/lessons") {}
+
+Reply EdgeRoutes::Handle(const Request& req) {
+  ++requests_;
+  const std::string& p = req.path;
+  if (p == "/healthz") return JsonReply(200, R"({"status":"ok"})");
+  if (p == "/metrics") return Metrics();
+  if (p.rfind("/lessons/", 0) == 0) return LessonFile(req);
+  if (p == "/v1/plays") {
+    if (req.method != "POST") return ErrorReply(405, "method_not_allowed", "play events are POSTed");
+    return Plays(req);
+  }
+  if (p == "/v1/sync") {
+    if (req.method != "POST") return ErrorReply(405, "method_not_allowed", "POST to ask the catalog now");
+    if (http::BearerToken(req) != options_.admin_token || options_.admin_token.empty()) {
+      return ErrorReply(401, "unauthorized", "this needs the edge's admin token");
+    }
+    follower_.SyncNow();
+    return JsonReply(202, R"({"sync":"requested"})");
+  }
+  if (req.method != "GET" && req.method != "HEAD") return ErrorReply(405, "method_not_allowed", "read with GET");
+  if (p == "/v1/lessons") return Lessons(req);
+  if (p.rfind("/v1/lessons/", 0) == 0) return OneLesson(p.substr(std::string("/v1/lessons/").size()));
+  if (p == "/v1/downloads") return Downloads();
+  if (p == "/v1/status") return StatusReply();
+  return ErrorReply(404, "not_found", "no such resource");
+}
+
+Reply EdgeRoutes::Lessons(const Request& req) {
+  EdgeStore::Query q{req.Query("q"), req.Query("subject"), req.Query("grade"), 0};
+  if (const std::string pack = req.Query("pack"); !pack.empty()) {
+    if (!IsDecimal(pack, 18, true)) return ErrorReply(400, "invalid_argument", "pack must be a pack id", "pack");
+    q.pack = std::stoll(pack);
+  }
+  auto ids = store_.Search(q);
+  if (!ids.ok()) return ErrorReply(ids.status());
+  auto all = store_.Lessons();
+  if (!all.ok()) return ErrorReply(all.status());
+  std::map<std::string, const EdgeLesson*> by_id;
+  for (const auto& l : *all) by_id[l.id] = &l;
+  json list = json::array();
+  for (const auto& id : *ids) {
+    if (auto it = by_id.find(id); it != by_id.end()) list.push_back(LessonJson(*it->second));
+  }
+  json packs = json::array();
+  if (auto accepted = store_.Packs(); accepted.ok()) {
+    for (const auto& pk : *accepted) packs.push_back({{"pack_id", pk.pack_id}, {"version", pk.version}, {"title", pk.title}});
+  }
+  return JsonReply(200, Dump({{"lessons", list}, {"packs", packs}}));
+}
+
+Reply EdgeRoutes::OneLesson(const std::string& id) {
+  if (!IsLowerHex(id, 32)) return ErrorReply(404, "not_found", "no such lesson");
+  auto lesson = store_.Lesson(id);
+  if (!lesson.ok()) return ErrorReply(lesson.status());
+  return JsonReply(200, Dump(LessonJson(*lesson)));
+}
+
+Reply EdgeRoutes::Downloads() {
+  auto lessons = store_.Lessons();
+  if (!lessons.ok()) return ErrorReply(lessons.status());
+  std::map<std::string, DownloadProgress> progress;
+  for (auto& p : transfer_.Progress()) progress[p.lesson_id] = p;
+  json list = json::array();
+  for (const auto& l : *lessons) {
+    if (l.state == LessonState::kReady) continue;
+    json j = {{"id", l.id},
+              {"title", l.title},
+              {"state", LessonStateName(l.state)},
+              {"needed_by", l.needed_by},
+              {"packs", l.packs},
+              {"bytes_done", 0},
+              {"bytes_total", l.total_bytes},
+              {"rate_bytes_per_second", 0},
+              {"eta_seconds", nullptr},
+              {"peers", 0},
+              {"why", l.error}};
+    if (auto it = progress.find(l.id); it != progress.end()) {
+      const DownloadProgress& p = it->second;
+      j["bytes_done"] = p.bytes_done;
+      if (p.bytes_wanted > 0) j["bytes_total"] = p.bytes_wanted;
+      j["rate_bytes_per_second"] = p.download_bytes_per_second;
+      j["peers"] = p.peers;
+      j["transfer"] = p.state;
+      if (p.download_bytes_per_second > 0 && p.bytes_wanted > p.bytes_done) {
+        j["eta_seconds"] = (p.bytes_wanted - p.bytes_done) / p.download_bytes_per_second;
+      }
+      if (!p.error.empty()) j["why"] = p.error;
+    }
+    list.push_back(std::move(j));
+  }
+  // Nearest needed-by first, as they are fetched.
+  std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    const std::string x = a["needed_by"], y = b["needed_by"];
+    if (x.empty() != y.empty()) return !x.empty();
+    return x < y;
+  });
+  return JsonReply(200, Dump({{"downloads", list}}));
+}
+
+Reply EdgeRoutes::StatusReply() {
+  const FollowerStatus f = follower_.State();
+  const BandwidthNow bw = transfer_.Bandwidth();
+  struct statvfs vfs {};
+  std::int64_t free_bytes = -1;
+  if (::statvfs(options_.cache_dir.c_str(), &vfs) == 0) {
+    free_bytes = static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+  }
+  std::int64_t held = 0, ready = 0, total = 0;
+  if (auto lessons = store_.Lessons(); lessons.ok()) {
+    for (const auto& l : *lessons) {
+      ++total;
+      if (l.state == LessonState::kReady) ++ready;
+    }
+  }
+  for (const auto& p : transfer_.Progress()) held += p.bytes_done;
+  const auto pending_plays = store_.PendingPlays();
+  json j = {{"school_id", options_.school_id},
+            {"catalog_reachable", f.catalog_reachable},
+            {"last_sync_at", f.last_sync_at},
+            {"last_error", f.last_error},
+            {"packs_refused", f.packs_refused},
+            {"refusals", f.refusals},
+            {"schedule",
+             {{"rule", bw.rule ? bw.rule->text : ""},
+              {"down_kbps", bw.down_kbps},
+              {"up_kbps", bw.up_kbps},
+              {"next_change", std::chrono::duration_cast<std::chrono::seconds>(bw.next_change.time_since_epoch()).count()}}},
+            {"disk",
+             {{"free_bytes", free_bytes},
+              {"held_bytes", held},
+              {"quota_bytes", options_.quota_bytes},
+              {"min_free_bytes", options_.min_free_bytes}}},
+            {"lessons", {{"ready", ready}, {"total", total}}},
+            {"plays_pending", pending_plays.ok() ? *pending_plays : -1},
+            {"torrent_port", transfer_.listen_port()},
+            {"now", UnixNow()}};
+  return JsonReply(200, Dump(j));
+}
+
+Reply EdgeRoutes::Plays(const Request& req) {
+  const json b = json::parse(req.body, nullptr, false);
+  if (!b.is_object()) return ErrorReply(400, "invalid_argument", "the body must be a JSON object", "body");
+  PlayEvent e;
+  auto str = [&](const char* key) { return b.contains(key) && b[key].is_string() ? b[key].get<std::string>() : ""; };
+  e.event_id = str("event_id");
+  e.lesson_id = str("lesson_id");
+  e.rendition = str("rendition");
+  if (e.event_id.empty() || e.event_id.size() > 100) {
+    return ErrorReply(400, "invalid_argument", "event_id (chosen by the page, 1-100 characters) is required", "event_id");
+  }
+  if (!IsLowerHex(e.lesson_id, 32)) return ErrorReply(400, "invalid_argument", "lesson_id must be a lesson id", "lesson_id");
+  if (!b.contains("seconds") || !b["seconds"].is_number() || b["seconds"].get<double>() < 0 ||
+      b["seconds"].get<double>() > 24 * 3600) {
+    return ErrorReply(400, "invalid_argument", "seconds watched must be a number from 0 to 86400", "seconds");
+  }
+  e.seconds = b["seconds"].get<double>();
+  e.started_at = b.contains("started_at") && b["started_at"].is_number_integer() ? b["started_at"].get<std::int64_t>()
+                                                                                 : UnixNow();
+  if (e.started_at <= 0) return ErrorReply(400, "invalid_argument", "started_at must be unix seconds", "started_at");
+  auto lesson = store_.Lesson(e.lesson_id);
+  if (!lesson.ok()) return ErrorReply(404, "not_found", "no lesson " + e.lesson_id + " on this edge", "lesson_id");
+  auto added = store_.AddPlay(e);
+  if (!added.ok()) return ErrorReply(added.status());
+  (void)store_.MarkPlayed(e.lesson_id, UnixNow());
+  ++plays_received_;
+  return JsonReply(*added ? 201 : 200, Dump({{"event_id", e.event_id}, {"stored", *added}}));
+}
+
+Reply EdgeRoutes::LessonFile(const Request& req) {
+  // /lessons/<id>/<file>: only lessons that are complete and verified.
+  const std::string rest = req.path.substr(std::string("/lessons/").size());
+  const size_t slash = rest.find('/');
+  const std::string id = rest.substr(0, slash);
+  if (!IsLowerHex(id, 32) || slash == std::string::npos) return ErrorReply(404, "not_found", "no such lesson file");
+  auto lesson = store_.Lesson(id);
+  if (!lesson.ok() || lesson->state != LessonState::kReady) {
+    return ErrorReply(404, "not_found", "lesson " + id + " is not on this edge yet");
+  }
+  const std::string file = rest.substr(slash + 1);
+  Reply reply = files_.Handle(req);
+  if (file == "master.m3u8" && reply.status == 200 && req.method == "GET") {
+    reply.body = HeldMasterPlaylist(reply.body, lesson->renditions);
+    reply.headers.erase(std::remove_if(reply.headers.begin(), reply.headers.end(),
+                                       [](const auto& h) { return h.first == "ETag" || h.first == "Accept-Ranges"; }),
+                        reply.headers.end());
+  }
+  return reply;
+}
+
+Reply EdgeRoutes::Metrics() {
+  const FollowerStatus f = follower_.State();
+  const TransferTotals t = transfer_.Totals();
+  std::int64_t ready = 0, pending = 0;
+  if (auto lessons = store_.Lessons(); lessons.ok()) {
+    for (const auto& l : *lessons) (l.state == LessonState::kReady ? ready : pending)++;
+  }
+  std::ostringstream out;
+  out << "# TYPE lessonmesh_edge_lessons gauge\n"
+      << "lessonmesh_edge_lessons{state=\"ready\"} " << ready << "\n"
+      << "lessonmesh_edge_lessons{state=\"pending\"} " << pending << "\n"
+      << "# TYPE lessonmesh_edge_packs_refused_total counter\n"
+      << "lessonmesh_edge_packs_refused_total " << f.packs_refused << "\n"
+      << "# TYPE lessonmesh_edge_catalog_reachable gauge\n"
+      << "lessonmesh_edge_catalog_reachable " << (f.catalog_reachable ? 1 : 0) << "\n"
+      << "# TYPE lessonmesh_edge_downloaded_bytes gauge\n"
+      << "lessonmesh_edge_downloaded_bytes " << t.downloaded_bytes << "\n"
+      << "# TYPE lessonmesh_edge_hash_failures_total counter\n"
+      << "lessonmesh_edge_hash_failures_total " << t.hash_failures << "\n"
+      << "# TYPE lessonmesh_edge_peers_banned_total counter\n"
+      << "lessonmesh_edge_peers_banned_total " << t.peers_banned << "\n"
+      << "# TYPE lessonmesh_edge_plays_received_total counter\n"
+      << "lessonmesh_edge_plays_received_total " << plays_received_.load() << "\n"
+      << "# TYPE lessonmesh_edge_http_requests_total counter\n"
+      << "lessonmesh_edge_http_requests_total " << requests_.load() << "\n";
+  Reply r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = out.str();
+  return r;
+}
+
+}  // namespace lm::edge

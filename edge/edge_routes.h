@@ -1,0 +1,65 @@
+#pragma once
+// The edge's HTTP routes, for the classrooms on the school LAN (no token) and for the school's IT
+// teacher (a local admin token): playable lessons and search, downloads in progress, status,
+// play events, the lesson files themselves (only for complete, verified lessons), health and
+// metrics. Knows no sockets; thread-safe.
+//
+//   GET  /v1/lessons[?q=&subject=&grade=&pack=]   playable lessons
+//   GET  /v1/lessons/ID                            one lesson (any state)
+//   GET  /v1/downloads                             pending lessons: bytes, rate, ETA, state, why stuck
+//   GET  /v1/status                                catalog reachable, last sync, schedule, disk and quota
+//   POST /v1/plays                                 {"event_id", "lesson_id", "rendition", "seconds", "started_at"}
+//   POST /v1/sync                                  (admin) ask the catalog now
+//   GET  /lessons/ID/FILE                          bundle files with Range and ETag
+//   GET  /healthz, /metrics
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bundle/bundle_files.h"
+#include "common/http/http_types.h"
+#include "edge/edge_store.h"
+
+namespace lm::edge {
+
+class PackFollower;
+class Transfer;
+
+struct EdgeRoutesOptions {
+  std::filesystem::path lessons_dir;
+  std::filesystem::path cache_dir;
+  std::string admin_token;
+  std::string school_id;
+  std::int64_t quota_bytes = 0;
+  std::int64_t min_free_bytes = 0;
+};
+
+class EdgeRoutes {
+ public:
+  EdgeRoutes(EdgeRoutesOptions options, EdgeStore& store, Transfer& transfer, PackFollower& follower);
+
+  http::Reply Handle(const http::Request& request);
+
+ private:
+  http::Reply Lessons(const http::Request& req);
+  http::Reply OneLesson(const std::string& id);
+  http::Reply Downloads();
+  http::Reply StatusReply();
+  http::Reply Plays(const http::Request& req);
+  http::Reply LessonFile(const http::Request& req);
+  http::Reply Metrics();
+
+  EdgeRoutesOptions options_;
+  EdgeStore& store_;
+  Transfer& transfer_;
+  PackFollower& follower_;
+  bundle::BundleFiles files_;
+  std::atomic<std::int64_t> plays_received_{0};
+  std::atomic<std::int64_t> requests_{0};
+};
+
+}  // namespace lm::edge

@@ -1,0 +1,405 @@
+#include "edge/edge_service.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "bundle/pack_manifest.h"
+#include "common/atomic_file.h"
+#include "common/hex.h"
+#include "common/http/http_server.h"
+#include "common/logging.h"
+#include "common/read_file.h"
+#include "edge/edge_routes.h"
+#include "edge/edge_store.h"
+#include "edge/lesson_verifier.h"
+#include "edge/pack_follower.h"
+#include "edge/reporter.h"
+#include "edge/transfer.h"
+
+namespace lm::edge {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kReconcilePeriod = std::chrono::seconds(30);
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string LocalDate(std::chrono::system_clock::time_point t) {
+  const time_t secs = std::chrono::system_clock::to_time_t(t);
+  struct tm local {};
+  localtime_r(&secs, &local);
+  char buf[16];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &local);
+  return buf;
+}
+
+std::int64_t FreeBytes(const fs::path& dir) {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return 0;
+  return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+}
+
+Result<std::string> LoadOrCreateAdminToken(const fs::path& path) {
+  if (auto existing = ReadFileBytes(path, 4096); existing.ok()) {
+    std::string token = *existing;
+    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    if (!token.empty()) return token;
+  }
+  std::random_device rd;
+  std::uint32_t words[8];
+  for (auto& w : words) w = rd();
+  const std::string token = HexEncode(words, sizeof(words));
+  RETURN_IF_ERROR(WriteFileAtomically(path, token + "\n", 0600));
+  return token;
+}
+
+}  // namespace
+
+Result<std::string> ReadTokenFile(const std::string& path) {
+  auto bytes = ReadFileBytes(path, 4096);
+  if (!bytes.ok()) return InvalidArgument("token_file: " + bytes.status().message(), "token_file");
+  std::string token = bytes->substr(0, bytes->find('\n'));
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\r')) token.pop_back();
+  if (token.empty()) return InvalidArgument("token_file " + path + " holds no token", "token_file");
+  return token;
+}
+
+struct EdgeService::Impl {
+  EdgeConfig config;
+  EdgeServiceHooks hooks;
+  std::shared_ptr<spdlog::logger> log = AreaLogger("edge");
+  fs::path cache_dir, lessons_dir;
+  std::int64_t quota_bytes = 0, min_free_bytes = 0;
+  std::string token, admin_token;
+
+  std::unique_ptr<EdgeStore> store;
+  std::unique_ptr<Transfer> transfer;
+  std::unique_ptr<PackFollower> follower;
+  std::unique_ptr<Reporter> reporter;
+  std::unique_ptr<EdgeRoutes> routes;
+  std::unique_ptr<http::HttpServer> server;
+
+  // The keeper's work: reconcile packs with the session and the cache, verify downloads.
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;
+  bool reconcile = true;
+  std::deque<std::string> to_verify;
+  std::vector<std::string> errors;  // for the reports: disk_full and the like
+  std::thread keeper;
+
+  std::chrono::system_clock::time_point Now() const {
+    return hooks.clock ? hooks.clock() : std::chrono::system_clock::now();
+  }
+
+  void RequestReconcile() {
+    {
+      std::lock_guard lock(mu);
+      reconcile = true;
+    }
+    wake.notify_all();
+  }
+
+  void OnDownloaded(const std::string& id) {
+    {
+      std::lock_guard lock(mu);
+      to_verify.push_back(id);
+    }
+    wake.notify_all();
+  }
+
+  // Bytes of the files this school keeps, per lesson, from the signed manifests.
+  std::map<std::string, std::int64_t> KeptBytes() {
+    std::map<std::string, std::int64_t> out;
+    auto packs = store->Packs();
+    if (!packs.ok()) return out;
+    for (const auto& p : *packs) {
+      auto m = bundle::ParsePackManifest(p.signed_manifest.manifest);
+      if (!m.ok()) continue;
+      for (const auto& item : m->items) {
+        std::int64_t bytes = 0;
+        for (const auto& f : item.files) {
+          if (KeepsFile(f.path, config.renditions)) bytes += f.size_bytes;
+        }
+        out[item.lesson_id] = bytes;
+      }
+    }
+    return out;
+  }
+
+  void Verify(const std::string& id) {
+    auto lesson = store->Lesson(id);
+    if (!lesson.ok() || lesson->state == LessonState::kReady) return;  // found complete at start: already known good
+    (void)store->SetState(id, LessonState::kVerifying);
+    auto verified = VerifyLesson(lessons_dir / id, id, config.renditions);
+    if (!verified.ok()) {
+      log->error("lesson_damaged lesson={} error=\"{}\"", id, verified.status().message());
+      (void)store->SetState(id, LessonState::kDownloading, "damaged: " + verified.status().message());
+      transfer->Recheck(id);
+      return;
+    }
+    Status st = store->SetMetadata(id, verified->manifest, verified->renditions);
+    if (st.ok()) st = store->SetState(id, LessonState::kReady, "", UnixNow());
+    if (!st.ok()) {
+      log->error("lesson_state_failed lesson={} error=\"{}\"", id, st.message());
+      return;
+    }
+    log->info("lesson_ready lesson={} title=\"{}\" renditions={} bytes={}", id, verified->manifest.metadata.title,
+              verified->renditions.size(), verified->bytes);
+    if (reporter) reporter->ReportNow();
+  }
+
+  void Reconcile() {
+    auto lessons = store->Lessons();
+    if (!lessons.ok()) {
+      log->error("reconcile_failed error=\"{}\"", lessons.status().message());
+      return;
+    }
+    const std::map<std::string, std::int64_t> kept = KeptBytes();
+    auto kept_of = [&](const EdgeLesson& l) {
+      auto it = kept.find(l.id);
+      return it != kept.end() ? it->second : l.total_bytes;
+    };
+    const std::string today = LocalDate(Now());
+    std::int64_t used = 0;
+    std::vector<EdgeLesson*> wanted, evictable;
+    for (auto& l : *lessons) {
+      const bool in_pack = !l.packs.empty();
+      const bool pinned = !l.pinned_until.empty() && l.pinned_until >= today;
+      if (l.state == LessonState::kReady) {
+        used += kept_of(l);
+        transfer->Add(l.id, l.torrent);  // seeded to the other schools
+        if (!in_pack && !pinned) evictable.push_back(&l);
+      } else if (!in_pack) {
+        // Dropped by its pack before it arrived: stop fetching it.
+        transfer->Remove(l.id, /*delete_files=*/true);
+        (void)store->Remove(l.id);
+      } else {
+        wanted.push_back(&l);
+        if (l.state == LessonState::kDownloading || l.state == LessonState::kVerifying) used += kept_of(l);
+      }
+    }
+    // Least recently played first (never played: the oldest arrival first).
+    std::sort(evictable.begin(), evictable.end(), [](const EdgeLesson* a, const EdgeLesson* b) {
+      const std::int64_t x = std::max(a->last_played_at, a->ready_at), y = std::max(b->last_played_at, b->ready_at);
+      return x != y ? x < y : a->id < b->id;
+    });
+    // Nearest needed-by first, then the order they were published.
+    std::sort(wanted.begin(), wanted.end(), [](const EdgeLesson* a, const EdgeLesson* b) {
+      if (a->needed_by.empty() != b->needed_by.empty()) return !a->needed_by.empty();
+      if (a->needed_by != b->needed_by) return a->needed_by < b->needed_by;
+      if (a->added_at != b->added_at) return a->added_at < b->added_at;
+      return a->id < b->id;
+    });
+
+    std::vector<std::string> errors_now;
+    std::vector<std::string> order;
+    size_t next_evict = 0;
+    for (EdgeLesson* l : wanted) {
+      if (l->state == LessonState::kDownloading || l->state == LessonState::kVerifying) {
+        transfer->Add(l->id, l->torrent);
+        order.push_back(l->id);
+        continue;
+      }
+      const std::int64_t need = kept_of(*l);
+      auto fits = [&] { return used + need <= quota_bytes && need <= FreeBytes(cache_dir) - min_free_bytes; };
+      while (!fits() && next_evict < evictable.size()) {
+        EdgeLesson* victim = evictable[next_evict++];
+        log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), l->id);
+        transfer->Remove(victim->id, /*delete_files=*/true);
+        (void)store->Remove(victim->id);
+        used -= kept_of(*victim);
+      }
+      if (!fits()) {
+        const std::string why = "disk_full: needs " + std::to_string(need) + " bytes";
+        if (l->error != why) {
+          log->warn("lesson_waits lesson={} reason=\"{}\"", l->id, why);
+          (void)store->SetState(l->id, LessonState::kWaiting, why);
+        }
+        errors_now.push_back("disk_full lesson=" + l->id + " bytes_needed=" + std::to_string(need));
+        continue;
+      }
+      used += need;
+      (void)store->SetState(l->id, LessonState::kDownloading);
+      transfer->Add(l->id, l->torrent);
+      order.push_back(l->id);
+    }
+    transfer->SetOrder(order);
+    std::lock_guard lock(mu);
+    errors = std::move(errors_now);
+  }
+
+  ReportContent Content() {
+    ReportContent c;
+    c.free_bytes = FreeBytes(cache_dir);
+    std::map<std::string, DownloadProgress> progress;
+    for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
+    const auto kept = KeptBytes();
+    if (auto lessons = store->Lessons(); lessons.ok()) {
+      for (const auto& l : *lessons) {
+        if (l.packs.empty() && l.state != LessonState::kReady) continue;
+        InventoryItem item;
+        item.lesson_id = l.id;
+        const auto k = kept.find(l.id);
+        const std::int64_t total = k != kept.end() ? k->second : l.total_bytes;
+        if (l.state == LessonState::kReady) {
+          item.state = "complete";
+          item.bytes = total;
+        } else {
+          auto p = progress.find(l.id);
+          item.bytes = p != progress.end() ? p->second.bytes_done : 0;
+          item.state = item.bytes > 0 ? "partial" : "missing";
+          item.bytes_missing = std::max<std::int64_t>(0, total - item.bytes);
+        }
+        c.inventory.push_back(std::move(item));
+      }
+    }
+    {
+      std::lock_guard lock(mu);
+      c.errors = errors;
+    }
+    for (const auto& r : follower->State().refusals) c.errors.push_back("pack_refused " + r);
+    return c;
+  }
+
+  void RunKeeper() {
+    auto next_reconcile = std::chrono::steady_clock::now();
+    for (;;) {
+      std::string verify;
+      bool do_reconcile = false;
+      {
+        std::unique_lock lock(mu);
+        wake.wait_until(lock, next_reconcile, [&] { return stopping || reconcile || !to_verify.empty(); });
+        if (stopping) return;
+        if (!to_verify.empty()) {
+          verify = to_verify.front();
+          to_verify.pop_front();
+        }
+        if (reconcile || std::chrono::steady_clock::now() >= next_reconcile) {
+          do_reconcile = true;
+          reconcile = false;
+        }
+      }
+      if (!verify.empty()) Verify(verify);
+      if (do_reconcile) {
+        Reconcile();
+        next_reconcile = std::chrono::steady_clock::now() + kReconcilePeriod;
+      }
+    }
+  }
+
+  bool stopped = false;
+
+  void Stop() {
+    if (stopped) return;
+    stopped = true;
+    if (server) server->Stop();
+    if (reporter) reporter->Stop();
+    if (follower) follower->Stop();
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    wake.notify_all();
+    if (keeper.joinable()) keeper.join();
+    if (transfer) transfer->Stop();
+  }
+};
+
+Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config, EdgeServiceHooks hooks) {
+  RETURN_IF_ERROR(ValidateEdgeConfig(config));
+  auto impl = std::make_unique<Impl>();
+  Impl& s = *impl;
+  s.config = config;
+  s.hooks = std::move(hooks);
+  s.cache_dir = config.cache_dir;
+  s.lessons_dir = s.cache_dir / "lessons";
+  ASSIGN_OR_RETURN(s.quota_bytes, ParseByteSize(config.quota));
+  ASSIGN_OR_RETURN(s.min_free_bytes, ParseByteSize(config.min_free));
+  ASSIGN_OR_RETURN(s.token, ReadTokenFile(config.token_file));
+  std::error_code ec;
+  fs::create_directories(s.lessons_dir, ec);
+  if (ec) return IoError("create " + s.lessons_dir.string() + ": " + ec.message());
+  ASSIGN_OR_RETURN(s.admin_token, LoadOrCreateAdminToken(s.cache_dir / "admin.token"));
+  ASSIGN_OR_RETURN(s.store, EdgeStore::Open((s.cache_dir / "state.db").string()));
+
+  TransferOptions topts;
+  topts.lessons_dir = s.lessons_dir;
+  topts.resume_dir = s.cache_dir / "resume";
+  const std::string port = std::to_string(config.torrent_port);
+  topts.listen_interfaces = "0.0.0.0:" + port + ",[::]:" + port;
+  topts.renditions = config.renditions;
+  topts.max_active_downloads = config.max_active_downloads;
+  topts.lsd = config.lsd;
+  ASSIGN_OR_RETURN(topts.schedule, BandwidthSchedule::Parse(config.schedule));
+  if (s.hooks.clock) topts.clock = s.hooks.clock;
+  Impl* raw = impl.get();
+  ASSIGN_OR_RETURN(s.transfer, Transfer::Start(std::move(topts), [raw](const std::string& id) { raw->OnDownloaded(id); }));
+
+  FollowerOptions fopts;
+  fopts.catalog_url = config.catalog_url;
+  fopts.token = s.token;
+  fopts.school_id = config.school_id;
+  fopts.catalog_key = config.catalog_key;
+  fopts.poll_wait_seconds = config.poll_wait_seconds;
+  s.follower = PackFollower::Start(std::move(fopts), *s.store, [raw] { raw->RequestReconcile(); });
+
+  EdgeRoutesOptions ropts;
+  ropts.lessons_dir = s.lessons_dir;
+  ropts.cache_dir = s.cache_dir;
+  ropts.admin_token = s.admin_token;
+  ropts.school_id = config.school_id;
+  ropts.quota_bytes = s.quota_bytes;
+  ropts.min_free_bytes = s.min_free_bytes;
+  s.routes = std::make_unique<EdgeRoutes>(std::move(ropts), *s.store, *s.transfer, *s.follower);
+
+  http::ServerOptions sopts;
+  sopts.address = config.listen_address;
+  sopts.port = config.port;
+  sopts.worker_threads = config.http_threads;
+  EdgeRoutes* routes = s.routes.get();
+  auto server = http::HttpServer::Start(
+      sopts, [routes](http::Request req, http::Responder respond) { respond(routes->Handle(req)); },
+      [](const std::string&, const std::string&) -> std::size_t { return 64 * 1024; });
+  if (!server.ok()) {
+    s.Stop();
+    return server.status();
+  }
+  s.server = std::move(*server);
+
+  ReporterOptions report;
+  report.catalog_url = config.catalog_url;
+  report.token = s.token;
+  report.school_id = config.school_id;
+  report.interval = std::chrono::seconds(config.report_interval_seconds);
+  s.reporter = Reporter::Start(std::move(report), *s.store, [raw] { return raw->Content(); });
+
+  s.keeper = std::thread([raw] { raw->RunKeeper(); });
+  s.log->info("edge_started school={} http_port={} torrent_port={} cache={}", config.school_id, s.server->port(),
+              s.transfer->listen_port(), s.cache_dir.string());
+  return std::unique_ptr<EdgeService>(new EdgeService(std::move(impl)));
+}
+
+EdgeService::EdgeService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EdgeService::~EdgeService() { Stop(); }
+
+void EdgeService::Stop() { impl_->Stop(); }
+std::uint16_t EdgeService::http_port() const { return impl_->server->port(); }
+std::uint16_t EdgeService::torrent_port() const { return impl_->transfer->listen_port(); }
+const std::string& EdgeService::admin_token() const { return impl_->admin_token; }
+
+}  // namespace lm::edge

@@ -1,0 +1,401 @@
+#include "edge/transfer.h"
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/read_resume_data.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/settings_pack.hpp>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+#include <libtorrent/write_resume_data.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/atomic_file.h"
+#include "common/logging.h"
+#include "common/read_file.h"
+
+namespace lm::edge {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kResumeSavePeriod = std::chrono::seconds(30);
+constexpr auto kTick = std::chrono::milliseconds(200);
+
+bool IsRenditionFile(const std::string& name, std::string* rendition) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos) return false;
+  const std::string ext = name.substr(dot + 1), stem = name.substr(0, dot);
+  if (ext != "mp4" && ext != "m3u8") return false;
+  if (stem == "audio" || (stem.size() >= 2 && stem.back() == 'p' &&
+                          stem.find_first_not_of("0123456789") == stem.size() - 1)) {
+    *rendition = stem;
+    return true;
+  }
+  return false;
+}
+
+bool IsEarlyFile(const std::string& name) {
+  return name == "lesson.json" || name == "poster.jpg" ||
+         (name.size() > 5 && name.compare(name.size() - 5, 5, ".m3u8") == 0);
+}
+
+std::string StateName(const lt::torrent_status& st) {
+  if (st.errc) return "error";
+  if (st.flags & lt::torrent_flags::paused && !(st.flags & lt::torrent_flags::auto_managed)) return "paused";
+  switch (st.state) {
+    case lt::torrent_status::checking_files:
+    case lt::torrent_status::checking_resume_data:
+      return "checking";
+    case lt::torrent_status::finished:
+    case lt::torrent_status::seeding:
+      return "finished";
+    default:
+      return (st.flags & lt::torrent_flags::paused) ? "queued" : "downloading";
+  }
+}
+
+}  // namespace
+
+bool KeepsFile(const std::string& file_name, const std::vector<std::string>& renditions) {
+  std::string rendition;
+  if (!IsRenditionFile(file_name, &rendition)) return true;
+  return std::find(renditions.begin(), renditions.end(), rendition) != renditions.end();
+}
+
+struct Transfer::Impl {
+  TransferOptions options;
+  OnDownloaded on_downloaded;
+  std::shared_ptr<spdlog::logger> log = AreaLogger("edge.transfer");
+  lt::session session;
+
+  // Commands from other threads, run by the session thread.
+  std::mutex commands_mu;
+  std::deque<std::function<void()>> commands;
+
+  // Session-thread state.
+  std::map<std::string, lt::torrent_handle> handles;  // by lesson id
+  std::set<std::string> reported_done;
+  std::chrono::steady_clock::time_point last_resume_save{};
+  int resume_saves_pending = 0;
+  int applied_down_kbps = -1, applied_up_kbps = -1;
+
+  // Snapshots for readers.
+  mutable std::mutex snapshot_mu;
+  std::map<std::string, DownloadProgress> progress;
+  TransferTotals totals;
+  BandwidthNow bandwidth;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopped{false};
+  std::thread thread;
+
+  Impl(TransferOptions o, OnDownloaded cb, lt::settings_pack pack)
+      : options(std::move(o)), on_downloaded(std::move(cb)), session(std::move(pack)) {}
+
+  fs::path ResumePath(const std::string& id) const { return options.resume_dir / (id + ".resume"); }
+
+  void Post(std::function<void()> fn) {
+    std::lock_guard lock(commands_mu);
+    commands.push_back(std::move(fn));
+  }
+
+  void RunCommands() {
+    std::deque<std::function<void()>> batch;
+    {
+      std::lock_guard lock(commands_mu);
+      batch.swap(commands);
+    }
+    for (auto& fn : batch) fn();
+  }
+
+  void AddNow(const std::string& id, const std::string& torrent) {
+    if (handles.count(id)) return;
+    lt::error_code ec;
+    auto ti = std::make_shared<lt::torrent_info>(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())),
+                                                 ec, lt::from_span);
+    if (ec) {
+      log->error("torrent_unreadable lesson={} error=\"{}\"", id, ec.message());
+      return;
+    }
+    lt::add_torrent_params params;
+    if (auto resume = ReadFileBytes(ResumePath(id)); resume.ok()) {
+      lt::error_code rec;
+      lt::add_torrent_params loaded =
+          lt::read_resume_data(lt::span<const char>(resume->data(), static_cast<long>(resume->size())), rec);
+      if (!rec && loaded.info_hashes == ti->info_hashes()) params = std::move(loaded);
+    }
+    params.ti = ti;
+    params.save_path = options.lessons_dir.string();
+    const lt::file_storage& files = ti->files();
+    params.file_priorities.assign(static_cast<size_t>(files.num_files()), lt::default_priority);
+    for (const lt::file_index_t fi : files.file_range()) {
+      const size_t i = static_cast<size_t>(static_cast<int>(fi));
+      if (files.pad_file_at(fi)) {
+        params.file_priorities[i] = lt::dont_download;
+        continue;
+      }
+      const std::string name(files.file_name(fi));
+      if (!KeepsFile(name, options.renditions)) {
+        params.file_priorities[i] = lt::dont_download;
+      } else if (IsEarlyFile(name)) {
+        params.file_priorities[i] = lt::top_priority;
+      }
+    }
+    params.flags |= lt::torrent_flags::auto_managed;
+    params.flags |= lt::torrent_flags::paused;  // the queue starts it in turn
+    lt::torrent_handle h = session.add_torrent(std::move(params), ec);
+    if (ec) {
+      log->error("add_failed lesson={} error=\"{}\"", id, ec.message());
+      return;
+    }
+    handles[id] = h;
+    log->info("lesson_added lesson={}", id);
+  }
+
+  void RequestResumeSave(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
+    ++resume_saves_pending;
+    h.save_resume_data(flags);
+  }
+
+  void ApplyBandwidth() {
+    const BandwidthNow now = options.schedule.At(options.clock());
+    {
+      std::lock_guard lock(snapshot_mu);
+      bandwidth = now;
+    }
+    if (now.down_kbps == applied_down_kbps && now.up_kbps == applied_up_kbps) return;
+    lt::settings_pack pack;
+    // kbit/s to bytes/s; 0 = no cap, as libtorrent reads it too.
+    pack.set_int(lt::settings_pack::download_rate_limit, now.down_kbps * 1000 / 8);
+    pack.set_int(lt::settings_pack::upload_rate_limit, now.up_kbps * 1000 / 8);
+    session.apply_settings(std::move(pack));
+    applied_down_kbps = now.down_kbps;
+    applied_up_kbps = now.up_kbps;
+    log->info("bandwidth_applied rule=\"{}\" down_kbps={} up_kbps={}", now.rule ? now.rule->text : "", now.down_kbps,
+              now.up_kbps);
+  }
+
+  void UpdateStatus(const std::vector<lt::torrent_status>& statuses) {
+    std::vector<std::string> finished;
+    {
+      std::lock_guard lock(snapshot_mu);
+      for (const lt::torrent_status& st : statuses) {
+        const std::string id = st.name;
+        if (!handles.count(id)) continue;
+        DownloadProgress& p = progress[id];
+        p.lesson_id = id;
+        p.state = StateName(st);
+        p.bytes_done = st.total_wanted_done;
+        p.bytes_wanted = st.total_wanted;
+        p.download_bytes_per_second = st.download_payload_rate;
+        p.upload_bytes_per_second = st.upload_payload_rate;
+        p.peers = st.num_peers;
+        p.error = st.errc ? st.errc.message() : std::string();
+        if (p.state == "finished" && st.total_wanted > 0 && !reported_done.count(id)) finished.push_back(id);
+      }
+    }
+    for (const auto& id : finished) {
+      reported_done.insert(id);
+      log->info("lesson_downloaded lesson={}", id);
+      if (on_downloaded) on_downloaded(id);
+    }
+  }
+
+  void HandleAlert(lt::alert* a) {
+    if (auto* r = lt::alert_cast<lt::save_resume_data_alert>(a)) {
+      const std::vector<char> buf = lt::write_resume_data_buf(r->params);
+      const Status st = WriteFileAtomically(ResumePath(r->torrent_name()), std::string_view(buf.data(), buf.size()));
+      if (!st.ok()) log->warn("resume_save_failed lesson={} error=\"{}\"", r->torrent_name(), st.message());
+      --resume_saves_pending;
+    } else if (lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
+      --resume_saves_pending;
+    } else if (auto* u = lt::alert_cast<lt::state_update_alert>(a)) {
+      UpdateStatus(u->status);
+    } else if (auto* f = lt::alert_cast<lt::torrent_finished_alert>(a)) {
+      (void)f;
+      session.post_torrent_updates();
+    } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
+      std::lock_guard lock(snapshot_mu);
+      ++totals.hash_failures;
+      log->warn("hash_failed lesson={} piece={}", hf->torrent_name(), static_cast<int>(hf->piece_index));
+    } else if (auto* b = lt::alert_cast<lt::peer_ban_alert>(a)) {
+      std::lock_guard lock(snapshot_mu);
+      ++totals.peers_banned;
+      log->warn("peer_banned lesson={} peer={}", b->torrent_name(), b->endpoint.address().to_string());
+    } else if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
+      log->error("file_error lesson={} file={} error=\"{}\"", fe->torrent_name(), fe->filename(), fe->error.message());
+      std::lock_guard lock(snapshot_mu);
+      auto it = progress.find(fe->torrent_name());
+      if (it != progress.end()) {
+        it->second.state = "error";
+        it->second.error = fe->error.message();
+      }
+    } else if (auto* s = lt::alert_cast<lt::state_changed_alert>(a)) {
+      (void)s;
+      session.post_torrent_updates();
+    } else if (auto* l = lt::alert_cast<lt::listen_failed_alert>(a)) {
+      log->warn("listen_failed {}", l->message());
+    }
+  }
+
+  void Run() {
+    auto next_status = std::chrono::steady_clock::now();
+    last_resume_save = std::chrono::steady_clock::now();
+    while (!stopping.load()) {
+      RunCommands();
+      ApplyBandwidth();
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_status) {
+        session.post_torrent_updates();
+        next_status = now + std::chrono::seconds(1);
+      }
+      if (now - last_resume_save >= kResumeSavePeriod) {
+        for (const auto& [id, h] : handles) RequestResumeSave(h, lt::torrent_handle::only_if_modified);
+        last_resume_save = now;
+      }
+      session.wait_for_alert(kTick);
+      std::vector<lt::alert*> alerts;
+      session.pop_alerts(&alerts);
+      for (lt::alert* a : alerts) HandleAlert(a);
+    }
+    // Stopping: save every lesson's resume data, waiting a little for it.
+    RunCommands();
+    session.pause();
+    for (const auto& [id, h] : handles) RequestResumeSave(h, lt::torrent_handle::save_info_dict);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (resume_saves_pending > 0 && std::chrono::steady_clock::now() < deadline) {
+      session.wait_for_alert(kTick);
+      std::vector<lt::alert*> alerts;
+      session.pop_alerts(&alerts);
+      for (lt::alert* a : alerts) HandleAlert(a);
+    }
+  }
+};
+
+Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDownloaded on_downloaded) {
+  std::error_code ec;
+  fs::create_directories(options.lessons_dir, ec);
+  if (ec) return IoError("create " + options.lessons_dir.string() + ": " + ec.message());
+  fs::create_directories(options.resume_dir, ec);
+  if (ec) return IoError("create " + options.resume_dir.string() + ": " + ec.message());
+
+  lt::settings_pack pack;
+  pack.set_str(lt::settings_pack::listen_interfaces, options.listen_interfaces);
+  pack.set_str(lt::settings_pack::user_agent, "LessonMesh-edge/" LIBTORRENT_VERSION);
+  pack.set_bool(lt::settings_pack::enable_dht, false);
+  pack.set_bool(lt::settings_pack::enable_lsd, options.lsd);
+  pack.set_bool(lt::settings_pack::enable_upnp, false);
+  pack.set_bool(lt::settings_pack::enable_natpmp, false);
+  pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+  // A bounded number of lessons download at once, so a lesson needed tomorrow is not spread thin
+  // behind a month's pack; every lesson held is seeded to the other schools.
+  pack.set_int(lt::settings_pack::active_downloads, options.max_active_downloads);
+  pack.set_int(lt::settings_pack::active_seeds, 100000);
+  pack.set_int(lt::settings_pack::active_limit, 100000);
+  pack.set_int(lt::settings_pack::active_checking, 1);
+  pack.set_bool(lt::settings_pack::dont_count_slow_torrents, false);
+  pack.set_int(lt::settings_pack::auto_manage_interval, 2);
+  pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::error | lt::alert_category::status |
+                                                  lt::alert_category::storage | lt::alert_category::peer);
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(on_downloaded), std::move(pack));
+  Impl* raw = impl.get();
+  raw->ApplyBandwidth();
+  impl->thread = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<Transfer>(new Transfer(std::move(impl)));
+}
+
+Transfer::Transfer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Transfer::~Transfer() { Stop(); }
+
+void Transfer::Stop() {
+  if (impl_->stopped.exchange(true)) return;
+  impl_->stopping = true;
+  impl_->thread.join();
+}
+
+void Transfer::Add(const std::string& lesson_id, const std::string& torrent) {
+  impl_->Post([this, lesson_id, torrent] { impl_->AddNow(lesson_id, torrent); });
+}
+
+void Transfer::SetOrder(const std::vector<std::string>& lesson_ids) {
+  impl_->Post([this, lesson_ids] {
+    int position = 0;
+    for (const auto& id : lesson_ids) {
+      auto it = impl_->handles.find(id);
+      if (it == impl_->handles.end()) continue;
+      it->second.queue_position_set(lt::queue_position_t{position++});
+    }
+  });
+}
+
+void Transfer::Remove(const std::string& lesson_id, bool delete_files) {
+  impl_->Post([this, lesson_id, delete_files] {
+    auto it = impl_->handles.find(lesson_id);
+    if (it == impl_->handles.end()) return;
+    impl_->session.remove_torrent(it->second, delete_files ? lt::session::delete_files : lt::remove_flags_t{});
+    impl_->handles.erase(it);
+    impl_->reported_done.erase(lesson_id);
+    std::error_code ec;
+    fs::remove(impl_->ResumePath(lesson_id), ec);
+    std::lock_guard lock(impl_->snapshot_mu);
+    impl_->progress.erase(lesson_id);
+  });
+}
+
+void Transfer::Recheck(const std::string& lesson_id) {
+  impl_->Post([this, lesson_id] {
+    auto it = impl_->handles.find(lesson_id);
+    if (it == impl_->handles.end()) return;
+    impl_->reported_done.erase(lesson_id);
+    it->second.force_recheck();
+  });
+}
+
+void Transfer::SetPaused(const std::string& lesson_id, bool paused) {
+  impl_->Post([this, lesson_id, paused] {
+    auto it = impl_->handles.find(lesson_id);
+    if (it == impl_->handles.end()) return;
+    if (paused) {
+      it->second.unset_flags(lt::torrent_flags::auto_managed);
+      it->second.pause();
+    } else {
+      it->second.set_flags(lt::torrent_flags::auto_managed);
+      it->second.resume();
+    }
+  });
+}
+
+std::vector<DownloadProgress> Transfer::Progress() const {
+  std::lock_guard lock(impl_->snapshot_mu);
+  std::vector<DownloadProgress> out;
+  for (const auto& [id, p] : impl_->progress) out.push_back(p);
+  return out;
+}
+
+TransferTotals Transfer::Totals() const {
+  std::lock_guard lock(impl_->snapshot_mu);
+  TransferTotals t = impl_->totals;
+  for (const auto& [id, p] : impl_->progress) t.downloaded_bytes += p.bytes_done;
+  return t;
+}
+
+BandwidthNow Transfer::Bandwidth() const {
+  std::lock_guard lock(impl_->snapshot_mu);
+  return impl_->bandwidth;
+}
+
+std::uint16_t Transfer::listen_port() const { return impl_->session.listen_port(); }
+
+}  // namespace lm::edge

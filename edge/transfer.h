@@ -1,0 +1,98 @@
+#pragma once
+// The edge's BitTorrent side: one libtorrent session that fetches each lesson's hybrid torrent
+// into lessons/<lesson id>/ and seeds what it holds. Only the renditions the school keeps are
+// downloaded (file priority 0 for the others, which never touch the disk: hybrid torrents pad
+// every file to a piece boundary); lesson.json, playlists and the poster come first. Lessons queue
+// in the order the owner gives (nearest needed-by date first) with a bounded number downloading at
+// once; the bandwidth schedule caps the WAN rate and is re-applied whenever the clock crosses one
+// of its boundaries. Resume data is saved periodically and on Stop, so a kill -9 loses at most
+// the pieces in flight.
+//
+// One thread (owned here) owns the session and alone pops its alerts; callers' commands are queued
+// to it. Thread-safe. libtorrent stays inside the .cpp.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "edge/bandwidth_schedule.h"
+
+namespace lm::edge {
+
+struct TransferOptions {
+  std::filesystem::path lessons_dir;  // each lesson at lessons_dir/<lesson id>/
+  std::filesystem::path resume_dir;
+  std::string listen_interfaces = "0.0.0.0:6881,[::]:6881";
+  std::vector<std::string> renditions;  // kept: "480p", "240p", "audio"
+  int max_active_downloads = 2;
+  bool lsd = true;
+  BandwidthSchedule schedule;
+  // The wall clock, injectable for tests of the schedule.
+  std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
+};
+
+struct DownloadProgress {
+  std::string lesson_id;
+  std::string state;  // "checking", "downloading", "finished", "paused", "error"
+  std::int64_t bytes_done = 0;    // of the wanted files
+  std::int64_t bytes_wanted = 0;  // the wanted files' total
+  std::int64_t download_bytes_per_second = 0;
+  std::int64_t upload_bytes_per_second = 0;
+  int peers = 0;
+  std::string error;
+};
+
+// Transfer totals, for /metrics and the schedule test.
+struct TransferTotals {
+  std::int64_t downloaded_bytes = 0;  // payload, all torrents, since start
+  std::int64_t uploaded_bytes = 0;
+  int hash_failures = 0;
+  int peers_banned = 0;
+};
+
+class Transfer {
+ public:
+  // Called on the session thread when every wanted piece of a lesson is on disk (also for
+  // lessons found complete at start); keep it short: hand the lesson to a verifier.
+  using OnDownloaded = std::function<void(const std::string& lesson_id)>;
+
+  static Result<std::unique_ptr<Transfer>> Start(TransferOptions options, OnDownloaded on_downloaded);
+  ~Transfer();  // Stop()s if not stopped
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  // Adds a lesson's torrent (bencoded); a lesson already in the session is left as it is.
+  void Add(const std::string& lesson_id, const std::string& torrent);
+  // The download order: lessons earlier in the list start (and finish) first.
+  void SetOrder(const std::vector<std::string>& lesson_ids);
+  // Takes a lesson out of the session; with `delete_files`, its files too.
+  void Remove(const std::string& lesson_id, bool delete_files);
+  // Checks every piece of a lesson again and fetches the ones that fail (a damaged file).
+  void Recheck(const std::string& lesson_id);
+  // Pauses or resumes one lesson (a full disk).
+  void SetPaused(const std::string& lesson_id, bool paused);
+
+  std::vector<DownloadProgress> Progress() const;
+  TransferTotals Totals() const;
+  BandwidthNow Bandwidth() const;
+  std::uint16_t listen_port() const;
+
+  // Saves resume data of every lesson and closes the session. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit Transfer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Which files of a lesson the school keeps: false for a rendition ("720p.mp4", "720p.m3u8") not in
+// `renditions`; true for everything else (lesson.json, master playlist, poster, documents).
+bool KeepsFile(const std::string& file_name, const std::vector<std::string>& renditions);
+
+}  // namespace lm::edge

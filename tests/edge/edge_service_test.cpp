@@ -1,0 +1,340 @@
+// The school box against a real catalog and origin on loopback: a pack of two lessons arrives
+// complete, verified against lesson.json, served with Range, with the renditions the school does
+// not keep never on disk; the classroom finds a lesson by a Chinese word; play events reach the
+// catalog's monthly report exactly once; a manifest that is tampered with, signed by another key
+// or meant for another school is refused while the version accepted before stays in force.
+
+#include "edge/edge_service.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <mutex>
+
+#include "bundle/lesson_manifest.h"
+#include "common/http/http_client.h"
+#include "common/http/http_server.h"
+#include "common/xxh3.h"
+#include "origin/origin_config.h"
+#include "origin/origin_service.h"
+#include "tests/testing/catalog_fixture.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/media_fixtures.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/tus_upload.h"
+#include "tests/testing/wait_for.h"
+
+namespace lm::edge {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using lm::testing::HttpClient;
+using lm::testing::ReadFile;
+using lm::testing::WaitFor;
+
+constexpr double kDeadlineSeconds = 180;
+
+class EdgeServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    clips_ = new lm::testing::TempDir();
+    lm::testing::ClipSpec spec;
+    spec.seconds = 4;
+    spec.width = 320;
+    spec.height = 240;
+    ASSERT_TRUE(lm::testing::MakeClip(*clips_ / "a.mp4", spec));
+    spec.fps = "25";
+    ASSERT_TRUE(lm::testing::MakeClip(*clips_ / "b.mp4", spec));
+  }
+  static void TearDownTestSuite() { delete clips_; }
+
+  void SetUp() override {
+    ASSERT_TRUE(catalog_.Start());
+    admin_ = catalog_.Token(catalog::Role::kAdmin);
+    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
+    edge_token_ = catalog_.Token(catalog::Role::kEdge, "conghua-lx");
+    origin::OriginConfig oc;
+    oc.port = 0;
+    oc.torrent_port = 0;
+    oc.lsd = false;
+    oc.data_dir = (tmp_ / "origin").string();
+    oc.catalog_url = catalog_.url();
+    oc.catalog_token = catalog_.Token(catalog::Role::kOrigin);
+    auto origin = origin::OriginService::Start(oc);
+    ASSERT_TRUE(origin.ok()) << origin.status().ToString();
+    origin_ = std::move(*origin);
+
+    for (auto [id, name, kind] : {std::tuple{"tianhe-3", "天河第三小学", "urban"},
+                                  std::tuple{"conghua-lx", "从化区良口镇中心小学", "rural"},
+                                  std::tuple{"other", "外县小学", "rural"}}) {
+      ASSERT_EQ(Catalog("POST", "/v1/schools", {{"id", id}, {"name", name}, {"county", "从化区"}, {"kind", kind}}).status,
+                201);
+    }
+    ASSERT_EQ(Catalog("POST", "/v1/communities",
+                      {{"id", "th-ch-1"}, {"name", "天河—从化城乡教共体"}, {"model", "fusion"}, {"level", "cross_county"},
+                       {"core_school", "tianhe-3"}, {"members", {"conghua-lx"}}})
+                  .status,
+              201);
+    auto keys = json::parse(HttpClient(catalog_.port()).Request("GET", "/v1/keys").body);
+    catalog_key_ = keys["public_key"];
+  }
+
+  void TearDown() override {
+    if (edge_) edge_->Stop();
+    if (origin_) origin_->Stop();
+  }
+
+  lm::testing::HttpResult Catalog(const std::string& method, const std::string& target, const json& body = nullptr) {
+    return HttpClient(catalog_.port())
+        .Request(method, target, body.is_null() ? "" : body.dump(),
+                 {{"Authorization", "Bearer " + admin_}, {"Content-Type", "application/json"}});
+  }
+
+  // Uploads a clip as a teacher and waits until the origin has registered its lesson.
+  std::string UploadLesson(const fs::path& clip, const std::string& title) {
+    auto up = lm::testing::TusUpload(origin_->http_port(), teacher_, ReadFile(clip),
+                                     {{"title", title}, {"teacher", "王老师"}, {"subject", "数学"}, {"grade", "三年级"}},
+                                     256 * 1024);
+    EXPECT_FALSE(up.upload_id.empty()) << up.error;
+    std::string lesson;
+    EXPECT_TRUE(WaitFor([&] {
+      auto r = HttpClient(origin_->http_port())
+                   .Request("GET", "/v1/jobs?upload=" + up.upload_id, "", {{"Authorization", "Bearer " + teacher_}});
+      if (r.status != 200) return false;
+      const json job = json::parse(r.body);
+      if (job["state"] == "done" && job.value("registered", false)) lesson = job["lesson_id"];
+      return !lesson.empty() || job["state"] == "failed";
+    }, kDeadlineSeconds));
+    return lesson;
+  }
+
+  json Publish(const std::vector<std::pair<std::string, std::string>>& items, const json& targets,
+               const std::string& method = "POST", const std::string& target = "/v1/packs") {
+    json list = json::array();
+    for (const auto& [id, needed_by] : items) list.push_back({{"lesson_id", id}, {"needed_by", needed_by}});
+    auto r = Catalog(method, target, {{"title", "三年级数学 分数单元"}, {"items", list}, {"targets", targets}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body);
+  }
+
+  EdgeConfig Config(const std::string& catalog_url) {
+    EdgeConfig c;
+    c.school_id = "conghua-lx";
+    c.catalog_url = catalog_url;
+    lm::testing::WriteFile(tmp_ / "edge.token", edge_token_ + "\n");
+    c.token_file = (tmp_ / "edge.token").string();
+    c.catalog_key = catalog_key_;
+    c.cache_dir = (tmp_ / "edge").string();
+    c.renditions = {"240p"};  // not audio: audio.mp4 must never reach the disk
+    c.listen_address = "127.0.0.1";
+    c.port = 0;
+    c.torrent_port = 0;
+    c.lsd = false;
+    c.poll_wait_seconds = 2;
+    c.report_interval_seconds = 1;
+    return c;
+  }
+
+  void StartEdge(const EdgeConfig& c) {
+    auto edge = EdgeService::Start(c);
+    ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+    edge_ = std::move(*edge);
+  }
+
+  lm::testing::HttpResult Edge(const std::string& target, std::map<std::string, std::string> headers = {}) {
+    return HttpClient(edge_->http_port()).Request("GET", target, "", headers);
+  }
+
+  json PlayableIds(const std::string& query = "") {
+    auto r = Edge("/v1/lessons" + query);
+    if (r.status != 200) return json::array();
+    const json body = json::parse(r.body);
+    json ids = json::array();
+    for (const auto& l : body["lessons"]) ids.push_back(l["id"]);
+    return ids;
+  }
+
+  static inline lm::testing::TempDir* clips_ = nullptr;
+  lm::testing::TempDir tmp_;
+  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
+  std::unique_ptr<origin::OriginService> origin_;
+  std::unique_ptr<EdgeService> edge_;
+  std::string admin_, teacher_, edge_token_, catalog_key_;
+};
+
+TEST_F(EdgeServiceTest, PackArrivesVerifiedServedAndPlaysAreReportedOnce) {
+  const std::string fractions = UploadLesson(*clips_ / "a.mp4", "分数的初步认识");
+  const std::string addition = UploadLesson(*clips_ / "b.mp4", "10以内的加法");
+  ASSERT_FALSE(fractions.empty());
+  ASSERT_FALSE(addition.empty());
+  Publish({{fractions, "2026-12-07"}, {addition, "2026-12-14"}}, {{"communities", {"th-ch-1"}}});
+  StartEdge(Config(catalog_.url()));
+
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds().size() == 2; }, kDeadlineSeconds))
+      << Edge("/v1/downloads").body << Edge("/v1/lessons").body;
+
+  for (const std::string& id : {fractions, addition}) {
+    const fs::path held = tmp_ / "edge" / "lessons" / id;
+    const fs::path source = tmp_ / "origin" / "bundles" / id;
+    auto manifest = bundle::ReadLessonManifest(held);
+    ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+    // Every kept file matches lesson.json; the renditions not kept were never written.
+    for (const auto& f : manifest->files) {
+      const bool kept = f.path.rfind("audio.", 0) != 0;
+      EXPECT_EQ(fs::exists(held / f.path), kept) << f.path;
+      if (kept) {
+        EXPECT_EQ(Xxh3Of(ReadFile(held / f.path)).Hex(), f.xxh3_128) << f.path;
+      }
+    }
+    // Served with Range, the bytes the origin holds.
+    const std::string mp4 = ReadFile(source / "240p.mp4");
+    auto part = Edge("/lessons/" + id + "/240p.mp4", {{"Range", "bytes=100-1099"}});
+    ASSERT_EQ(part.status, 206) << part.body;
+    EXPECT_EQ(part.body, mp4.substr(100, 1000));
+    EXPECT_EQ(part.Header("content-type"), "video/mp4");
+    EXPECT_EQ(Edge("/lessons/" + id + "/audio.mp4").status, 404);
+    const std::string master = Edge("/lessons/" + id + "/master.m3u8").body;
+    EXPECT_NE(master.find("240p.m3u8"), std::string::npos) << master;
+    EXPECT_EQ(master.find("audio.m3u8"), std::string::npos) << master;
+  }
+  EXPECT_EQ(Edge("/lessons/" + fractions + "/../../state.db").status, 404);
+
+  // The classroom's search, in Chinese, over what is held.
+  EXPECT_EQ(PlayableIds("?q=%E5%88%86%E6%95%B0"), json::array({fractions}));  // 分数
+  const json one = json::parse(Edge("/v1/lessons/" + fractions).body);
+  EXPECT_EQ(one["teacher"], "王老师");
+  EXPECT_EQ(one["needed_by"], "2026-12-07");
+  EXPECT_EQ(one["renditions"], json::array({"240p"}));
+
+  // A play event, posted twice by a page that retried: stored once, reported once.
+  const std::int64_t started = std::time(nullptr);
+  const json play = {{"event_id", "classroom-1-ev-1"}, {"lesson_id", fractions}, {"rendition", "240p"},
+                     {"seconds", 120.0}, {"started_at", started}};
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", play.dump()).status, 201);
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", play.dump()).status, 200);
+  char month[8];
+  const std::time_t t = started;
+  std::strftime(month, sizeof(month), "%Y-%m", std::gmtime(&t));
+  json report;
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = Catalog("GET", std::string("/v1/reports/monthly?month=") + month);
+    if (r.status != 200) return false;
+    report = json::parse(r.body);
+    return !report["rows"].empty() && json::parse(Edge("/v1/status").body)["plays_pending"] == 0;
+  }, kDeadlineSeconds)) << report.dump();
+  ASSERT_EQ(report["rows"].size(), 1u);
+  EXPECT_EQ(report["rows"][0]["plays"], 1);
+  EXPECT_DOUBLE_EQ(report["rows"][0]["minutes"].get<double>(), 2.0);
+  // The coverage report sees the school complete.
+  json coverage;
+  ASSERT_TRUE(WaitFor([&] {
+    coverage = json::parse(Catalog("GET", "/v1/reports/coverage?community=th-ch-1").body);
+    for (const auto& s : coverage["schools"]) {
+      if (s["school_id"] == "conghua-lx" && !s["packs"].empty() && s["packs"][0]["share_complete"] == 1.0) return true;
+    }
+    return false;
+  }, kDeadlineSeconds)) << coverage.dump();
+}
+
+// A stand-in for the catalog's packs feed that serves what the test tells it to, and passes every
+// other request (lesson torrents) to the real catalog.
+class FeedProxy {
+ public:
+  explicit FeedProxy(std::string catalog_url) : catalog_url_(std::move(catalog_url)) {
+    auto server = http::HttpServer::Start(
+        http::ServerOptions{}, [this](http::Request r, http::Responder respond) { respond(Handle(r)); },
+        [](const std::string&, const std::string&) -> std::size_t { return 1 << 20; });
+    EXPECT_TRUE(server.ok());
+    server_ = std::move(*server);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  void Serve(json feed) {
+    std::lock_guard lock(mu_);
+    feed_ = std::move(feed);
+    ++generation_;
+  }
+
+ private:
+  http::Reply Handle(const http::Request& r) {
+    if (r.path.find("/packs") != std::string::npos) {
+      std::lock_guard lock(mu_);
+      const std::string etag = "\"feed-" + std::to_string(generation_) + "\"";
+      http::Reply reply = http::JsonReply(200, feed_.dump());
+      if (r.Header("if-none-match") == etag) {
+        reply.status = 304;
+        reply.body.clear();
+      }
+      reply.headers.push_back({"ETag", etag});
+      return reply;
+    }
+    http::ClientRequest forward;
+    forward.url = catalog_url_ + r.target;
+    forward.headers["Authorization"] = r.Header("authorization");
+    auto reply = http::Fetch(forward);
+    if (!reply.ok()) return http::ErrorReply(502, "bad_gateway", reply.status().message());
+    http::Reply out;
+    out.status = reply->status;
+    out.content_type = reply->Header("content-type");
+    out.body = reply->body;
+    return out;
+  }
+
+  std::string catalog_url_;
+  std::mutex mu_;
+  json feed_ = {{"packs", json::array()}};
+  int generation_ = 0;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+TEST_F(EdgeServiceTest, TamperedForeignOrWronglySignedPacksAreRefusedAndTheEarlierVersionStays) {
+  const std::string fractions = UploadLesson(*clips_ / "a.mp4", "分数的初步认识");
+  ASSERT_FALSE(fractions.empty());
+  const json v1 = Publish({{fractions, "2026-12-07"}}, {{"communities", {"th-ch-1"}}});
+  const std::int64_t pack_id = v1["pack_id"];
+  auto signed_v1 = json::parse(Catalog("GET", "/v1/packs/" + std::to_string(pack_id)).body);
+  FeedProxy feed(catalog_.url());
+  feed.Serve({{"school", "conghua-lx"}, {"communities", {"th-ch-1"}}, {"packs", {signed_v1}}});
+  StartEdge(Config(feed.url()));
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds().size() == 1; }, kDeadlineSeconds)) << Edge("/v1/downloads").body;
+
+  auto refused = [&] { return json::parse(Edge("/v1/status").body)["packs_refused"].get<int>(); };
+  // Version 2, changed by one byte on the way.
+  json v2 = Publish({{fractions, "2026-12-21"}}, {{"communities", {"th-ch-1"}}}, "PUT",
+                    "/v1/packs/" + std::to_string(pack_id));
+  auto signed_v2 = json::parse(Catalog("GET", "/v1/packs/" + std::to_string(pack_id)).body);
+  json tampered = signed_v2;
+  std::string bytes = tampered["manifest"];
+  bytes.replace(bytes.find("2026-12-21"), 10, "2026-12-22");
+  tampered["manifest"] = bytes;
+  feed.Serve({{"school", "conghua-lx"}, {"communities", {"th-ch-1"}}, {"packs", {tampered}}});
+  ASSERT_TRUE(WaitFor([&] { return refused() >= 1; }, kDeadlineSeconds));
+  // Signed by the catalog, but for another school only.
+  const json foreign = Publish({{fractions, "2026-12-09"}}, {{"schools", {"other"}}});
+  auto signed_foreign = json::parse(Catalog("GET", "/v1/packs/" + std::to_string(foreign["pack_id"].get<int>())).body);
+  feed.Serve({{"school", "conghua-lx"}, {"communities", {"th-ch-1"}}, {"packs", {signed_v1, signed_foreign}}});
+  ASSERT_TRUE(WaitFor([&] { return refused() >= 2; }, kDeadlineSeconds));
+  // Signed by another key.
+  json forged = signed_v2;
+  forged["signature"] = signed_foreign["signature"];
+  feed.Serve({{"school", "conghua-lx"}, {"communities", {"th-ch-1"}}, {"packs", {forged}}});
+  ASSERT_TRUE(WaitFor([&] { return refused() >= 3; }, kDeadlineSeconds));
+
+  // Version 1 is still in force: the lesson is still offered, needed by its first date.
+  const json one = json::parse(Edge("/v1/lessons/" + fractions).body);
+  EXPECT_EQ(one["playable"], true);
+  EXPECT_EQ(one["needed_by"], "2026-12-07");
+  EXPECT_EQ(one["packs"], json::array({pack_id}));
+  const std::string metrics = Edge("/metrics").body;
+  EXPECT_NE(metrics.find("lessonmesh_edge_packs_refused_total 3"), std::string::npos) << metrics;
+
+  // The genuine version 2 is accepted.
+  feed.Serve({{"school", "conghua-lx"}, {"communities", {"th-ch-1"}}, {"packs", {signed_v2}}});
+  ASSERT_TRUE(WaitFor([&] { return json::parse(Edge("/v1/lessons/" + fractions).body)["needed_by"] == "2026-12-21"; },
+                      kDeadlineSeconds));
+  (void)v2;
+}
+
+}  // namespace
+}  // namespace lm::edge
