@@ -27,6 +27,7 @@ void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
   keys->Add("scrub_kbps", &c->scrub_kbps, 0, 10000000, "background re-hash rate of held files, kbit/s (0 = off)");
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
+  AddWebDirKey(keys, &c->web_dir);
 }
 
 Result<std::int64_t> ParseByteSize(const std::string& text) {

@@ -32,6 +32,7 @@ struct EdgeConfig {
   int scrub_kbps = 2000;                          // background re-hash rate of held files
   bool lsd = true;                                // find schools on the same network
   int http_threads = 4;
+  std::string web_dir = DefaultWebDir();          // built pages: the classroom page at /, QR codes at /print
 };
 
 // Declares every key (TOML and flag) with `config`'s field behind it.

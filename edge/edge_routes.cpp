@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "common/http/bearer.h"
 #include "common/text_checks.h"
 #include "edge/pack_follower.h"
+#include "edge/qr_code.h"
 #include "edge/transfer.h"
 
 namespace lm::edge {
@@ -74,13 +77,15 @@ EdgeRoutes::EdgeRoutes(EdgeRoutesOptions options, EdgeStore& store, Transfer& tr
       store_(store),
       transfer_(transfer),
       follower_(follower),
-      files_(options_.lessons_dir, "/lessons") {}
+      files_(options_.lessons_dir, "/lessons"),
+      pages_(options_.web_dir, {{"/", "classroom.html"}, {"/print", "print.html"}}) {}
 
 Reply EdgeRoutes::Handle(const Request& req) {
   ++requests_;
   const std::string& p = req.path;
   if (p == "/healthz") return JsonReply(200, R"({"status":"ok"})");
   if (p == "/metrics") return Metrics();
+  if (pages_.Owns(p)) return pages_.Handle(req);
   if (p.rfind("/lessons/", 0) == 0) return LessonFile(req);
   if (p == "/v1/plays") {
     if (req.method != "POST") return ErrorReply(405, "method_not_allowed", "play events are POSTed");
@@ -249,6 +254,7 @@ Reply EdgeRoutes::LessonFile(const Request& req) {
   const size_t slash = rest.find('/');
   const std::string id = rest.substr(0, slash);
   if (!IsLowerHex(id, 32) || slash == std::string::npos) return ErrorReply(404, "not_found", "no such lesson file");
+  if (rest.substr(slash + 1) == "qr.svg") return LessonQr(req, id);
   auto lesson = store_.Lesson(id);
   if (!lesson.ok() || lesson->state != LessonState::kReady) {
     return ErrorReply(404, "not_found", "lesson " + id + " is not on this edge yet");
@@ -262,6 +268,28 @@ Reply EdgeRoutes::LessonFile(const Request& req) {
                         reply.headers.end());
   }
   return reply;
+}
+
+// The code a classroom's phone or tablet scans: this edge's URL for the lesson, with the host the
+// client used to reach the edge (its name or address on the school LAN).
+Reply EdgeRoutes::LessonQr(const Request& req, const std::string& id) {
+  if (req.method != "GET" && req.method != "HEAD") return ErrorReply(405, "method_not_allowed", "read with GET");
+  const std::string host = req.Header("host");
+  const bool host_ok = !host.empty() && host.size() <= 255 &&
+                       std::all_of(host.begin(), host.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                                c == '[' || c == ']';
+                       });
+  if (!host_ok) return ErrorReply(400, "invalid_argument", "a QR code needs the Host the edge was reached by", "host");
+  if (auto lesson = store_.Lesson(id); !lesson.ok()) return ErrorReply(404, "not_found", "no lesson " + id + " on this edge");
+  auto svg = QrSvg("http://" + host + "/#lesson=" + id);
+  if (!svg.ok()) return ErrorReply(svg.status());
+  Reply r;
+  r.content_type = "image/svg+xml";
+  r.body = std::move(*svg);
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("Vary", "Host");
+  return r;
 }
 
 Reply EdgeRoutes::Metrics() {

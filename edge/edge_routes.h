@@ -1,9 +1,11 @@
 #pragma once
 // The edge's HTTP routes, for the classrooms on the school LAN (no token) and for the school's IT
-// teacher (a local admin token): playable lessons and search, downloads in progress, status,
-// play events, the lesson files themselves (only for complete, verified lessons), health and
+// teacher (a local admin token): the classroom page and the printable page of a pack's QR codes
+// (web/dist), playable lessons and search, downloads in progress, status, play events, the lesson
+// files themselves (only for complete, verified lessons), each lesson's QR code, health and
 // metrics. Knows no sockets; thread-safe.
 //
+//   GET  /, /print?pack=ID, /web/...               the classroom page, the printable QR page, their assets
 //   GET  /v1/lessons[?q=&subject=&grade=&pack=]   playable lessons
 //   GET  /v1/lessons/ID                            one lesson (any state)
 //   GET  /v1/downloads                             pending lessons: bytes, rate, ETA, state, why stuck
@@ -11,6 +13,7 @@
 //   POST /v1/plays                                 {"event_id", "lesson_id", "rendition", "seconds", "started_at"}
 //   POST /v1/sync                                  (admin) ask the catalog now
 //   GET  /lessons/ID/FILE                          bundle files with Range and ETag
+//   GET  /lessons/ID/qr.svg                        QR code of http://HOST/#lesson=ID (HOST: as the client asked)
 //   GET  /healthz, /metrics
 
 #include <atomic>
@@ -21,6 +24,7 @@
 #include <string>
 
 #include "bundle/bundle_files.h"
+#include "common/http/static_files.h"
 #include "common/http/http_types.h"
 #include "edge/edge_store.h"
 
@@ -36,6 +40,7 @@ struct EdgeRoutesOptions {
   std::string school_id;
   std::int64_t quota_bytes = 0;
   std::int64_t min_free_bytes = 0;
+  std::filesystem::path web_dir;  // the built pages (EdgeConfig::web_dir)
 };
 
 class EdgeRoutes {
@@ -51,6 +56,7 @@ class EdgeRoutes {
   http::Reply StatusReply();
   http::Reply Plays(const http::Request& req);
   http::Reply LessonFile(const http::Request& req);
+  http::Reply LessonQr(const http::Request& req, const std::string& id);
   http::Reply Metrics();
 
   EdgeRoutesOptions options_;
@@ -58,6 +64,7 @@ class EdgeRoutes {
   Transfer& transfer_;
   PackFollower& follower_;
   bundle::BundleFiles files_;
+  http::StaticFiles pages_;
   std::atomic<std::int64_t> plays_received_{0};
   std::atomic<std::int64_t> requests_{0};
 };

@@ -365,6 +365,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   ropts.school_id = config.school_id;
   ropts.quota_bytes = s.quota_bytes;
   ropts.min_free_bytes = s.min_free_bytes;
+  ropts.web_dir = config.web_dir;
   s.routes = std::make_unique<EdgeRoutes>(std::move(ropts), *s.store, *s.transfer, *s.follower);
 
   http::ServerOptions sopts;

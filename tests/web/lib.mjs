@@ -286,3 +286,75 @@ export async function verifyPackSignature(catalogUrl, manifest, signatureBase64)
 export async function makeSchools(catalog, schools) {
   for (const s of schools) await getJson(`${catalog.url}/v1/schools`, catalog.adminToken, { method: 'POST', body: s });
 }
+
+// A recording uploaded through the origin by the teachers' CLI (`lessonmesh upload --json`), which
+// waits for the transcode. Returns the lesson id.
+export async function uploadLesson(args, origin, teacherToken, clip, dir, { title, teacher = '王老师', subject = '数学', grade = '三年级' }) {
+  const out = await new Promise((res, rej) => {
+    const child = spawn(join(args.binDir, 'lessonmesh'), ['upload', clip, '--origin', origin.url, '--token', teacherToken,
+      '--title', title, '--teacher', teacher, '--subject', subject, '--grade', grade, '--json',
+      '--state-file', join(dir, 'uploads.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (code === 0) res(stdout);
+      else rej(new Error(`lessonmesh upload ${title}: exit ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+  const { lesson_id: id } = JSON.parse(out.trim().split('\n').pop());
+  log(`uploaded ${title} as lesson ${id}`);
+  return id;
+}
+
+// A pack published by the admin once the catalog knows every lesson (the origin registers a
+// lesson shortly after its job is done). Returns the signed pack.
+export async function publishPack(catalog, title, lessonIds, targets) {
+  return waitFor(`the catalog to publish ${title}`, () => getJson(`${catalog.url}/v1/packs`, catalog.adminToken, {
+    method: 'POST', body: { title, items: lessonIds.map((id) => ({ lesson_id: id, needed_by: '2026-12-01' })), targets },
+  }), { timeoutMs: 60000, intervalMs: 500 });
+}
+
+// A school's edge enrolled as an IT teacher would (its token, the catalog's pinned key in
+// edge.toml), listening on loopback; `renditions`: what the school keeps.
+export async function startEdge(args, dir, catalog, school, { renditions = ['360p', '240p'] } = {}) {
+  const edgeDir = join(dir, 'edge');
+  mkdirSync(edgeDir, { recursive: true });
+  writeFileSync(join(edgeDir, 'edge.token'), `${createToken(args.binDir, catalog.data, 'edge', school)}\n`, { mode: 0o600 });
+  const { public_key: key } = await (await fetch(`${catalog.url}/v1/keys`)).json();
+  const toml = [
+    `school_id = "${school}"`, `catalog_url = "${catalog.url}"`, `token_file = "${join(edgeDir, 'edge.token')}"`,
+    `catalog_key = "${key}"`, `cache_dir = "${join(edgeDir, 'cache')}"`,
+    `renditions = [${renditions.map((r) => `"${r}"`).join(', ')}]`,
+    'listen = "127.0.0.1"', 'port = 0', 'torrent_port = 0', 'lsd = false', 'poll_wait_seconds = 2',
+    'report_interval_seconds = 2', `web_dir = "${args.webDir}"`, '',
+  ].join('\n');
+  writeFileSync(join(edgeDir, 'edge.toml'), toml);
+  const edge = new Service('edge', join(args.binDir, 'lessonmesh-edge'), ['--config', join(edgeDir, 'edge.toml')], dir);
+  await edge.start({ timeoutMs: 60000 });
+  return edge;
+}
+
+// Waits until the edge offers every lesson of `ids` for playing.
+export async function waitForPlayable(edge, ids, { timeoutMs = 240000 } = {}) {
+  return waitFor(`the edge to hold ${ids.length} lessons`, async () => {
+    const { lessons } = await (await fetch(`${edge.url}/v1/lessons`)).json();
+    const ready = lessons.filter((l) => l.playable && ids.includes(l.id));
+    return ready.length === ids.length && lessons;
+  }, { timeoutMs, intervalMs: 500 });
+}
+
+// The requests of `page` that went anywhere but `url`'s host (blob: and data: stay in the page).
+export function requestsElsewhere(page, url) {
+  const host = new URL(url).host;
+  return page.requests.map((r) => r.url()).filter((u) => {
+    const p = new URL(u);
+    if (p.protocol === 'blob:' || p.protocol === 'data:') return false;
+    return p.host !== host;
+  });
+}

@@ -33,8 +33,10 @@ export function signOut() {
   localStorage.removeItem(kTokenKey);
 }
 
+// The Authorization header, when there is a token (the classroom page on the school LAN has none).
 export function authHeaders() {
-  return { Authorization: `Bearer ${token()}` };
+  const t = token();
+  return t ? { Authorization: `Bearer ${t}` } : {};
 }
 
 const kStatusText = {
