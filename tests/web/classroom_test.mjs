@@ -49,6 +49,8 @@ await run('classroom_page', async (track) => {
   const page = await newPage(browser);
   await page.goto(`${edge.url}/`);
   await page.getByRole('heading', { name: '三年级数学 分数单元' }).waitFor();
+  await page.locator('#lessons img.poster').evaluate((img) => img.decode());
+  await screenshot(page, args, 'classroom_lessons');
 
   // The edge's own Chinese search, then the lesson opened from its tile by keyboard.
   await page.focus('#search');
@@ -85,7 +87,7 @@ await run('classroom_page', async (track) => {
     throw new Error(`quality choice ${JSON.stringify(qualities)}, the edge holds ${JSON.stringify(held.renditions)}`);
   }
   await page.selectOption('#quality', { label: '240p' });
-  await screenshot(page, args, 'classroom');
+  await screenshot(page, args, 'classroom_player');
 
   // The start event reached the edge's store (the catalog is down, so it waits there).
   await waitFor('the start event at the edge', async () => (await (await fetch(`${edge.url}/v1/status`)).json()).plays_pending >= 1,
