@@ -81,6 +81,11 @@ TEST_F(BundleFilesTest, WholeFilesRangesAndEtags) {
   auto torrent = Get("/bundles/" + id_ + "/lesson.torrent");
   EXPECT_EQ(torrent.status, 200);
   EXPECT_EQ(torrent.Header("content-type"), "application/x-bittorrent");
+  EXPECT_TRUE(torrent.body == ReadFile(tmp_ / "bundles" / id_ / "lesson.torrent")) << "lesson.torrent's bytes differ";
+  auto manifest = Get("/bundles/" + id_ + "/lesson.json");
+  EXPECT_EQ(manifest.status, 200);
+  EXPECT_EQ(manifest.Header("content-type"), "application/json");
+  EXPECT_TRUE(manifest.body == ReadFile(tmp_ / "bundles" / id_ / "lesson.json")) << "lesson.json's bytes differ";
 }
 
 TEST_F(BundleFilesTest, PadFilesAreZerosForClientsThatAskForThem) {

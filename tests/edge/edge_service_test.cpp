@@ -96,7 +96,7 @@ class EdgeServiceTest : public ::testing::Test {
   std::string UploadLesson(const fs::path& clip, const std::string& title) {
     auto up = lm::testing::TusUpload(origin_->http_port(), teacher_, ReadFile(clip),
                                      {{"title", title}, {"teacher", "王老师"}, {"subject", "数学"}, {"grade", "三年级"}},
-                                     256 * 1024);
+                                     {.chunk_bytes = 256 * 1024});
     EXPECT_FALSE(up.upload_id.empty()) << up.error;
     std::string lesson;
     EXPECT_TRUE(WaitFor([&] {

@@ -40,7 +40,7 @@ TEST(MyJobsTest, ListsTheCallersUploadsOnly) {
     auto up = lm::testing::TusUpload(port, teacher, std::string(4096, 'x'),
                                      {{"title", title}, {"teacher", "王老师"}, {"subject", "数学"}, {"grade", "三年级"},
                                       {"filename", "a.bin"}},
-                                     1024);
+                                     {.chunk_bytes = 1024});
     ASSERT_FALSE(up.upload_id.empty()) << up.error;
     ids.push_back(up.upload_id);
   }

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <regex>
@@ -16,9 +17,9 @@
 #include "common/xxh3.h"
 #include "origin/origin_config.h"
 #include "origin/upload_client.h"
-#include "tests/testing/catalog_fixture.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/origin_fixture.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait_for.h"
@@ -75,33 +76,39 @@ TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
 TEST(OriginMainTest, BadSettingsExitWithCodeTwoAndSayWhy) {
   TempDir tmp;
   WriteFile(tmp / "bad.toml", "colour = 1\n");
-  ChildProcess bad;
-  ASSERT_EQ(bad.StartPiped({Bin("lessonmesh-origin"), "--config", (tmp / "bad.toml").string()}), "");
-  EXPECT_EQ(bad.Wait(30), 2);
-  ChildProcess no_token;
-  ASSERT_EQ(no_token.StartPiped({Bin("lessonmesh-origin"), "--data-dir", (tmp / "d").string()}), "");
-  EXPECT_EQ(no_token.Wait(30), 2);
+  struct Case {
+    std::vector<std::string> args;
+    std::string names;  // what stderr's one line must name
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--config", (tmp / "bad.toml").string()}, "colour"},
+           {{"--data-dir", (tmp / "d").string()}, "catalog_token"},
+           {{"--data-dir", (tmp / "d").string(), "--catalog-token", "t", "--torrent-port", "70000"}, "torrent"},
+       }) {
+    std::vector<std::string> argv = {Bin("lessonmesh-origin")};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    ChildProcess bad;
+    ASSERT_EQ(bad.Start(argv, tmp / "bad.out", tmp / "bad.err"), "");
+    EXPECT_EQ(bad.Wait(30), 2) << bad.err();
+    const std::string err = bad.err();
+    EXPECT_NE(err.find(c.names), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
   EXPECT_FALSE(fs::exists(tmp / "d" / "jobs.db"));  // refused before touching anything
 }
 
-class OriginProcessTest : public ::testing::Test {
+class OriginProcessTest : public lm::testing::OriginFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(catalog_.Start());
-    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
-    WriteFile(tmp_ / "origin.toml", "port = 0\ntorrent_port = 0\nlsd = false\ndata_dir = \"" +
-                                        (tmp_ / "origin").string() + "\"\ncatalog_url = \"" + catalog_.url() +
-                                        "\"\ncatalog_token = \"" + catalog_.Token(catalog::Role::kOrigin) + "\"\n");
-  }
+  bool StartsOriginInProcess() const override { return false; }
 
   // Starts lessonmesh-origin; returns its HTTP port, 0 on failure.
-  std::uint16_t StartOrigin() {
-    origin_ = std::make_unique<ChildProcess>();
-    if (!origin_->StartPiped({Bin("lessonmesh-origin"), "--config", (tmp_ / "origin.toml").string(), "--workers", "1"})
+  std::uint16_t StartOriginProcess() {
+    process_ = std::make_unique<ChildProcess>();
+    if (!process_->StartPiped({Bin("lessonmesh-origin"), "--config", WriteOriginToml().string(), "--workers", "1"})
              .empty()) {
       return 0;
     }
-    auto line = origin_->WaitForLine("listening on", 60);
+    auto line = process_->WaitForLine("listening on", 60);
     std::smatch m;
     if (!line || !std::regex_search(*line, m, std::regex(R"(http://[^:]+:(\d+))"))) return 0;
     return static_cast<std::uint16_t>(std::stoi(m[1]));
@@ -112,14 +119,11 @@ class OriginProcessTest : public ::testing::Test {
     return r.status == 200 ? json::parse(r.body) : json();
   }
 
-  TempDir tmp_;
-  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
-  std::string teacher_;
-  std::unique_ptr<ChildProcess> origin_;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 TEST_F(OriginProcessTest, InterruptedUploadResumesWhereItStopped) {
-  const std::uint16_t port = StartOrigin();
+  const std::uint16_t port = StartOriginProcess();
   ASSERT_NE(port, 0);
   std::string bytes(3 * 1024 * 1024 + 123, '\0');
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919) >> 3);
@@ -173,7 +177,7 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
   clip.width = 854;
   clip.height = 480;
   ASSERT_TRUE(lm::testing::MakeClip(tmp_ / "lesson.mp4", clip));
-  std::uint16_t port = StartOrigin();
+  std::uint16_t port = StartOriginProcess();
   ASSERT_NE(port, 0);
 
   // A teacher uploads with the CLI; it prints the upload id (and would follow the job).
@@ -192,15 +196,15 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
     json j = Job(port, upload_id);
     return !j.is_null() && j["state"] == "running" && j["progress"].get<double>() > 0;
   }, 60)) << Job(port, upload_id).dump();
-  origin_->Signal(SIGKILL);
-  origin_->Wait(30);
+  process_->Signal(SIGKILL);
+  process_->Wait(30);
   const fs::path bundles = tmp_ / "origin" / "bundles";
   for (const auto& e : fs::directory_iterator(bundles)) {
     EXPECT_EQ(e.path().filename().string().front(), '.') << "a bundle became visible: " << e.path();
   }
 
   // Started again: the job runs again from the start and finishes; nothing half-built remains.
-  port = StartOrigin();
+  port = StartOriginProcess();
   ASSERT_NE(port, 0);
   json job;
   ASSERT_TRUE(WaitFor([&] {
@@ -221,10 +225,22 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
   }
 
   // Stopped and started again: both torrents of the bundle come back from resume data, seeding,
-  // without reading the files again.
-  origin_->Signal(SIGTERM);
-  EXPECT_EQ(origin_->Wait(60), 0);
-  port = StartOrigin();
+  // without reading the files again. Shown from outside: while it is stopped, the biggest file's
+  // bytes change but not its size or modification time; an origin that hashed the files again
+  // would find its pieces wrong and not seed.
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->Wait(60), 0);
+  fs::path biggest;
+  for (const auto& f : manifest["files"]) {
+    const fs::path p = bundle / f["path"].get<std::string>();
+    if (biggest.empty() || fs::file_size(p) > fs::file_size(biggest)) biggest = p;
+  }
+  const auto mtime = fs::last_write_time(biggest);
+  std::string changed = ReadFile(biggest);
+  for (std::size_t i = 0; i < changed.size(); i += 4096) changed[i] = static_cast<char>(~changed[i]);
+  WriteFile(biggest, changed);
+  fs::last_write_time(biggest, mtime);
+  port = StartOriginProcess();
   ASSERT_NE(port, 0);
   json torrents;
   ASSERT_TRUE(WaitFor([&] {
@@ -239,8 +255,8 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
     EXPECT_EQ(t["lesson_id"], names[0]);
     EXPECT_TRUE(t["from_resume_data"].get<bool>()) << t.dump();
   }
-  origin_->Signal(SIGTERM);
-  EXPECT_EQ(origin_->Wait(60), 0);
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->Wait(60), 0);
 }
 
 }  // namespace

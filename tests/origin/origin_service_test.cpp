@@ -12,17 +12,17 @@
 #include <libtorrent/torrent_status.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <thread>
 
 #include "common/xxh3.h"
-#include "tests/testing/catalog_fixture.h"
 #include "tests/testing/http_client.h"
-#include "tests/testing/media_fixtures.h"
+#include "tests/testing/origin_fixture.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/torrent_reference.h"
 #include "tests/testing/wait_for.h"
-#include "tests/testing/tus_upload.h"
 
 namespace lm::origin {
 namespace {
@@ -33,79 +33,21 @@ using lm::testing::HttpClient;
 using lm::testing::ReadFile;
 using lm::testing::WaitFor;
 
-
-class OriginServiceTest : public ::testing::Test {
+class OriginServiceTest : public lm::testing::OriginFixture {
  protected:
-  static void SetUpTestSuite() {
-    clip_dir_ = new lm::testing::TempDir();
-    lm::testing::ClipSpec spec;
-    spec.seconds = 4;
-    spec.width = 320;
-    spec.height = 240;
-    ASSERT_TRUE(lm::testing::MakeClip(*clip_dir_ / "lesson.mp4", spec));
-    clip_ = new std::string(ReadFile(*clip_dir_ / "lesson.mp4"));
-  }
-  static void TearDownTestSuite() {
-    delete clip_;
-    delete clip_dir_;
-  }
-
-  void SetUp() override {
-    ASSERT_TRUE(catalog_.Start());
-    origin_token_ = catalog_.Token(catalog::Role::kOrigin);
-    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
-    other_teacher_ = catalog_.Token(catalog::Role::kTeacher, "conghua-lx");
-    edge_ = catalog_.Token(catalog::Role::kEdge, "conghua-lx");
-    admin_ = catalog_.Token(catalog::Role::kAdmin);
-    config_.port = 0;
-    config_.torrent_port = 0;
-    config_.lsd = false;
-    config_.data_dir = (tmp_ / "origin").string();
-    config_.catalog_url = catalog_.url();
-    config_.catalog_token = origin_token_;
-    auto origin = OriginService::Start(config_);
-    ASSERT_TRUE(origin.ok()) << origin.status().ToString();
-    origin_ = std::move(*origin);
-  }
-
+  // A GET to the origin with exactly this token ("" sends none).
   lm::testing::HttpResult Get(const std::string& target, const std::string& token) {
-    return HttpClient(origin_->http_port()).Request("GET", target, "", {{"Authorization", "Bearer " + token}});
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return Origin().Request("GET", target, "", headers);
   }
-
-  // The job of an upload once `ready` holds for it, or null after the deadline.
-  json WaitForJob(const std::string& upload_id, const std::function<bool(const json&)>& ready, double seconds = 120) {
-    json job;
-    WaitFor([&] {
-      auto r = Get("/v1/jobs?upload=" + upload_id, teacher_);
-      if (r.status != 200) return false;
-      job = json::parse(r.body);
-      return ready(job) || job["state"] == "failed";
-    }, seconds);
-    return job;
+  std::string UploadId(const std::string& bytes, lm::testing::TusUploadOptions options = {}) {
+    return Upload(bytes, std::move(options)).upload_id;
   }
-
-  std::string Upload(const std::string& bytes, std::size_t chunk = 256 * 1024) {
-    auto up = lm::testing::TusUpload(origin_->http_port(), teacher_, bytes,
-                                     {{"title", "分数的初步认识"}, {"teacher", "王老师"}, {"subject", "数学"},
-                                      {"grade", "三年级"}, {"filename", "fenshu.mp4"}},
-                                     chunk);
-    EXPECT_FALSE(up.upload_id.empty()) << up.failed_status << " " << up.error;
-    return up.upload_id;
-  }
-
-  static bool DoneAndRegistered(const json& j) { return j["state"] == "done" && j.value("registered", false); }
-
-  static inline lm::testing::TempDir* clip_dir_ = nullptr;
-  static inline std::string* clip_ = nullptr;
-  lm::testing::TempDir tmp_;
-  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
-  OriginConfig config_;
-  std::unique_ptr<OriginService> origin_;
-  std::string origin_token_, teacher_, other_teacher_, edge_, admin_;
 };
 
 TEST_F(OriginServiceTest, UploadBecomesARegisteredLessonThatPeersDownload) {
-  const std::string upload_id = Upload(*clip_);
+  const std::string upload_id = UploadId(lm::testing::LessonClip());
   const json job = WaitForJob(upload_id, DoneAndRegistered);
   ASSERT_TRUE(DoneAndRegistered(job)) << job.dump();
   EXPECT_EQ(job["progress"], 1.0);
@@ -122,7 +64,7 @@ TEST_F(OriginServiceTest, UploadBecomesARegisteredLessonThatPeersDownload) {
 
   // The bundle is served for playback and as web seed.
   const fs::path bundle = fs::path(config_.data_dir) / "bundles" / lesson_id;
-  auto master = HttpClient(origin_->http_port()).Request("GET", "/bundles/" + lesson_id + "/master.m3u8");
+  auto master = HttpClient(origin_port()).Request("GET", "/bundles/" + lesson_id + "/master.m3u8");
   ASSERT_EQ(master.status, 200);
   EXPECT_EQ(master.body, ReadFile(bundle / "master.m3u8"));
 
@@ -142,20 +84,58 @@ TEST_F(OriginServiceTest, UploadBecomesARegisteredLessonThatPeersDownload) {
   ASSERT_FALSE(ec) << ec.message();
   atp.ti->clear_web_seeds();
   atp.save_path = (tmp_ / "client").string();
+  // Slow enough (seconds for the bundle) that /v1/torrents can be seen naming it as a peer. A
+  // torrent's own limit holds on loopback too, unlike the session's.
+  atp.download_limit = 100 * 1024;
   lt::torrent_handle h = client.add_torrent(atp, ec);
   ASSERT_FALSE(ec) << ec.message();
-  ASSERT_TRUE(WaitFor([&] { return h.status().is_seeding; }, 90))
-      << "state " << h.status().state << " peers " << h.status().num_peers;
+  const std::string v1_hash = lm::testing::InfoHashesOfTorrent(ReadFile(bundle / "lesson.torrent")).v1;
+  // The origin's view of the hybrid torrent in /v1/torrents; null if it does not list it.
+  auto seeded = [&] {
+    const json list = json::parse(HttpClient(origin_port()).Request("GET", "/v1/torrents").body, nullptr, false);
+    if (list.is_object()) {
+      for (const auto& t : list["torrents"]) {
+        if (t["info_hash_v1"] == v1_hash) return t;
+      }
+    }
+    return json();
+  };
+  int most_peers = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    const json t = seeded();
+    if (!t.is_null()) most_peers = std::max(most_peers, t["peers"].get<int>());
+    return h.status().is_seeding;
+  }, 90)) << "state " << h.status().state << " peers " << h.status().num_peers;
+  EXPECT_EQ(most_peers, 1) << "/v1/torrents never showed the client as a peer";
   const json manifest = json::parse(ReadFile(bundle / "lesson.json"));
   ASSERT_FALSE(manifest["files"].empty());
+  std::int64_t bundle_bytes = 0;
   for (const auto& f : manifest["files"]) {
     const std::string bytes = ReadFile(tmp_ / "client" / lesson_id / f["path"].get<std::string>());
     EXPECT_EQ(static_cast<std::int64_t>(bytes.size()), f["size"].get<std::int64_t>()) << f["path"];
     EXPECT_EQ(Xxh3Of(bytes).Hex(), f["xxh3_128"]) << f["path"];
+    bundle_bytes += f["size"].get<std::int64_t>();
+  }
+
+  // /v1/torrents tells the operator so: the hybrid torrent has sent at least the whole bundle; its
+  // v1-only twin, which nobody asked for, has sent nothing.
+  json torrent;
+  EXPECT_TRUE(WaitFor([&] {
+    torrent = seeded();
+    return !torrent.is_null() && torrent["uploaded_bytes"].get<std::int64_t>() >= bundle_bytes;
+  }, 30)) << torrent.dump() << " bundle bytes " << bundle_bytes;
+  const json all = json::parse(HttpClient(origin_port()).Request("GET", "/v1/torrents").body);
+  ASSERT_EQ(all["torrents"].size(), 2u) << all.dump();
+  for (const auto& t : all["torrents"]) {
+    EXPECT_EQ(t["lesson_id"], lesson_id);
+    EXPECT_EQ(t["state"], "seeding");
+    if (t["info_hash_v1"] != v1_hash) {
+      EXPECT_EQ(t["uploaded_bytes"], 0) << t.dump();
+    }
   }
 
   // The same bytes again: the same lesson, one bundle on disk.
-  const std::string again = Upload(*clip_);
+  const std::string again = UploadId(lm::testing::LessonClip());
   const json second = WaitForJob(again, DoneAndRegistered);
   ASSERT_TRUE(DoneAndRegistered(second)) << second.dump();
   EXPECT_EQ(second["lesson_id"], lesson_id);
@@ -165,10 +145,15 @@ TEST_F(OriginServiceTest, UploadBecomesARegisteredLessonThatPeersDownload) {
 }
 
 TEST_F(OriginServiceTest, CatalogDownDelaysRegistrationAndLosesNothing) {
-  // The token is checked while the catalog is up; then it goes away before the bundle is done.
-  const std::string upload_id = Upload(*clip_);
-  catalog_.Stop();
-  const json done = WaitForJob(upload_id, [](const json& j) { return j["state"] == "done"; });
+  // The teacher's token is checked (and cached) while the catalog is up; the catalog goes away
+  // before the last chunk arrives, so before there is a job at all: the bundle is made while it
+  // is down, and registered once it is back.
+  lm::testing::TusUploadOptions two_chunks;
+  two_chunks.chunk_bytes = lm::testing::LessonClip().size() / 2 + 1;
+  two_chunks.before_last_chunk = [&] { catalog_.Stop(); };
+  const std::string upload_id = UploadId(lm::testing::LessonClip(), two_chunks);
+  ASSERT_FALSE(upload_id.empty());
+  const json done = WaitForJob(upload_id, Done);
   ASSERT_EQ(done["state"], "done") << done.dump();
   EXPECT_FALSE(done["registered"].get<bool>());
   ASSERT_TRUE(catalog_.Start());
@@ -180,7 +165,7 @@ TEST_F(OriginServiceTest, CatalogDownDelaysRegistrationAndLosesNothing) {
 }
 
 TEST_F(OriginServiceTest, NotMediaFailsTheJobWithAClearReason) {
-  const std::string upload_id = Upload(std::string(100000, 'x'));
+  const std::string upload_id = UploadId(std::string(100000, 'x'));
   const json job = WaitForJob(upload_id, [](const json& j) { return j["state"] == "failed"; }, 60);
   ASSERT_EQ(job["state"], "failed") << job.dump();
   EXPECT_NE(job["error"].get<std::string>().find("neither media nor a known document"), std::string::npos)
@@ -190,15 +175,15 @@ TEST_F(OriginServiceTest, NotMediaFailsTheJobWithAClearReason) {
 
 TEST_F(OriginServiceTest, BadRequestsAreRefusedAndChangeNothing) {
   // Uploading needs a teacher's token.
-  auto none = lm::testing::TusUpload(origin_->http_port(), "", "abc", {}, 10);
+  auto none = lm::testing::TusUpload(origin_port(), "", "abc", {});
   EXPECT_EQ(none.failed_status, 401);
-  auto unknown = lm::testing::TusUpload(origin_->http_port(), "not-a-token", "abc", {}, 10);
+  auto unknown = lm::testing::TusUpload(origin_port(), "not-a-token", "abc", {});
   EXPECT_EQ(unknown.failed_status, 401);
-  auto edge = lm::testing::TusUpload(origin_->http_port(), edge_, "abc", {}, 10);
+  auto edge = lm::testing::TusUpload(origin_port(), edge_, "abc", {});
   EXPECT_EQ(edge.failed_status, 403);
 
   // Jobs: only the uploader sees one; ids are checked.
-  const std::string upload_id = Upload(std::string(1000, 'x'));
+  const std::string upload_id = UploadId(std::string(1000, 'x'));
   const json job = WaitForJob(upload_id, [](const json& j) { return j["state"] == "failed"; }, 60);
   const std::string job_path = "/v1/jobs/" + std::to_string(job["id"].get<std::int64_t>());
   EXPECT_EQ(Get(job_path, teacher_).status, 200);
@@ -212,7 +197,7 @@ TEST_F(OriginServiceTest, BadRequestsAreRefusedAndChangeNothing) {
   EXPECT_EQ(json::parse(bad_upload.body)["field"], "upload");
 
   // Nothing outside a bundle is served.
-  HttpClient web(origin_->http_port());
+  HttpClient web(origin_port());
   EXPECT_EQ(web.Request("GET", "/bundles/../jobs.db").status, 404);
   EXPECT_EQ(web.Request("GET", "/bundles/%2e%2e/jobs.db").status, 404);
   EXPECT_EQ(web.Request("GET", "/nothing-here").status, 404);

@@ -31,10 +31,9 @@
 #include "common/base64.h"
 #include "common/hex.h"
 #include "common/xxh3.h"
-#include "tests/testing/catalog_fixture.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
-#include "tests/testing/media_fixtures.h"
+#include "tests/testing/origin_fixture.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait_for.h"
 
@@ -173,80 +172,13 @@ struct SwarmCounts {
   std::int64_t incomplete = -1;
 };
 
-class StockClientTest : public ::testing::Test {
+class StockClientTest : public lm::testing::OriginFixture {
  protected:
-  static void SetUpTestSuite() {
-    clip_dir_ = new lm::testing::TempDir();
-    lm::testing::ClipSpec spec;
-    spec.seconds = 4;
-    spec.width = 320;
-    spec.height = 240;
-    ASSERT_TRUE(lm::testing::MakeClip(*clip_dir_ / "lesson.mp4", spec));
-    clip_ = new std::string(ReadFile(*clip_dir_ / "lesson.mp4"));
-  }
-  static void TearDownTestSuite() {
-    delete clip_;
-    delete clip_dir_;
-  }
-
-  static fs::path ClipPath() { return *clip_dir_ / "lesson.mp4"; }
-
-  void SetUp() override {
-    ASSERT_TRUE(catalog_.Start());
-    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
-    config_.port = 0;
-    config_.torrent_port = 0;
-    config_.lsd = false;
-    config_.data_dir = (tmp_ / "origin").string();
-    config_.catalog_url = catalog_.url();
-    config_.catalog_token = catalog_.Token(catalog::Role::kOrigin);
-    auto origin = OriginService::Start(config_);
-    ASSERT_TRUE(origin.ok()) << origin.status().ToString();
-    origin_ = std::move(*origin);
-  }
-
-  HttpClient Origin() const { return HttpClient(origin_->http_port(), config_.listen_address); }
-
-  lm::testing::HttpResult Get(const std::string& target) {
-    return Origin().Request("GET", target, "", {{"Authorization", "Bearer " + teacher_}});
-  }
+  static fs::path ClipPath() { return lm::testing::LessonClipPath(); }
+  static const std::string& Clip() { return lm::testing::LessonClip(); }
 
   // The upload's job once it is done (or has failed), or the last one seen after the deadline.
-  json WaitForDoneJob(const std::string& upload_id, double seconds = 120) {
-    json job;
-    WaitFor([&] {
-      auto r = Get("/v1/jobs?upload=" + upload_id);
-      if (r.status != 200) return false;
-      job = json::parse(r.body);
-      return job["state"] == "done" || job["state"] == "failed";
-    }, seconds);
-    return job;
-  }
-
-  // Uploads the clip (tus: create, then one PATCH) and waits for its bundle; the lesson id, or "".
-  std::string UploadLesson() {
-    HttpClient origin = Origin();
-    const std::map<std::string, std::string> tus = {{"Tus-Resumable", "1.0.0"}, {"Authorization", "Bearer " + teacher_}};
-    auto create = tus;
-    create["Upload-Length"] = std::to_string(clip_->size());
-    create["Upload-Metadata"] = "title " + Base64Encode("分数的初步认识") + ",filename " + Base64Encode("fenshu.mp4");
-    const auto created = origin.Request("POST", "/uploads", "", create);
-    EXPECT_EQ(created.status, 201) << created.body;
-    const std::string location = created.Header("location");
-    auto patch = tus;
-    patch["Upload-Offset"] = "0";
-    patch["Content-Type"] = "application/offset+octet-stream";
-    const auto patched = origin.Request("PATCH", location, *clip_, patch);
-    EXPECT_EQ(patched.status, 204) << patched.body;
-    if (created.status != 201 || patched.status != 204) return "";
-    const json job = WaitForDoneJob(location.substr(location.rfind('/') + 1));
-    EXPECT_EQ(job.value("state", ""), "done") << job.dump();
-    return job.value("state", "") == "done" ? job["lesson_id"].get<std::string>() : "";
-  }
-
-  fs::path BundleDir(const std::string& lesson_id) const {
-    return fs::path(config_.data_dir) / "bundles" / lesson_id;
-  }
+  json WaitForDoneJob(const std::string& upload_id) { return WaitForJob(upload_id, Done); }
 
   // Writes `torrent` (a file of the bundle: lesson.torrent, the hybrid, or lesson.v1.torrent, its
   // v1-only twin) without web seeds to `path`; returns its v1 info hash (20 bytes) after checking
@@ -271,14 +203,29 @@ class StockClientTest : public ::testing::Test {
   // Starts aria2c on `torrent` into `dir`: no DHT, LSD or PEX, quiet, its log in aria2c.log. It
   // seeds for a moment when done (--seed-time is in minutes) and exits: with 0 it skips the
   // "completed" announce and sends only "stopped".
-  std::string StartAria2c(ChildProcess& aria2c, const fs::path& torrent, const fs::path& dir) {
+  // `extra`: more options, e.g. --bt-exclude-tracker=* to leave the web seed as the only source.
+  std::string StartAria2c(ChildProcess& aria2c, const fs::path& torrent, const fs::path& dir,
+                          const std::vector<std::string>& extra = {}) {
     fs::create_directories(dir);
-    return aria2c.Start({"aria2c", "--no-conf=true", "--dir=" + dir.string(), "--seed-time=0.02", "--enable-dht=false",
-                         "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
-                         "--file-allocation=none", "--bt-stop-timeout=20", "--console-log-level=warn",
-                         "--summary-interval=0", "--download-result=full",
-                         "--log=" + (tmp_ / "aria2c.log").string(), "--log-level=info", torrent.string()},
-                        tmp_ / "aria2c.out", tmp_ / "aria2c.err");
+    std::vector<std::string> argv = {"aria2c", "--no-conf=true", "--dir=" + dir.string(), "--seed-time=0.02",
+                                     "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
+                                     "--enable-peer-exchange=false", "--file-allocation=none",
+                                     "--bt-stop-timeout=" + std::to_string(static_cast<int>(lm::testing::Scaled(60))),
+                                     "--console-log-level=warn", "--summary-interval=0", "--download-result=full",
+                                     "--log=" + (tmp_ / "aria2c.log").string(), "--log-level=info"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(torrent.string());
+    return aria2c.Start(argv, tmp_ / "aria2c.out", tmp_ / "aria2c.err");
+  }
+
+  // The origin's /v1/torrents entry for the torrent with this v1 info hash (20 bytes), or null.
+  json SeededTorrent(const std::string& v1_hash) {
+    const json list = json::parse(Origin().Request("GET", "/v1/torrents").body, nullptr, false);
+    if (!list.is_object()) return nullptr;
+    for (const auto& t : list["torrents"]) {
+      if (t["info_hash_v1"] == HexEncode(v1_hash.data(), v1_hash.size())) return t;
+    }
+    return nullptr;
   }
 
   // The info hash aria2c computes for `torrent` (aria2c -S), lower-case hex; "" if it has none.
@@ -326,25 +273,18 @@ class StockClientTest : public ::testing::Test {
     return counts;
   }
 
-  static inline lm::testing::TempDir* clip_dir_ = nullptr;
-  static inline std::string* clip_ = nullptr;
-  lm::testing::TempDir tmp_;
-  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
-  OriginConfig config_;
-  std::unique_ptr<OriginService> origin_;
-  std::string teacher_;
 };
 
 TEST_F(StockClientTest, TusJsClientUploadsAndResumesAfterACut) {
-  if (FindProgram("node").empty()) GTEST_SKIP() << "node is not installed (scripts/install-deps.sh installs it)";
+  ASSERT_NE(FindProgram("node"), "") << "node is not installed: run scripts/install-deps.sh";
   const fs::path tus_js = TusJsDir();
   ASSERT_TRUE(fs::exists(tus_js / "node_modules" / "tus-js-client"))
       << "tus-js-client is not installed in " << tus_js << ": run scripts/install-deps.sh";
 
   // The connection is cut once about half the clip has gone out; the client then resumes.
-  const std::int64_t size = static_cast<std::int64_t>(clip_->size());
+  const std::int64_t size = static_cast<std::int64_t>(Clip().size());
   const std::int64_t cut_after = size / 2;
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(origin_->http_port()) + "/uploads";
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(origin_port()) + "/uploads";
   ChildProcess node;
   const auto start = Clock::now();
   ASSERT_EQ(node.Start({"node", (tus_js / "upload.mjs").string(), endpoint, teacher_, ClipPath().string(),
@@ -372,7 +312,7 @@ TEST_F(StockClientTest, TusJsClientUploadsAndResumesAfterACut) {
   const json job = WaitForDoneJob(upload_id);
   ASSERT_EQ(job.value("state", ""), "done") << job.dump();
   const json manifest = json::parse(ReadFile(BundleDir(job["lesson_id"]) / "lesson.json"));
-  EXPECT_EQ(manifest["source"]["xxh3_128"], Xxh3Of(*clip_).Hex());
+  EXPECT_EQ(manifest["source"]["xxh3_128"], Xxh3Of(Clip()).Hex());
   EXPECT_EQ(manifest["source"]["size"], size);
   EXPECT_EQ(manifest["title"], "分数的初步认识") << manifest.dump();
 }
@@ -382,7 +322,7 @@ TEST_F(StockClientTest, TusJsClientUploadsAndResumesAfterACut) {
 // it hashes a hybrid torrent's info dict without the leaves of "file tree" and announces a v1 info
 // hash nobody knows (aria2 issue #1903, fixed in 1.37.0).
 TEST_F(StockClientTest, Aria2cDownloadsABundleThroughTheTracker) {
-  if (FindProgram("aria2c").empty()) GTEST_SKIP() << "aria2c is not installed (scripts/install-deps.sh installs it)";
+  ASSERT_NE(FindProgram("aria2c"), "") << "aria2c is not installed: run scripts/install-deps.sh";
   const std::string lesson_id = UploadLesson();
   ASSERT_FALSE(lesson_id.empty());
   const fs::path torrent = tmp_ / "lesson.torrent";
@@ -420,13 +360,15 @@ TEST_F(StockClientTest, Aria2cDownloadsABundleThroughTheTracker) {
 // BEP 47 pad files either, so it asks the web seed for them by path (<lesson>/.pad/<size>) and
 // needs them as that many zero bytes to check the pieces they fill.
 TEST_F(StockClientTest, Aria2cDownloadsABundleFromTheWebSeed) {
-  if (FindProgram("aria2c").empty()) GTEST_SKIP() << "aria2c is not installed (scripts/install-deps.sh installs it)";
+  ASSERT_NE(FindProgram("aria2c"), "") << "aria2c is not installed: run scripts/install-deps.sh";
   const std::string lesson_id = UploadLesson();
   ASSERT_FALSE(lesson_id.empty());
   const fs::path dir = tmp_ / "aria2";
   ChildProcess aria2c;
   const auto start = Clock::now();
-  ASSERT_EQ(StartAria2c(aria2c, BundleDir(lesson_id) / "lesson.torrent", dir), "");
+  // No tracker either: with DHT, LSD and PEX off, the web seed is the only place the bytes can
+  // come from.
+  ASSERT_EQ(StartAria2c(aria2c, BundleDir(lesson_id) / "lesson.torrent", dir, {"--bt-exclude-tracker=*"}), "");
   const std::optional<int> exit_status = aria2c.Wait(120);
   EXPECT_EQ(exit_status, 0) << "aria2c (killed if nullopt)\nstdout: " << aria2c.out() << "\nstderr: " << aria2c.err();
   std::cout << "[          ] aria2c took " << SecondsSince(start) << " s\n";
@@ -434,15 +376,28 @@ TEST_F(StockClientTest, Aria2cDownloadsABundleFromTheWebSeed) {
   const auto listed = ListedFiles(json::parse(ReadFile(BundleDir(lesson_id) / "lesson.json")));
   ASSERT_FALSE(listed.empty());
   EXPECT_EQ(FilesUnder(dir / lesson_id, listed), listed);
+
+  // The bytes came over HTTP from the web seed: aria2c asked it for the bundle's files, never
+  // announced, and the origin's seeder sent nothing to any peer.
+  const std::string log = ReadFile(tmp_ / "aria2c.log");
+  EXPECT_NE(log.find("GET /bundles/" + lesson_id + "/"), std::string::npos) << "no web seed request in aria2c's log";
+  EXPECT_EQ(AnnounceLines(log), "");
+  for (const char* name : {"lesson.torrent", "lesson.v1.torrent"}) {
+    lt::error_code ec;
+    const lt::torrent_info ti((BundleDir(lesson_id) / name).string(), ec);
+    ASSERT_FALSE(ec) << ec.message();
+    const json seeded = SeededTorrent(ti.info_hashes().v1.to_string());
+    ASSERT_FALSE(seeded.is_null()) << name << " is not seeded";
+    EXPECT_EQ(seeded["uploaded_bytes"], 0) << name << ": " << seeded.dump();
+  }
 }
 
 // transmission-cli gets the hybrid lesson.torrent if it can read it, else lesson.v1.torrent:
 // Transmission 3.00 (Debian 12) cannot read a hybrid torrent at all, its bencode parser fails on
 // the empty keys of "file tree" (transmission issues #1339 and #3386, fixed in 4.0).
 TEST_F(StockClientTest, TransmissionCliDownloadsABundle) {
-  if (FindProgram("transmission-cli").empty()) {
-    GTEST_SKIP() << "transmission-cli is not installed (scripts/install-deps.sh installs it)";
-  }
+  ASSERT_NE(FindProgram("transmission-cli"), "") << "transmission-cli is not installed: run scripts/install-deps.sh";
+  ASSERT_NE(FindProgram("transmission-show"), "") << "transmission-show is not installed: run scripts/install-deps.sh";
   // Transmission takes no peer on 127.0.0.0/8 from a tracker (libtransmission's is_martian_addr,
   // in 3.00 and 4.x alike), and tests stay on loopback: here it gets the torrent as served, web
   // seed included, so the bytes come from the origin's web seed while it announces to the tracker.

@@ -24,14 +24,20 @@
 
 #include "common/http/http_server.h"
 #include "common/base64.h"
+#include "catalog/model.h"
+#include "origin/catalog_client.h"
+#include "origin/uploader_auth.h"
+#include "tests/testing/catalog_fixture.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
 
 namespace lm::origin {
 namespace {
 
 using lm::testing::HttpClient;
 using lm::testing::HttpResult;
+using lm::testing::WaitFor;
 
 namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -48,48 +54,42 @@ std::string Pattern(std::size_t size) {
   return s;
 }
 
-// Polls `done` until it holds or `deadline` passes.
-template <typename F>
-bool WaitFor(F done, std::chrono::seconds deadline = std::chrono::seconds(10)) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 // A PATCH written by hand, so that a test can pause it or cut it mid-body.
 class RawPatch {
  public:
   RawPatch(std::uint16_t port, const std::string& location, std::int64_t offset, std::size_t content_length,
            const std::string& extra_headers = {}) {
-    socket_.connect({net::ip::make_address("127.0.0.1"), port});
+    stream_.expires_after(lm::testing::ScaledDuration(30));
+    stream_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
     Send("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n" +
          "Authorization: Bearer teacher-wang\r\nContent-Type: application/offset+octet-stream\r\n" +
          "Upload-Offset: " + std::to_string(offset) + "\r\nContent-Length: " + std::to_string(content_length) +
          "\r\n" + extra_headers + "\r\n");
   }
-  void Send(std::string_view bytes) { net::write(socket_, net::buffer(bytes.data(), bytes.size())); }
+  void Send(std::string_view bytes) {
+    stream_.expires_after(lm::testing::ScaledDuration(30));
+    net::write(stream_, net::buffer(bytes.data(), bytes.size()));
+  }
   // The connection drops: no more bytes, no reply read.
   void Cut() {
     boost::system::error_code ec;
-    socket_.shutdown(net::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
   }
-  // The reply's status and Upload-Offset.
+  // The reply's status and Upload-Offset, or 0 if none came within the deadline.
   std::pair<int, std::string> Reply() {
     boost::beast::flat_buffer buffer;
     bhttp::response<bhttp::string_body> res;
     boost::system::error_code ec;
-    bhttp::read(socket_, buffer, res, ec);
+    stream_.expires_after(lm::testing::ScaledDuration(30));
+    bhttp::read(stream_, buffer, res, ec);
     if (ec) return {0, ec.message()};
     return {static_cast<int>(res.result_int()), std::string(res["Upload-Offset"])};
   }
 
  private:
   net::io_context ioc_;
-  net::ip::tcp::socket socket_{ioc_};
+  boost::beast::tcp_stream stream_{ioc_};
 };
 
 class TusRoutesTest : public ::testing::Test {
@@ -151,7 +151,7 @@ class TusRoutesTest : public ::testing::Test {
   HttpResult PatchWhenUnlocked(const std::string& location, std::int64_t offset, const std::string& bytes,
                                std::map<std::string, std::string> extra = {}) {
     HttpResult r;
-    WaitFor([&] { return (r = Patch(location, offset, bytes, extra)).status != 423; });
+    WaitFor([&] { return (r = Patch(location, offset, bytes, extra)).status != 423; }, 10, 5);
     return r;
   }
 
@@ -276,7 +276,7 @@ TEST_F(TusStreamTest, CutPatchKeepsEveryByteReceivedAndTheUploadResumes) {
     patch.Send(std::string_view(lesson).substr(0, cut_at));
     patch.Cut();
   }
-  ASSERT_TRUE(WaitFor([&] { return Offset(location) == static_cast<std::int64_t>(cut_at); }))
+  ASSERT_TRUE(WaitFor([&] { return Offset(location) == static_cast<std::int64_t>(cut_at); }, 10, 5))
       << "offset " << Offset(location);
   EXPECT_TRUE(Completed().empty());
   // The client asks where the bytes stop (above) and sends the rest from there.
@@ -298,7 +298,7 @@ TEST_F(TusStreamTest, CutPatchWithChecksumKeepsNothing) {
     patch.Send(std::string_view(chunk).substr(0, cut_at));
     // The bytes reach the disk, but do not count while they cannot be verified.
     const auto part = store_->DataPath(IdOf(location));
-    ASSERT_TRUE(WaitFor([&] { return std::filesystem::file_size(part) == 1000 + cut_at; }));
+    ASSERT_TRUE(WaitFor([&] { return std::filesystem::file_size(part) == 1000 + cut_at; }, 10, 5));
     EXPECT_EQ(Offset(location), 1000);
     patch.Cut();
   }
@@ -314,7 +314,7 @@ TEST_F(TusStreamTest, ConcurrentPatchesToOneUploadDoNotInterleave) {
   const std::string location = CreateUpload(static_cast<std::int64_t>(lesson.size()));
   RawPatch first(server_->port(), location, 0, lesson.size());
   first.Send(std::string_view(lesson).substr(0, 100000));
-  ASSERT_TRUE(WaitFor([&] { return Offset(location) == 100000; }));
+  ASSERT_TRUE(WaitFor([&] { return Offset(location) == 100000; }, 10, 5));
   // While the first is still arriving, a second one is refused, at either offset, and writes nothing.
   const std::string other(lesson.size(), 'x');
   EXPECT_EQ(Patch(location, 0, other).status, 423);
@@ -351,6 +351,70 @@ TEST_F(TusStreamTest, WrongOffsetAndOverLengthAreRefusedAndChangeNothing) {
   EXPECT_EQ(std::filesystem::file_size(part), 5000u);
   EXPECT_TRUE(lm::testing::ReadFile(part) == lesson.substr(0, 5000));
   EXPECT_TRUE(Completed().empty());
+}
+
+// The token check as the origin wires it: UploaderAuth asking a real catalog (CatalogClient's
+// /v1/whoami), with its cache. A teacher uploads; an edge is refused (403), an unknown token too
+// (401); once the catalog is down, the teacher's cached answer still lets the upload finish,
+// while a token never seen before gets 503, not a wrong 401.
+TEST(TusCatalogAuthTest, TeachersAreCheckedWithTheCatalogAndCached) {
+  lm::testing::TempDir tmp;
+  lm::testing::CatalogFixture catalog(tmp / "catalog");
+  ASSERT_TRUE(catalog.Start());
+  const std::string teacher = catalog.Token(catalog::Role::kTeacher, "tianhe-3");
+  const std::string edge = catalog.Token(catalog::Role::kEdge, "conghua-lx");
+  const std::string late_teacher = catalog.Token(catalog::Role::kTeacher, "conghua-lx");
+  CatalogClient client(catalog.url(), catalog.Token(catalog::Role::kOrigin), 5000);
+  std::atomic<int> catalog_calls{0};
+  UploaderAuth auth([&](const std::string& token) {
+    ++catalog_calls;
+    return client.WhoIs(token);
+  });
+  auto store = UploadStore::Open(tmp / "uploads", 1 << 20);
+  ASSERT_TRUE(store.ok());
+  std::vector<std::string> completed;
+  std::mutex mu;
+  TusRoutes routes(
+      **store, TusOptions{}, [&](const std::string& token) { return auth.Authenticate(token); },
+      [&](const UploadInfo& info) {
+        std::lock_guard lock(mu);
+        completed.push_back(info.owner);
+      },
+      [] { return std::int64_t{1795000000}; });
+  auto server = http::HttpServer::Start(
+      http::ServerOptions{}, [&](http::Request r, http::Responder respond) { respond(routes.Handle(r)); },
+      [](const std::string&, const std::string&) -> std::size_t { return 1 << 21; },
+      [&](const http::Request& head) { return routes.Stream(head); });
+  ASSERT_TRUE(server.ok());
+  auto send = [&](const std::string& method, const std::string& target, const std::string& token,
+                  std::map<std::string, std::string> headers = {}, const std::string& body = {}) {
+    headers["Tus-Resumable"] = "1.0.0";
+    headers["Authorization"] = "Bearer " + token;
+    return HttpClient((*server)->port()).Request(method, target, body, headers);
+  };
+  auto create = [&](const std::string& token) {
+    return send("POST", "/uploads", token, {{"Upload-Length", "10"}, {"Upload-Metadata", "filename " + Base64Encode("a.mp4")}});
+  };
+
+  const auto created = create(teacher);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(create(edge).status, 403);
+  EXPECT_EQ(create("not-a-token").status, 401);
+  const int calls_so_far = catalog_calls.load();
+  const std::map<std::string, std::string> patch = {{"Content-Type", "application/offset+octet-stream"},
+                                                    {"Upload-Offset", "0"}};
+  ASSERT_EQ(send("PATCH", created.Header("location"), teacher, patch, "01234").status, 204);
+  EXPECT_EQ(catalog_calls.load(), calls_so_far) << "a known teacher's PATCH asked the catalog again";
+
+  catalog.Stop();
+  auto rest = patch;
+  rest["Upload-Offset"] = "5";
+  EXPECT_EQ(send("PATCH", created.Header("location"), teacher, rest, "56789").status, 204);
+  EXPECT_EQ(create(late_teacher).status, 503);
+  (*server)->Stop();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(completed.size(), 1u);
+  EXPECT_EQ(UploaderAuth::SchoolOf(completed[0]), "tianhe-3");
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ struct CatalogFixture::Running {
   std::unique_ptr<http::HttpServer> server;
 };
 
-CatalogFixture::CatalogFixture(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {
+CatalogFixture::CatalogFixture(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)), port_(hold_.port()) {
   std::filesystem::create_directories(data_dir_);
 }
 
@@ -23,6 +23,7 @@ CatalogFixture::~CatalogFixture() { Stop(); }
 
 bool CatalogFixture::Start() {
   if (running_) return true;
+  if (port_ == 0) return false;  // no port to hold
   auto r = std::make_unique<Running>();
   auto store = catalog::SqliteCatalogStore::Open((data_dir_ / "catalog.db").string());
   if (!store.ok()) return false;

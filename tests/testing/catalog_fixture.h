@@ -1,7 +1,9 @@
 #pragma once
 // A real catalog (SQLite store, signing key, HTTP server) on loopback for tests of the services
 // that talk to it. It can be stopped and started again on the same port and data, to play a
-// catalog that is down for a while.
+// catalog that is down for a while: the port is held (PortHold) from the first Start to the end,
+// so while it is down connections are refused and no other test can take the port. Owned and
+// called by one test thread.
 
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <string>
 
 #include "catalog/model.h"
+#include "tests/testing/port_hold.h"
 
 namespace lm::testing {
 
@@ -17,7 +20,7 @@ class CatalogFixture {
   explicit CatalogFixture(std::filesystem::path data_dir);
   ~CatalogFixture();
 
-  // Starts serving (again, on the same port after a Stop); false on failure.
+  // Starts serving (again, on the same held port after a Stop); false on failure.
   bool Start();
   void Stop();
   std::uint16_t port() const { return port_; }
@@ -28,6 +31,7 @@ class CatalogFixture {
  private:
   struct Running;
   std::filesystem::path data_dir_;
+  PortHold hold_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Running> running_;
 };

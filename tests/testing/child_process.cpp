@@ -21,9 +21,8 @@ namespace lm::testing {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-Clock::time_point DeadlineIn(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
+// `seconds` from now, scaled for this build.
+Clock::time_point DeadlineIn(double seconds) { return Clock::now() + ScaledDuration(seconds); }
 double SecondsLeft(Clock::time_point deadline) {
   return std::chrono::duration<double>(deadline - Clock::now()).count();
 }

@@ -2,7 +2,9 @@
 // Runs a program for a test, as an operator or a school would: one of our executables, or a stock
 // client (aria2c, transmission-cli, node). Its output goes to files (out(), err()) or, piped, is
 // read line by line with a deadline (WaitForLine). Signals, a wait with a deadline, and the exit
-// status. The child runs in its own process group, which is killed if the test ends first.
+// status. Every deadline is scaled for the sanitizer build (Scaled in wait_for.h). The child runs
+// in its own process group, which is killed if the test ends first (an ASSERT that returns early
+// included), so no child outlives its test.
 
 #include <sys/types.h>
 

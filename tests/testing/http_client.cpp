@@ -6,6 +6,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "tests/testing/wait_for.h"
+
 namespace lm::testing {
 
 namespace beast = boost::beast;
@@ -29,7 +31,7 @@ struct HttpClient::Impl {
   bool Connect(std::string* error) {
     if (connected) return true;
     beast::error_code ec;
-    stream.expires_after(std::chrono::seconds(10));
+    stream.expires_after(ScaledDuration(10));
     stream.connect(tcp::endpoint(net::ip::make_address(host), port), ec);
     if (ec) {
       *error = ec.message();
@@ -45,7 +47,7 @@ struct HttpClient::Impl {
     parser.skip(head);  // a reply to HEAD has no body, whatever its Content-Length says
     parser.body_limit(256 * 1024 * 1024);
     beast::error_code ec;
-    stream.expires_after(std::chrono::seconds(120));
+    stream.expires_after(ScaledDuration(120));
     bhttp::read(stream, buffer, parser, ec);
     if (ec) {
       out.error = ec.message();
@@ -85,7 +87,7 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
   req.body() = body;
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.prepare_payload();
   beast::error_code ec;
-  impl_->stream.expires_after(std::chrono::seconds(30));
+  impl_->stream.expires_after(ScaledDuration(30));
   bhttp::write(impl_->stream, req, ec);
   if (ec) {
     impl_->connected = false;

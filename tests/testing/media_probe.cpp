@@ -4,6 +4,10 @@
 
 #include "common/av_handles.h"
 
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
 namespace lm::testing {
 
 const ProbedStream* ProbedFile::Video() const {
@@ -51,6 +55,7 @@ ProbedFile ProbeAndDecode(const std::string& url) {
     ps.avg_fps = st->avg_frame_rate.den ? av_q2d(st->avg_frame_rate) : 0;
     const char* prof = avcodec_profile_name(st->codecpar->codec_id, st->codecpar->profile);
     ps.profile = prof ? prof : "";
+    ps.bit_rate = st->codecpar->bit_rate;
     ps.first_pts_s = -1;
     const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec) continue;
@@ -72,9 +77,16 @@ ProbedFile ProbeAndDecode(const std::string& url) {
         break;
       }
       ps.frames_decoded++;
+      if (ps.type == "video") {
+        const char* fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format));
+        ps.pix_fmt = fmt ? fmt : "";
+        if (frame->interlaced_frame) ps.interlaced_frames++;
+        if (frame->best_effort_timestamp != AV_NOPTS_VALUE) {
+          ps.frame_times_s.push_back(frame->best_effort_timestamp * av_q2d(tb));
+        }
+      }
       av_frame_unref(frame.get());
     }
-    (void)tb;
   };
   while (av_read_frame(in.get(), pkt.get()) >= 0) {
     const unsigned idx = static_cast<unsigned>(pkt->stream_index);
@@ -97,7 +109,10 @@ ProbedFile ProbeAndDecode(const std::string& url) {
     avcodec_send_packet(decoders[i].get(), nullptr);
     drain(i);
   }
-  for (auto& s : out.streams) std::sort(s.keyframes_s.begin(), s.keyframes_s.end());
+  for (auto& s : out.streams) {
+    std::sort(s.keyframes_s.begin(), s.keyframes_s.end());
+    std::sort(s.frame_times_s.begin(), s.frame_times_s.end());
+  }
   return out;
 }
 

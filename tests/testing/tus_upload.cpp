@@ -8,9 +8,9 @@
 namespace lm::testing {
 
 TusUploadResult TusUpload(std::uint16_t port, const std::string& token, const std::string& bytes,
-                          const std::map<std::string, std::string>& metadata, std::size_t chunk_bytes) {
+                          const std::map<std::string, std::string>& metadata, const TusUploadOptions& options) {
   TusUploadResult out;
-  HttpClient client(port);
+  HttpClient client(port, options.host);
   std::string encoded;
   for (const auto& [k, v] : metadata) {
     if (!encoded.empty()) encoded += ',';
@@ -26,10 +26,12 @@ TusUploadResult TusUpload(std::uint16_t port, const std::string& token, const st
     out.error = created.body;
     return out;
   }
-  const std::string location = created.Header("location");
-  const std::string id = location.substr(location.rfind('/') + 1);
+  out.location = created.Header("location");
+  const std::string id = out.location.substr(out.location.rfind('/') + 1);
+  const std::size_t chunk_bytes = std::max<std::size_t>(1, options.chunk_bytes);
   for (std::size_t offset = 0; offset < bytes.size();) {
     const std::size_t n = std::min(chunk_bytes, bytes.size() - offset);
+    if (offset + n == bytes.size() && options.before_last_chunk) options.before_last_chunk();
     auto patch_headers = headers;
     patch_headers["Upload-Offset"] = std::to_string(offset);
     patch_headers["Content-Type"] = "application/offset+octet-stream";
