@@ -1,22 +1,29 @@
 // lessonmesh-catalog as an operator runs it: settings from TOML with flags on top, errors that
-// name the bad key, `token create`, serving, and a clean stop on SIGTERM.
+// name the bad key, `token create`, serving with the key in its key file, and a clean stop on
+// SIGTERM. Every run has a deadline; a server still running when its test ends is killed.
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
+#include <algorithm>
+#include <chrono>
+#include <optional>
 #include <regex>
 
 #include "catalog/catalog_config.h"
+#include "common/signing.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/port_hold.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
 
 namespace lm::catalog {
 namespace {
 
+using lm::testing::ChildProcess;
 using lm::testing::TempDir;
 using lm::testing::WriteFile;
 
@@ -42,63 +49,129 @@ TEST(CatalogConfigTest, TomlKeysAreReadAndBadOnesNamed) {
 
 std::string Binary() { return std::string(LM_BIN_DIR) + "/lessonmesh-catalog"; }
 
-// Runs a command, returns its exit code and stdout.
-int RunCommand(const std::string& cmd, std::string* out) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out->append(buf, n);
-  const int rc = pclose(p);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+// Runs lessonmesh-catalog with `args` to the end (killed after the deadline): exit status, stdout
+// and stderr.
+struct Ran {
+  std::optional<int> status;
+  std::string out, err;
+};
+Ran RunCatalog(const TempDir& tmp, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {Binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess child;
+  Ran ran;
+  if (std::string e = child.Start(argv, tmp / "run.out", tmp / "run.err"); !e.empty()) {
+    ran.err = e;
+    return ran;
+  }
+  ran.status = child.Wait(30);
+  child.Stop(0);
+  ran.out = child.out();
+  ran.err = child.err();
+  return ran;
+}
+
+// The port in the "listening on" line a server prints first; 0 if none came within the deadline.
+std::uint16_t ListeningPort(ChildProcess& server) {
+  const auto line = server.WaitForLine("listening on", 30);
+  std::smatch m;
+  if (!line || !std::regex_search(*line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) return 0;
+  return static_cast<std::uint16_t>(std::stoi(m[1]));
 }
 
 TEST(CatalogMainTest, IssuesTokensServesAndStopsOnSigterm) {
   TempDir tmp;
   const std::string data = (tmp / "data").string();
-  std::string token;
-  ASSERT_EQ(RunCommand(Binary() + " --data-dir " + data + " token create --role supervisor", &token), 0);
+  Ran token_run = RunCatalog(tmp, {"--data-dir", data, "token", "create", "--role", "supervisor"});
+  ASSERT_EQ(token_run.status, 0) << token_run.err;
+  std::string token = token_run.out;
   ASSERT_EQ(token.size(), 65u);  // 64 hex digits and a newline
   token.pop_back();
-  std::string err;
-  EXPECT_EQ(RunCommand(Binary() + " --data-dir " + data + " token create --role edge 2>&1", &err), 2);  // needs --school
-  err.clear();
-  EXPECT_EQ(RunCommand(Binary() + " --data-dir " + data + " --port 99999 2>&1", &err), 2);
-  err.clear();
-  WriteFile(tmp / "bad.toml", "colour = 1\n");
-  EXPECT_EQ(RunCommand(Binary() + " --config " + (tmp / "bad.toml").string() + " 2>&1", &err), 2);
-  EXPECT_NE(err.find("unknown key colour"), std::string::npos) << err;
 
-  int out_pipe[2];
-  ASSERT_EQ(pipe(out_pipe), 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    close(out_pipe[0]);
-    execl(Binary().c_str(), "lessonmesh-catalog", "--data-dir", data.c_str(), "--port", "0", nullptr);
-    _exit(127);
+  // Refusals: exit 2 and one line on stderr that says why.
+  struct Refusal {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  WriteFile(tmp / "bad.toml", "colour = 1\n");
+  for (const Refusal& r : std::vector<Refusal>{
+           {{"--data-dir", data, "token", "create", "--role", "edge"}, "--school"},
+           {{"--data-dir", data, "--port", "99999"}, "port"},
+           {{"--config", (tmp / "bad.toml").string()}, "unknown key colour"},
+       }) {
+    const Ran ran = RunCatalog(tmp, r.args);
+    EXPECT_EQ(ran.status, 2) << r.args.back() << ": " << ran.err;
+    EXPECT_NE(ran.err.find(r.says), std::string::npos) << ran.err;
+    EXPECT_EQ(std::count(ran.err.begin(), ran.err.end(), '\n'), 1) << ran.err;
   }
-  close(out_pipe[1]);
-  // The first line names the port.
-  std::string line;
-  char c;
-  while (read(out_pipe[0], &c, 1) == 1 && c != '\n') line += c;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) << line;
-  const auto port = static_cast<std::uint16_t>(std::stoi(m[1]));
+
+  ChildProcess server;
+  ASSERT_EQ(server.StartPiped({Binary(), "--data-dir", data, "--port", "0"}), "");
+  const std::uint16_t port = ListeningPort(server);
+  ASSERT_NE(port, 0);
   lm::testing::HttpClient client(port);
   EXPECT_EQ(client.Request("GET", "/healthz").status, 200);
   EXPECT_EQ(client.Request("GET", "/v1/schools", "", {{"Authorization", "Bearer " + token}}).status, 200);
-  EXPECT_TRUE(std::filesystem::exists(tmp / "data" / "pack-signing.key"));
   EXPECT_EQ(std::filesystem::status(tmp / "data" / "admin.token").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(std::filesystem::status(tmp / "data" / "pack-signing.key").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // The key edges are given is the one in the key file, and it signs the manifests.
+  auto key = SigningKey::LoadOrCreate(tmp / "data" / "pack-signing.key");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  const auto keys = client.Request("GET", "/v1/keys");
+  ASSERT_EQ(keys.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(keys.body)["public_key"], key->public_key_base64());
 
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);  // returns once the process has stopped by itself
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  close(out_pipe[0]);
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(30), 0);  // stops by itself, cleanly
+
+  // Started again on the same data: the same key, not a new one.
+  ChildProcess again;
+  ASSERT_EQ(again.StartPiped({Binary(), "--data-dir", data, "--port", "0"}), "");
+  const std::uint16_t port2 = ListeningPort(again);
+  ASSERT_NE(port2, 0);
+  EXPECT_EQ(nlohmann::json::parse(lm::testing::HttpClient(port2).Request("GET", "/v1/keys").body)["public_key"],
+            key->public_key_base64());
+  again.Signal(SIGINT);
+  EXPECT_EQ(again.Wait(30), 0);
+}
+
+// Flags win over the file; the file's keys hold where no flag is given; max_wait_seconds caps
+// the long poll an edge asks for.
+TEST(CatalogMainTest, FlagsOverrideTheConfigFile) {
+  TempDir tmp;
+  lm::testing::PortHold held;  // the file names a port that only a server ignoring --port would use
+  ASSERT_NE(held.port(), 0);
+  WriteFile(tmp / "catalog.toml", "port = " + std::to_string(held.port()) + "\ndata_dir = \"" +
+                                      (tmp / "from-file").string() + "\"\nmax_wait_seconds = 30\n");
+  const Ran edge = RunCatalog(tmp, {"--config", (tmp / "catalog.toml").string(), "token", "create", "--role", "edge",
+                                    "--school", "conghua-lx"});
+  ASSERT_EQ(edge.status, 0) << edge.err;
+  const std::string edge_token = edge.out.substr(0, 64);
+  EXPECT_TRUE(std::filesystem::exists(tmp / "from-file" / "catalog.db"));  // data_dir from the file
+
+  ChildProcess server;
+  ASSERT_EQ(server.StartPiped({Binary(), "--config", (tmp / "catalog.toml").string(), "--port", "0",
+                               "--max-wait-seconds", "1"}),
+            "");
+  const std::uint16_t port = ListeningPort(server);
+  ASSERT_NE(port, 0);
+  EXPECT_NE(port, held.port());
+  // The edge's token is in the file's data_dir: it is known.
+  lm::testing::HttpClient client(port);
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + edge_token}};
+  auto first = client.Request("GET", "/v1/edges/conghua-lx/packs", "", auth);
+  ASSERT_EQ(first.status, 200) << first.body;
+  // It asks to wait 60 s; the flag caps the wait at 1 s.
+  auto headers = auth;
+  headers["If-None-Match"] = first.Header("etag");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto idle = client.Request("GET", "/v1/edges/conghua-lx/packs?wait=60", "", headers);
+  EXPECT_EQ(idle.status, 304);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, lm::testing::ScaledDuration(20));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(30), 0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <future>
+#include <set>
 
 #include "catalog/auth.h"
 #include "catalog/catalog_api.h"
@@ -17,6 +18,8 @@
 #include "common/signing.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/torrent_reference.h"
+#include "tests/testing/wait_for.h"
 #include "transcoder/bundle.h"
 
 namespace lm::catalog {
@@ -40,8 +43,18 @@ class CatalogServiceTest : public ::testing::Test {
     CatalogApiOptions options;
     options.now = [this] { return now_.load(); };
     service_ = std::make_unique<CatalogApi>(*store_, *key_, options);
+    // Wired as lessonmesh-catalog wires it; a request that Handle returns from without having
+    // answered is parked (a long poll), counted so a test can act once a poll is really waiting.
     auto server = http::HttpServer::Start(
-        http::ServerOptions{}, [this](http::Request r, http::Responder respond) { service_->Handle(std::move(r), respond); },
+        http::ServerOptions{},
+        [this](http::Request r, http::Responder respond) {
+          auto answered = std::make_shared<std::atomic<bool>>(false);
+          service_->Handle(std::move(r), [answered, respond](http::Reply reply) {
+            answered->store(true);
+            respond(std::move(reply));
+          });
+          if (!answered->load()) ++parked_;
+        },
         &CatalogApi::BodyLimit);
     ASSERT_TRUE(server.ok());
     server_ = std::move(*server);
@@ -71,11 +84,12 @@ class CatalogServiceTest : public ::testing::Test {
 
   // A real document bundle (fast to make), registered the way the origin does.
   std::string RegisterBundle(const std::string& title, const std::string& subject, const std::string& grade,
-                             const std::string& pdf_text) {
+                             const std::string& pdf_text, const std::string& teacher = "王老师",
+                             const json& extra = json::object()) {
     const fs::path src = tmp_ / (title + ".pdf");
     lm::testing::WriteFile(src, "%PDF-1.4\n% " + pdf_text + "\n%%EOF\n");
     transcoder::BundleOptions o;
-    o.metadata = {title, "王老师", subject, grade};
+    o.metadata = {title, teacher, subject, grade};
     auto bundle = transcoder::MakeBundle(src, tmp_ / "bundles" / title, o);
     EXPECT_TRUE(bundle.ok()) << bundle.status().ToString();
     json body = {{"manifest", json::parse(ReadFile(bundle->dir / "lesson.json"))},
@@ -84,6 +98,7 @@ class CatalogServiceTest : public ::testing::Test {
                  {"info_hash_v2", bundle->info_hash_v2},
                  {"school_id", "tianhe-3"},
                  {"tags", {"课件", subject}}};
+    body.update(extra);
     auto r = Call("POST", "/v1/lessons", origin_, body);
     EXPECT_EQ(r.status, 201) << r.body;
     return bundle->id;
@@ -105,6 +120,17 @@ class CatalogServiceTest : public ::testing::Test {
     ASSERT_EQ(c.status, 201) << c.body;
   }
 
+  // The lesson ids a search lists, in order.
+  std::vector<std::string> Search(const std::string& query) {
+    auto res = Call("GET", "/v1/lessons?" + query, admin_);
+    EXPECT_EQ(res.status, 200) << res.body;
+    std::vector<std::string> ids;
+    const json parsed = json::parse(res.body, nullptr, false);
+    if (!parsed.contains("lessons")) return ids;
+    for (const auto& l : parsed["lessons"]) ids.push_back(l["id"]);
+    return ids;
+  }
+
   json PublishPack(const std::vector<std::string>& lessons, const std::string& method = "POST",
                    const std::string& target = "/v1/packs") {
     json items = json::array();
@@ -117,6 +143,7 @@ class CatalogServiceTest : public ::testing::Test {
 
   lm::testing::TempDir tmp_;
   std::atomic<std::int64_t> now_{1795000000};  // 2026-11-19
+  std::atomic<int> parked_{0};                  // requests Handle left unanswered (long polls)
   std::unique_ptr<SqliteCatalogStore> store_;
   std::unique_ptr<SigningKey> key_;
   std::unique_ptr<CatalogApi> service_;
@@ -249,25 +276,25 @@ TEST_F(CatalogServiceTest, LessonsRegisterOnceAndAreFoundInChinese) {
                 {"torrent_base64", Base64Encode(ReadFile(tmp_ / "bundles" / "分数的初步认识" / "lesson.torrent"))},
                 {"info_hash_v1", std::string(40, 'a')},
                 {"info_hash_v2", std::string(64, 'b')}};
+  const json stored_before = json::parse(Call("GET", "/v1/lessons/" + fractions, admin_).body);
   auto r = Call("POST", "/v1/lessons", origin_, again);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body)["created"], false);
+  // The first registration stands, its info hashes too: the lesson is as it was, field for field.
+  const json stored_after = json::parse(Call("GET", "/v1/lessons/" + fractions, admin_).body);
+  EXPECT_EQ(stored_after, stored_before);
+  const auto bundle_hashes = lm::testing::InfoHashesOfTorrent(
+      ReadFile(tmp_ / "bundles" / "分数的初步认识" / "lesson.torrent"));
+  EXPECT_EQ(stored_after["info_hash_v1"], bundle_hashes.v1);
+  EXPECT_EQ(stored_after["info_hash_v2"], bundle_hashes.v2);
 
-  auto search = [&](const std::string& query) {
-    auto res = Call("GET", "/v1/lessons?" + query, admin_);
-    EXPECT_EQ(res.status, 200) << res.body;
-    std::vector<std::string> ids;
-    const json parsed = json::parse(res.body, nullptr, false);
-    if (!parsed.contains("lessons")) return ids;
-    for (const auto& l : parsed["lessons"]) ids.push_back(l["id"]);
-    return ids;
-  };
-  EXPECT_EQ(search("q=%E5%88%86%E6%95%B0"), std::vector<std::string>{fractions});  // 分数
-  EXPECT_EQ(search("q=%E5%8A%A0%E6%B3%95"), std::vector<std::string>{addition});   // 加法
-  EXPECT_EQ(search("q=python+%E5%85%A5%E9%97%A8"), std::vector<std::string>{python});  // python 入门
-  EXPECT_EQ(search("q=%E6%95%B0%E5%AD%A6&grade=%E4%B8%80%E5%B9%B4%E7%BA%A7"),
+
+  EXPECT_EQ(Search("q=%E5%88%86%E6%95%B0"), std::vector<std::string>{fractions});  // 分数
+  EXPECT_EQ(Search("q=%E5%8A%A0%E6%B3%95"), std::vector<std::string>{addition});   // 加法
+  EXPECT_EQ(Search("q=python+%E5%85%A5%E9%97%A8"), std::vector<std::string>{python});  // python 入门
+  EXPECT_EQ(Search("q=%E6%95%B0%E5%AD%A6&grade=%E4%B8%80%E5%B9%B4%E7%BA%A7"),
             std::vector<std::string>{addition});  // 数学 (a tag) in 一年级
-  EXPECT_EQ(search("q=%22%29%28*").size(), 3u);  // only FTS syntax: nothing to match, newest lessons listed
+  EXPECT_EQ(Search("q=%22%29%28*").size(), 3u);  // only FTS syntax: nothing to match, newest lessons listed
   EXPECT_EQ(Call("GET", "/v1/lessons?page=0", admin_).status, 400);
 
   auto torrent = Call("GET", "/v1/lessons/" + fractions + "/torrent", Token(Role::kEdge, "conghua-lx"));
@@ -338,21 +365,20 @@ TEST_F(CatalogServiceTest, LongPollWakesOnPublishAndTimesOutWith304) {
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
 
   // A publish while the edge waits answers it at once with the new list.
+  const int parked_before = parked_.load();
   auto poll = std::async(std::launch::async, [&] {
     return Call("GET", "/v1/edges/conghua-lx/packs?wait=60", edge, nullptr, {{"If-None-Match", etag}});
   });
   // Publish only once the poll is parked: otherwise it would see the new list straight away,
   // which is also right but does not test the wake-up.
-  for (int i = 0; i < 500 && poll.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready; ++i) {
-    auto metrics = Call("GET", "/metrics", "");
-    if (metrics.body.find("route=\"/v1/edges/{school}/packs\",status=\"200\"} 1") != std::string::npos) break;
-  }
+  ASSERT_TRUE(lm::testing::WaitFor([&] { return parked_.load() > parked_before; }, 20, 5)) << "the poll never parked";
+  ASSERT_NE(poll.wait_for(std::chrono::milliseconds(0)), std::future_status::ready);
   const auto t1 = std::chrono::steady_clock::now();
   PublishPack({a});
-  ASSERT_EQ(poll.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  ASSERT_EQ(poll.wait_for(lm::testing::ScaledDuration(20)), std::future_status::ready) << "publish did not wake the poll";
   auto woke = poll.get();
   EXPECT_EQ(woke.status, 200);
-  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, lm::testing::ScaledDuration(10));
   EXPECT_EQ(json::parse(woke.body)["packs"].size(), 1u);
 }
 
@@ -392,20 +418,134 @@ TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
   ASSERT_EQ(monthly.status, 200) << monthly.body;
   auto m = json::parse(monthly.body);
   EXPECT_EQ(m["lessons_published"], 2);
-  EXPECT_EQ(m["packs_delivered"], 0);
+  EXPECT_EQ(m["packs_delivered"], 0);  // b is still partial
+
+  // The school's next report has both lessons: the pack is delivered there, and only there.
+  json complete = report;
+  complete["report_id"] = "r-0002";
+  complete["inventory"][1]["state"] = "complete";
+  complete["inventory"][1]["bytes"] = 100;
+  complete["plays"] = json::array();
+  ASSERT_EQ(Call("POST", "/v1/edges/conghua-lx/report", edge, complete).status, 200);
+  auto delivered = json::parse(
+      Call("GET", "/v1/reports/monthly?month=2026-11&county=%E4%BB%8E%E5%8C%96%E5%8C%BA", supervisor_).body);
+  EXPECT_EQ(delivered["packs_delivered"], 1);
+  EXPECT_EQ(delivered["rows"], m["rows"]);  // the same plays: a report without plays adds none
+  auto elsewhere = json::parse(
+      Call("GET", "/v1/reports/monthly?month=2026-11&county=%E5%A2%9E%E5%9F%8E%E5%8C%BA", supervisor_).body);
+  EXPECT_EQ(elsewhere["packs_delivered"], 0);  // 增城区 has no school holding it
+  auto coverage = json::parse(Call("GET", "/v1/reports/coverage?community=th-ch-1", supervisor_).body);
+  for (const auto& s : coverage["schools"]) {
+    if (s["school_id"] != "conghua-lx") continue;
+    EXPECT_EQ(s["packs"][0]["items_complete"], 2);
+    EXPECT_DOUBLE_EQ(s["packs"][0]["share_complete"].get<double>(), 1.0);
+    EXPECT_EQ(s["packs"][0]["bytes_missing"], 0);
+  }
   ASSERT_EQ(m["rows"].size(), 2u);  // 数学 and 语文, each played once, not twice
   EXPECT_EQ(m["rows"][0]["subject"], "数学");
   EXPECT_EQ(m["rows"][0]["plays"], 1);
   EXPECT_DOUBLE_EQ(m["rows"][0]["minutes"].get<double>(), 30.0);
-  auto csv = Call("GET", "/v1/reports/monthly?month=2026-11&format=csv", supervisor_);
+  auto csv = Call("GET", "/v1/reports/monthly?month=2026-11&format=csv", supervisor_);  // after the delivery
   EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8");
   EXPECT_EQ(csv.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
-                      "2026-11,2,0,th-ch-1,从化区,数学,三年级,1,30.0\n"
-                      "2026-11,2,0,th-ch-1,从化区,语文,三年级,1,10.0\n");
+                      "2026-11,2,1,th-ch-1,从化区,数学,三年级,1,30.0\n"
+                      "2026-11,2,1,th-ch-1,从化区,语文,三年级,1,10.0\n");
   auto quiet = Call("GET", "/v1/reports/monthly?month=2026-10&format=csv", supervisor_);
   EXPECT_EQ(quiet.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
                         "2026-10,0,0,,,,,0,0.0\n");
   EXPECT_EQ(Call("GET", "/v1/reports/monthly?month=2026-13", supervisor_).status, 400);
+}
+
+// Search as the README promises it: several hits ranked by where the words are (title before
+// tags before description), not by age; subject and teacher filters; pages of 20.
+TEST_F(CatalogServiceTest, SearchRanksSeveralHitsFiltersAndPages) {
+  MakeSchoolsAndCommunity();
+  // Registered oldest first in the order of relevance, so newest-first would list them reversed.
+  const std::string in_title = RegisterBundle("光的折射", "物理", "八年级", "t");
+  const std::string in_tags = RegisterBundle("凸透镜成像", "物理", "八年级", "g", "王老师", {{"tags", {"折射"}}});
+  const std::string in_description =
+      RegisterBundle("眼睛和眼镜", "物理", "八年级", "d", "李老师", {{"description", "从折射讲起"}});
+  const std::string other_subject = RegisterBundle("折射率的计算", "数学", "八年级", "m", "李老师");
+  EXPECT_EQ(Search("q=%E6%8A%98%E5%B0%84&subject=%E7%89%A9%E7%90%86"),  // 折射, 物理
+            (std::vector<std::string>{in_title, in_tags, in_description}));
+  EXPECT_EQ(Search("q=%E6%8A%98%E5%B0%84&teacher=%E6%9D%8E%E8%80%81%E5%B8%88"),  // 折射, 李老师
+            (std::vector<std::string>{other_subject, in_description}));
+  EXPECT_EQ(Search("subject=%E6%95%B0%E5%AD%A6"), std::vector<std::string>{other_subject});  // 数学, no words
+
+  // 21 lessons of 语文: a page holds 20, the second the last one, the third none; none twice.
+  std::set<std::string> all;
+  for (int i = 0; i < 21; ++i) all.insert(RegisterBundle("古诗" + std::to_string(i), "语文", "三年级", "p" + std::to_string(i)));
+  const auto page1 = Search("subject=%E8%AF%AD%E6%96%87");
+  const auto page2 = Search("subject=%E8%AF%AD%E6%96%87&page=2");
+  EXPECT_EQ(page1.size(), 20u);
+  EXPECT_EQ(page2.size(), 1u);
+  EXPECT_TRUE(Search("subject=%E8%AF%AD%E6%96%87&page=3").empty());
+  std::set<std::string> seen(page1.begin(), page1.end());
+  seen.insert(page2.begin(), page2.end());
+  EXPECT_EQ(seen, all);
+}
+
+// A pack's manifest carries what the admin set: pins, the rendition policy, school targets; a
+// pack aimed at one school reaches that school's edge and no other member of its community.
+TEST_F(CatalogServiceTest, PackManifestCarriesPinsPolicyAndSchoolTargets) {
+  MakeSchoolsAndCommunity();
+  const std::string a = RegisterBundle("分数的初步认识", "数学", "三年级", "a");
+  auto r = Call("POST", "/v1/packs", admin_,
+                {{"title", "教学点低带宽包"},
+                 {"rendition_policy", "low"},
+                 {"items", {{{"lesson_id", a}, {"needed_by", "2026-12-01"}, {"pinned_until", "2027-06-30"}}}},
+                 {"targets", {{"schools", {"conghua-tp1"}}}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto tp1 = Call("GET", "/v1/edges/conghua-tp1/packs", Token(Role::kEdge, "conghua-tp1"));
+  ASSERT_EQ(tp1.status, 200) << tp1.body;
+  const auto packs = json::parse(tp1.body)["packs"];
+  ASSERT_EQ(packs.size(), 1u);
+  const json m = json::parse(packs[0]["manifest"].get<std::string>());
+  EXPECT_EQ(m["rendition_policy"], "low");
+  EXPECT_EQ(m["items"][0]["pinned_until"], "2027-06-30");
+  EXPECT_EQ(m["items"][0]["needed_by"], "2026-12-01");
+  EXPECT_EQ(m["targets"], json({{"communities", json::array()}, {"schools", {"conghua-tp1"}}}));
+  // Another member of the same community gets nothing.
+  auto lx = Call("GET", "/v1/edges/conghua-lx/packs", Token(Role::kEdge, "conghua-lx"));
+  EXPECT_EQ(json::parse(lx.body)["packs"].size(), 0u);
+  // A policy or a pin date the catalog does not know is refused, naming the field.
+  r = Call("POST", "/v1/packs", admin_,
+           {{"title", "包"}, {"rendition_policy", "4k"}, {"items", {{{"lesson_id", a}, {"needed_by", "2026-12-01"}}}},
+            {"targets", {{"schools", {"conghua-tp1"}}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["field"], "rendition_policy");
+  r = Call("POST", "/v1/packs", admin_,
+           {{"title", "包"}, {"items", {{{"lesson_id", a}, {"needed_by", "2026-12-01"}, {"pinned_until", "someday"}}}},
+            {"targets", {{"schools", {"conghua-tp1"}}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["field"], "pinned_until");
+}
+
+// An edge that asks to wait longer than max_wait_seconds is answered at the cap.
+TEST_F(CatalogServiceTest, LongPollIsCappedAtMaxWaitSeconds) {
+  MakeSchoolsAndCommunity();
+  CatalogApiOptions options;
+  options.max_wait_seconds = 1;
+  CatalogApi capped(*store_, *key_, options);
+  auto server = http::HttpServer::Start(
+      http::ServerOptions{}, [&](http::Request r, http::Responder respond) { capped.Handle(std::move(r), respond); },
+      &CatalogApi::BodyLimit);
+  ASSERT_TRUE(server.ok());
+  capped.SetRunAfter([s = server->get()](std::chrono::milliseconds d, std::function<void()> fn) {
+    s->RunAfter(d, std::move(fn));
+  });
+  const std::string edge = Token(Role::kEdge, "conghua-lx");
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + edge}};
+  auto first = HttpClient((*server)->port()).Request("GET", "/v1/edges/conghua-lx/packs", "", auth);
+  auto headers = auth;
+  headers["If-None-Match"] = first.Header("etag");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto idle = HttpClient((*server)->port()).Request("GET", "/v1/edges/conghua-lx/packs?wait=60", "", headers);
+  EXPECT_EQ(idle.status, 304);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, lm::testing::ScaledDuration(15));
+  capped.ReleaseWaiters();
+  (*server)->Stop();
 }
 
 TEST_F(CatalogServiceTest, MetricsCountRequestsByRouteAndStatus) {
