@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  av_log_set_level(AV_LOG_ERROR);
+  // An error is one line on stderr, ours: libav's own messages (a demuxer's "moov atom not found")
+  // would add lines before it, and what they say reaches that line through the Status.
+  av_log_set_level(AV_LOG_QUIET);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 

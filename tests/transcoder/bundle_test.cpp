@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <libtorrent/torrent_info.hpp>
+#include <set>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -277,6 +279,98 @@ TEST_F(BundleTest, TorrentEqualsWhatLibtorrentComputesFromDisk) {
   EXPECT_FALSE(reference.v2.empty());
 }
 
+// The torrent as lesson.json's neighbours promise it: 256 KiB pieces, the web seeds and trackers
+// given, every file of the bundle but lesson.torrent itself.
+TEST_F(BundleTest, TorrentHasQuarterMebibytePiecesWebSeedsAndTrackers) {
+  ASSERT_NE(summary_, nullptr);
+  lt::error_code ec;
+  const lt::torrent_info ti((bundle_ / "lesson.torrent").string(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(ti.piece_length(), 256 * 1024);
+  std::vector<std::string> trackers, seeds;
+  for (const auto& t : ti.trackers()) trackers.push_back(t.url);
+  for (const auto& w : ti.web_seeds()) seeds.push_back(w.url);
+  EXPECT_EQ(trackers, options_.trackers);
+  ASSERT_EQ(seeds.size(), 1u);
+  EXPECT_EQ(seeds[0].rfind(options_.web_seeds[0], 0), 0u) << seeds[0];
+  std::set<std::string> in_torrent;
+  const auto& files = ti.files();
+  for (const lt::file_index_t i : files.file_range()) {
+    if (!files.pad_file_at(i)) in_torrent.insert(fs::path(files.file_path(i)).filename().string());
+  }
+  std::set<std::string> in_manifest;
+  const auto manifest = Manifest();
+  for (const auto& f : manifest["files"]) in_manifest.insert(f["path"].get<std::string>());
+  in_manifest.insert("lesson.json");
+  EXPECT_EQ(in_torrent, in_manifest);
+}
+
+// Audio as the README states it: AAC-LC, 96 kbit/s stereo in every video rung, 48 kbit/s mono alone.
+TEST_F(BundleTest, AudioIsAacLcAtTheStatedRates) {
+  ASSERT_NE(summary_, nullptr);
+  struct Expect {
+    std::string file;
+    int channels;
+    std::int64_t bit_rate;
+  };
+  for (const Expect& e : {Expect{"360p.mp4", 2, 96000}, Expect{"240p.mp4", 2, 96000}, Expect{"audio.mp4", 1, 48000}}) {
+    SCOPED_TRACE(e.file);
+    auto probe = lm::testing::ProbeAndDecode((bundle_ / e.file).string());
+    ASSERT_NE(probe.Audio(), nullptr);
+    EXPECT_EQ(probe.Audio()->codec, "aac");
+    EXPECT_EQ(probe.Audio()->profile, "LC");
+    EXPECT_EQ(probe.Audio()->channels, e.channels);
+    EXPECT_EQ(probe.Audio()->sample_rate, 48000);
+    // The rate the file declares for its audio track (esds), within 20 %.
+    EXPECT_NEAR(static_cast<double>(probe.Audio()->bit_rate), static_cast<double>(e.bit_rate), 0.2 * e.bit_rate)
+        << "declared " << probe.Audio()->bit_rate;
+  }
+}
+
+// The full ladder from an HD source: 720p, 480p, 360p and 240p keyframes at the same times, and
+// every playlist, audio-only included, cut into fragments of the same durations.
+TEST(BundleLadderTest, KeyframesAndFragmentsAlignAcrossTheWholeLadder) {
+  av_log_set_level(AV_LOG_ERROR);
+  lm::testing::TempDir tmp;
+  lm::testing::ClipSpec spec;
+  spec.seconds = 7;
+  spec.width = 1280;
+  spec.height = 720;
+  ASSERT_TRUE(lm::testing::MakeClip(tmp / "hd.mp4", spec));
+  BundleOptions options;
+  options.x264_preset = "ultrafast";
+  auto result = MakeBundle(tmp / "hd.mp4", tmp / "b", options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Names(result->renditions), (std::vector<std::string>{"720p", "480p", "360p", "240p", "audio"}));
+  std::vector<double> reference;
+  for (const std::string name : {"720p", "480p", "360p", "240p"}) {
+    SCOPED_TRACE(name);
+    auto probe = lm::testing::ProbeAndDecode((tmp / "b" / (name + ".mp4")).string());
+    ASSERT_NE(probe.Video(), nullptr);
+    std::vector<double> keys;
+    for (double k : probe.Video()->keyframes_s) keys.push_back(k - probe.Video()->first_pts_s);
+    ASSERT_EQ(keys.size(), 2u);  // 0 and 6 s
+    if (reference.empty()) reference = keys;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      EXPECT_NEAR(keys[i], 6.0 * static_cast<double>(i), 0.5 / 30);
+      EXPECT_NEAR(keys[i], reference[i], 0.5 / 30);
+    }
+  }
+  std::vector<double> durations;
+  for (const std::string name : {"720p", "480p", "360p", "240p", "audio"}) {
+    SCOPED_TRACE(name);
+    const auto pl = ParseMediaPlaylist(lm::testing::ReadFile(tmp / "b" / (name + ".m3u8")), name + ".mp4");
+    ASSERT_EQ(pl.segments.size(), 2u);  // 6 + 1 s
+    if (durations.empty()) {
+      for (const auto& seg : pl.segments) durations.push_back(seg.duration);
+    }
+    for (std::size_t i = 0; i < pl.segments.size(); ++i) {
+      EXPECT_NEAR(pl.segments[i].duration, durations[i], 1024.0 / 48000 + 0.001);  // within one AAC frame
+    }
+  }
+  EXPECT_NEAR(durations[0], 6.0, 0.05);
+}
+
 TEST_F(BundleTest, SameInputSameIdAndRerunIsANoOp) {
   ASSERT_NE(summary_, nullptr);
   const auto before = fs::last_write_time(bundle_ / "lesson.json");
@@ -309,25 +403,29 @@ TEST_F(BundleTest, SameInputSameIdAndRerunIsANoOp) {
   EXPECT_NE(different->id, summary_->id);
 }
 
+// Cancelled at the first progress report (a job cancelled mid-transcode), or before it starts
+// (a stop that came first): the result says so and nothing is left, no bundle, no staging dir.
 TEST_F(BundleTest, CancelLeavesNothingBehind) {
-  const fs::path parent = tmp_->path() / "cancelled";
-  std::atomic<bool> cancel{false};
-  int calls = 0;
-  auto result = MakeBundle(
-      source_, parent / "b", options_,
-      [&](const Progress&) {
-        if (++calls >= 1) cancel = true;
-      },
-      &cancel);
-  // A fast machine may finish before the first progress report; then there is a whole bundle.
-  if (result.ok()) {
-    EXPECT_TRUE(fs::exists(parent / "b" / "lesson.torrent"));
-  } else {
-    EXPECT_EQ(result.status().code(), StatusCode::kCancelled);
+  for (const bool before_start : {false, true}) {
+    SCOPED_TRACE(before_start ? "cancelled before the start" : "cancelled at the first progress report");
+    const fs::path parent = tmp_->path() / (before_start ? "cancelled-early" : "cancelled");
+    fs::create_directories(parent);
+    std::atomic<bool> cancel{before_start};
+    int calls = 0;
+    auto result = MakeBundle(
+        source_, parent / "b", options_,
+        [&](const Progress&) {
+          ++calls;
+          cancel = true;
+        },
+        &cancel);
+    ASSERT_FALSE(result.ok()) << "a cancelled transcode made a bundle";
+    EXPECT_EQ(result.status().code(), StatusCode::kCancelled) << result.status().ToString();
+    if (!before_start) {
+      EXPECT_GE(calls, 1);
+    }
     EXPECT_FALSE(fs::exists(parent / "b"));
-    size_t entries = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(parent)) ++entries;
-    EXPECT_EQ(entries, 0u);
+    EXPECT_TRUE(fs::is_empty(parent)) << "the staging dir was left behind";
   }
 }
 

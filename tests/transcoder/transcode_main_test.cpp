@@ -1,0 +1,150 @@
+// lessonmesh-transcode as a teacher or a script runs it: a bundle and exit 0 (with --json, a
+// summary on stdout; --piece-size reaches the torrent), and for each failure the README's exit
+// code with one line on stderr: 2 a bad option, 3 input that is not media, 4 a missing input,
+// 5 interrupted by SIGINT, with nothing left behind.
+
+#include <gtest/gtest.h>
+#include <libtorrent/torrent_info.hpp>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/testing/child_process.h"
+#include "tests/testing/media_fixtures.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
+
+namespace lm::transcoder {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using lm::testing::ChildProcess;
+using lm::testing::TempDir;
+
+std::string Binary() { return std::string(LM_BIN_DIR) + "/lessonmesh-transcode"; }
+
+struct Ran {
+  std::optional<int> status;
+  std::string out, err;
+};
+
+Ran Transcode(const TempDir& tmp, std::vector<std::string> args, double seconds = 120) {
+  args.insert(args.begin(), Binary());
+  ChildProcess child;
+  Ran ran;
+  if (std::string e = child.Start(args, tmp / "transcode.out", tmp / "transcode.err"); !e.empty()) {
+    ran.err = e;
+    return ran;
+  }
+  ran.status = child.Wait(seconds);
+  child.Stop(0);
+  ran.out = child.out();
+  ran.err = child.err();
+  return ran;
+}
+
+std::size_t Lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+bool IsEmptyDir(const fs::path& dir) { return fs::is_directory(dir) && fs::is_empty(dir); }
+
+TEST(TranscodeMainTest, MakesABundleWithJsonSummaryAndPieceSize) {
+  TempDir tmp;
+  lm::testing::ClipSpec spec;
+  spec.seconds = 3;
+  spec.width = 320;
+  spec.height = 240;
+  ASSERT_TRUE(lm::testing::MakeClip(tmp / "lesson.mp4", spec));
+  fs::create_directories(tmp / "out");
+  const Ran ran = Transcode(tmp, {(tmp / "lesson.mp4").string(), "-o", (tmp / "out" / "b").string(), "--title",
+                                  "分数的初步认识", "--preset", "ultrafast", "--piece-size", "65536", "--web-seed",
+                                  "http://origin.example.cn:8070/bundles", "--tracker",
+                                  "http://origin.example.cn:8070/announce", "--json"});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  const json summary = json::parse(ran.out, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << ran.out;
+  const json manifest = json::parse(lm::testing::ReadFile(tmp / "out" / "b" / "lesson.json"));
+  EXPECT_EQ(summary["id"], manifest["id"]);
+  EXPECT_EQ(summary["kind"], "lesson");
+  EXPECT_EQ(summary["reused"], false);
+  ASSERT_EQ(summary["renditions"].size(), 2u);  // 240p and audio
+  EXPECT_EQ(summary["renditions"][0]["name"], "240p");
+  EXPECT_EQ(summary["renditions"][0]["width"], 320);
+  lt::error_code ec;
+  const lt::torrent_info torrent((tmp / "out" / "b" / "lesson.torrent").string(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(torrent.piece_length(), 65536);
+  EXPECT_EQ(lm::testing::ReadFile(tmp / "out" / "b" / "lesson.torrent").find("origin.example.cn:8070/announce") !=
+                std::string::npos,
+            true);
+  ASSERT_EQ(torrent.web_seeds().size(), 1u);
+  EXPECT_EQ(torrent.web_seeds()[0].url.rfind("http://origin.example.cn:8070/bundles", 0), 0u)
+      << torrent.web_seeds()[0].url;
+  // Nothing but the bundle beside it.
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp / "out"), fs::directory_iterator()), 1);
+
+  // Again into the same directory: the same id, nothing done.
+  const Ran again = Transcode(tmp, {(tmp / "lesson.mp4").string(), "-o", (tmp / "out" / "b").string(), "--preset",
+                                    "ultrafast", "--piece-size", "65536", "--json"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["reused"], true);
+}
+
+TEST(TranscodeMainTest, FailuresExitWithTheirCodeAndOneLine) {
+  TempDir tmp;
+  lm::testing::WriteFile(tmp / "notes.mp4", "第三单元 分数的初步认识\n不是视频。\n");
+  lm::testing::WriteFile(tmp / "empty.mp4", "");
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    int code;
+  };
+  const std::string out = (tmp / "out" / "b").string();
+  const std::vector<Case> cases = {
+      {"unknown option", {(tmp / "notes.mp4").string(), "-o", out, "--colour", "red"}, 2},
+      {"no output", {(tmp / "notes.mp4").string()}, 2},
+      {"bad piece size", {(tmp / "notes.mp4").string(), "-o", out, "--piece-size", "1000"}, 2},
+      {"not media", {(tmp / "notes.mp4").string(), "-o", out}, 3},
+      {"empty", {(tmp / "empty.mp4").string(), "-o", out}, 3},
+      {"missing input", {(tmp / "nope.mp4").string(), "-o", out}, 4},
+  };
+  fs::create_directories(tmp / "out");
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Ran ran = Transcode(tmp, c.args, 60);
+    EXPECT_EQ(ran.status, c.code) << ran.err;
+    EXPECT_EQ(Lines(ran.err), 1u) << ran.err;
+    EXPECT_EQ(ran.err.rfind("lessonmesh-transcode: ", 0), 0u) << ran.err;
+    EXPECT_TRUE(ran.out.empty()) << ran.out;
+    EXPECT_TRUE(IsEmptyDir(tmp / "out")) << "a failure left files behind";
+  }
+}
+
+TEST(TranscodeMainTest, SigintStopsWithCodeFiveAndLeavesNothing) {
+  TempDir tmp;
+  lm::testing::ClipSpec spec;
+  spec.seconds = 60;
+  spec.width = 640;
+  spec.height = 360;
+  ASSERT_TRUE(lm::testing::MakeClip(tmp / "lesson.mp4", spec));
+  fs::create_directories(tmp / "out");
+  ChildProcess child;
+  ASSERT_EQ(child.Start({Binary(), (tmp / "lesson.mp4").string(), "-o", (tmp / "out" / "b").string()},
+                        tmp / "transcode.out", tmp / "transcode.err"),
+            "");
+  // Interrupted once it is at work: its staging directory exists beside the output.
+  ASSERT_TRUE(lm::testing::WaitFor([&] { return !fs::is_empty(tmp / "out") || child.Wait(0).has_value(); }, 60));
+  ASSERT_FALSE(child.Wait(0).has_value()) << "it ended before it could be interrupted: " << child.err();
+  child.Signal(SIGINT);
+  EXPECT_EQ(child.Wait(60), 5) << child.err();
+  const std::string err = child.err();
+  EXPECT_NE(err.find("lessonmesh-transcode: "), std::string::npos) << err;
+  EXPECT_TRUE(IsEmptyDir(tmp / "out")) << "an interrupted transcode left files behind";
+}
+
+}  // namespace
+}  // namespace lm::transcoder
