@@ -1,6 +1,7 @@
 #include "common/http/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -32,6 +33,10 @@ struct HttpServer::Impl {
   BodyLimit body_limit;
   StreamRoute stream_route;  // may be empty
   net::io_context ioc{1};
+  // Keeps the network thread running until Stop: a request whose handler is still working (a long
+  // poll) has no operation pending on ioc, and once Stop has closed the acceptor nothing else would
+  // be; run() would return and that request's reply, posted later, would never be written.
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<net::thread_pool> workers;
   std::thread io_thread;

@@ -54,21 +54,22 @@ std::string Pattern(std::size_t size) {
   return s;
 }
 
-// A PATCH written by hand, so that a test can pause it or cut it mid-body.
+// A PATCH written by hand, so that a test can pause it or cut it mid-body. Every step runs as an
+// asynchronous operation so that its deadline holds (tcp_stream's expires_after does not apply to
+// synchronous ones).
 class RawPatch {
  public:
   RawPatch(std::uint16_t port, const std::string& location, std::int64_t offset, std::size_t content_length,
            const std::string& extra_headers = {}) {
-    stream_.expires_after(lm::testing::ScaledDuration(30));
-    stream_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
+    Run([&](auto done) { stream_.async_connect(endpoint, done); });
     Send("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n" +
          "Authorization: Bearer teacher-wang\r\nContent-Type: application/offset+octet-stream\r\n" +
          "Upload-Offset: " + std::to_string(offset) + "\r\nContent-Length: " + std::to_string(content_length) +
          "\r\n" + extra_headers + "\r\n");
   }
   void Send(std::string_view bytes) {
-    stream_.expires_after(lm::testing::ScaledDuration(30));
-    net::write(stream_, net::buffer(bytes.data(), bytes.size()));
+    Run([&](auto done) { net::async_write(stream_, net::buffer(bytes.data(), bytes.size()), done); });
   }
   // The connection drops: no more bytes, no reply read.
   void Cut() {
@@ -80,14 +81,23 @@ class RawPatch {
   std::pair<int, std::string> Reply() {
     boost::beast::flat_buffer buffer;
     bhttp::response<bhttp::string_body> res;
-    boost::system::error_code ec;
-    stream_.expires_after(lm::testing::ScaledDuration(30));
-    bhttp::read(stream_, buffer, res, ec);
+    const auto ec = Run([&](auto done) { bhttp::async_read(stream_, buffer, res, done); });
     if (ec) return {0, ec.message()};
     return {static_cast<int>(res.result_int()), std::string(res["Upload-Offset"])};
   }
 
  private:
+  // Runs one operation to its end, within 30 s (scaled).
+  template <typename Op>
+  boost::system::error_code Run(Op&& op) {
+    boost::system::error_code result = net::error::would_block;
+    stream_.expires_after(lm::testing::ScaledDuration(30));
+    op([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
   net::io_context ioc_;
   boost::beast::tcp_stream stream_{ioc_};
 };

@@ -15,6 +15,18 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// Runs one asynchronous operation on `ioc` to its end and returns how it ended. tcp_stream's
+// deadline (expires_after) applies to asynchronous operations only: a synchronous read from a
+// server that never answers would wait forever instead of failing the test.
+template <typename Op>
+beast::error_code RunOne(net::io_context& ioc, Op&& op) {
+  beast::error_code result = net::error::would_block;
+  op([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
 std::string HttpResult::Header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
   return it == headers.end() ? "" : it->second;
@@ -30,9 +42,9 @@ struct HttpClient::Impl {
 
   bool Connect(std::string* error) {
     if (connected) return true;
-    beast::error_code ec;
     stream.expires_after(ScaledDuration(10));
-    stream.connect(tcp::endpoint(net::ip::make_address(host), port), ec);
+    const tcp::endpoint endpoint(net::ip::make_address(host), port);
+    const beast::error_code ec = RunOne(ioc, [&](auto done) { stream.async_connect(endpoint, done); });
     if (ec) {
       *error = ec.message();
       return false;
@@ -46,9 +58,8 @@ struct HttpClient::Impl {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.skip(head);  // a reply to HEAD has no body, whatever its Content-Length says
     parser.body_limit(256 * 1024 * 1024);
-    beast::error_code ec;
     stream.expires_after(ScaledDuration(120));
-    bhttp::read(stream, buffer, parser, ec);
+    const beast::error_code ec = RunOne(ioc, [&](auto done) { bhttp::async_read(stream, buffer, parser, done); });
     if (ec) {
       out.error = ec.message();
       connected = false;
@@ -86,9 +97,9 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.prepare_payload();
-  beast::error_code ec;
   impl_->stream.expires_after(ScaledDuration(30));
-  bhttp::write(impl_->stream, req, ec);
+  const beast::error_code ec =
+      RunOne(impl_->ioc, [&](auto done) { bhttp::async_write(impl_->stream, req, done); });
   if (ec) {
     impl_->connected = false;
     fail.error = ec.message();
@@ -100,8 +111,9 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
 HttpResult HttpClient::Raw(const std::string& bytes) {
   HttpResult fail;
   if (!impl_->Connect(&fail.error)) return fail;
-  beast::error_code ec;
-  net::write(impl_->stream.socket(), net::buffer(bytes), ec);
+  impl_->stream.expires_after(ScaledDuration(30));
+  const beast::error_code ec =
+      RunOne(impl_->ioc, [&](auto done) { net::async_write(impl_->stream, net::buffer(bytes), done); });
   if (ec) {
     fail.error = ec.message();
     return fail;

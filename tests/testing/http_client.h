@@ -1,6 +1,7 @@
 #pragma once
 // A blocking HTTP/1.1 client for tests, over loopback (Boost.Beast). One connection per object;
-// requests on it are kept alive.
+// requests on it are kept alive. Every step has a deadline (connect 10 s, write 30 s, reply 120 s,
+// scaled for the sanitizer build): a server that never answers fails the test, never hangs it.
 
 #include <cstdint>
 #include <map>
