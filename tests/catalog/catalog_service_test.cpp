@@ -420,6 +420,11 @@ TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
   EXPECT_EQ(m["lessons_published"], 2);
   EXPECT_EQ(m["packs_delivered"], 0);  // b is still partial
 
+  // A month with no plays: one row of totals.
+  auto quiet = Call("GET", "/v1/reports/monthly?month=2026-10&format=csv", supervisor_);
+  EXPECT_EQ(quiet.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
+                        "2026-10,0,0,,,,,0,0.0\n");
+
   // The school's next report has both lessons: the pack is delivered there, and only there.
   json complete = report;
   complete["report_id"] = "r-0002";
@@ -450,9 +455,6 @@ TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
   EXPECT_EQ(csv.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
                       "2026-11,2,1,th-ch-1,从化区,数学,三年级,1,30.0\n"
                       "2026-11,2,1,th-ch-1,从化区,语文,三年级,1,10.0\n");
-  auto quiet = Call("GET", "/v1/reports/monthly?month=2026-10&format=csv", supervisor_);
-  EXPECT_EQ(quiet.body, "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
-                        "2026-10,0,0,,,,,0,0.0\n");
   EXPECT_EQ(Call("GET", "/v1/reports/monthly?month=2026-13", supervisor_).status, 400);
 }
 
