@@ -25,6 +25,8 @@ void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
   keys->Add("poll_wait_seconds", &c->poll_wait_seconds, 1, 300, "long poll at the catalog, seconds");
   keys->Add("report_interval_seconds", &c->report_interval_seconds, 1, 86400, "reports to the catalog, seconds");
   keys->Add("scrub_kbps", &c->scrub_kbps, 0, 10000000, "background re-hash rate of held files, kbit/s (0 = off)");
+  keys->Add("scrub_interval_seconds", &c->scrub_interval_seconds, 1, 86400 * 7,
+            "pause between re-hashing two held lessons, seconds");
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
   AddWebDirKey(keys, &c->web_dir);

@@ -29,7 +29,8 @@ struct EdgeConfig {
   int max_active_downloads = 2;                   // lessons downloading at once
   int poll_wait_seconds = 60;                     // long poll at the catalog
   int report_interval_seconds = 300;              // inventory and plays to the catalog
-  int scrub_kbps = 2000;                          // background re-hash rate of held files
+  int scrub_kbps = 2000;                          // background re-hash rate of held files; 0 = off
+  int scrub_interval_seconds = 300;               // pause between two lessons' scrubs
   bool lsd = true;                                // find schools on the same network
   int http_threads = 4;
   std::string web_dir = DefaultWebDir();          // built pages: the classroom page at /, QR codes at /print

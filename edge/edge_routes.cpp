@@ -159,6 +159,7 @@ Reply EdgeRoutes::Downloads() {
     if (auto it = progress.find(l.id); it != progress.end()) {
       const DownloadProgress& p = it->second;
       j["bytes_done"] = p.bytes_done;
+      j["bytes_received"] = p.bytes_received;
       if (p.bytes_wanted > 0) j["bytes_total"] = p.bytes_wanted;
       j["rate_bytes_per_second"] = p.download_bytes_per_second;
       j["peers"] = p.peers;

@@ -101,6 +101,8 @@ struct EdgeService::Impl {
   std::deque<std::string> to_verify;
   std::vector<std::string> errors;  // for the reports: disk_full and the like
   std::thread keeper;
+  std::thread scrubber;
+  std::map<std::string, std::chrono::steady_clock::time_point> scrubbed;  // scrubber thread only
 
   std::chrono::system_clock::time_point Now() const {
     return hooks.clock ? hooks.clock() : std::chrono::system_clock::now();
@@ -193,10 +195,11 @@ struct EdgeService::Impl {
         if (l.state == LessonState::kDownloading || l.state == LessonState::kVerifying) used += kept_of(l);
       }
     }
-    // Least recently played first (never played: the oldest arrival first).
+    // Least recently played first; never played before any played, the oldest arrival first.
     std::sort(evictable.begin(), evictable.end(), [](const EdgeLesson* a, const EdgeLesson* b) {
-      const std::int64_t x = std::max(a->last_played_at, a->ready_at), y = std::max(b->last_played_at, b->ready_at);
-      return x != y ? x < y : a->id < b->id;
+      if (a->last_played_at != b->last_played_at) return a->last_played_at < b->last_played_at;
+      if (a->ready_at != b->ready_at) return a->ready_at < b->ready_at;
+      return a->id < b->id;
     });
     // Nearest needed-by first, then the order they were published.
     std::sort(wanted.begin(), wanted.end(), [](const EdgeLesson* a, const EdgeLesson* b) {
@@ -209,10 +212,29 @@ struct EdgeService::Impl {
     std::vector<std::string> errors_now;
     std::vector<std::string> order;
     size_t next_evict = 0;
+    std::map<std::string, DownloadProgress> progress;
+    for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
     for (EdgeLesson* l : wanted) {
       if (l->state == LessonState::kDownloading || l->state == LessonState::kVerifying) {
         transfer->Add(l->id, l->torrent);
         order.push_back(l->id);
+        // A full disk stopped it: make room if unpinned lessons allow, then let it go on.
+        auto p = progress.find(l->id);
+        if (p != progress.end() && p->second.error == "disk_full") {
+          const std::int64_t missing = std::max<std::int64_t>(0, p->second.bytes_wanted - p->second.bytes_done);
+          while (missing + min_free_bytes > FreeBytes(cache_dir) && next_evict < evictable.size()) {
+            EdgeLesson* victim = evictable[next_evict++];
+            log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), l->id);
+            transfer->Remove(victim->id, /*delete_files=*/true);
+            (void)store->Remove(victim->id);
+            used -= kept_of(*victim);
+          }
+          if (missing + min_free_bytes <= FreeBytes(cache_dir)) {
+            transfer->Retry(l->id);
+          } else {
+            errors_now.push_back("disk_full lesson=" + l->id + " bytes_needed=" + std::to_string(missing));
+          }
+        }
         continue;
       }
       const std::int64_t need = kept_of(*l);
@@ -304,6 +326,41 @@ struct EdgeService::Impl {
 
   bool stopped = false;
 
+  // Re-hashes one held lesson after another at a low rate. A file that no longer matches
+  // lesson.json withdraws the lesson from the classrooms, makes libtorrent check its pieces and
+  // fetch the damaged ones, and the lesson is offered again once it verifies.
+  void RunScrubber() {
+    const std::int64_t bytes_per_second = std::int64_t{config.scrub_kbps} * 1000 / 8;
+    for (;;) {
+      {
+        std::unique_lock lock(mu);
+        wake.wait_for(lock, std::chrono::seconds(config.scrub_interval_seconds), [&] { return stopping; });
+        if (stopping) return;
+      }
+      auto lessons = store->Lessons();
+      if (!lessons.ok()) continue;
+      const EdgeLesson* next = nullptr;
+      auto last = [&](const EdgeLesson& l) {
+        auto it = scrubbed.find(l.id);
+        return it == scrubbed.end() ? std::chrono::steady_clock::time_point{} : it->second;
+      };
+      for (const auto& l : *lessons) {
+        if (l.state == LessonState::kReady && (next == nullptr || last(l) < last(*next))) next = &l;
+      }
+      if (next == nullptr) continue;
+      const std::string id = next->id;
+      scrubbed[id] = std::chrono::steady_clock::now();
+      auto verified = VerifyLesson(lessons_dir / id, id, config.renditions, bytes_per_second);
+      if (verified.ok()) continue;
+      auto now_state = store->Lesson(id);
+      if (!now_state.ok() || now_state->state != LessonState::kReady) continue;  // evicted meanwhile
+      log->error("scrub_mismatch lesson={} error=\"{}\"", id, verified.status().message());
+      (void)store->SetState(id, LessonState::kDownloading, "damaged: " + verified.status().message());
+      transfer->Recheck(id);
+      if (reporter) reporter->ReportNow();
+    }
+  }
+
   void Stop() {
     if (stopped) return;
     stopped = true;
@@ -316,6 +373,7 @@ struct EdgeService::Impl {
     }
     wake.notify_all();
     if (keeper.joinable()) keeper.join();
+    if (scrubber.joinable()) scrubber.join();
     if (transfer) transfer->Stop();
   }
 };
@@ -390,6 +448,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   s.reporter = Reporter::Start(std::move(report), *s.store, [raw] { return raw->Content(); });
 
   s.keeper = std::thread([raw] { raw->RunKeeper(); });
+  if (config.scrub_kbps > 0) s.scrubber = std::thread([raw] { raw->RunScrubber(); });
   s.log->info("edge_started school={} http_port={} torrent_port={} cache={}", config.school_id, s.server->port(),
               s.transfer->listen_port(), s.cache_dir.string());
   return std::unique_ptr<EdgeService>(new EdgeService(std::move(impl)));

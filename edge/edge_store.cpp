@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS lessons (
   state TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', added_at INTEGER NOT NULL,
   ready_at INTEGER NOT NULL DEFAULT 0, last_played_at INTEGER NOT NULL DEFAULT 0,
   teacher TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '', grade TEXT NOT NULL DEFAULT '',
-  duration_s REAL NOT NULL DEFAULT 0, renditions TEXT NOT NULL DEFAULT '[]');
+  duration_s REAL NOT NULL DEFAULT 0, renditions TEXT NOT NULL DEFAULT '[]',
+  pinned_until TEXT NOT NULL DEFAULT '');
 CREATE VIRTUAL TABLE IF NOT EXISTS lesson_search USING fts5(
   lesson_id UNINDEXED, title, teacher, subject, grade, tokenize='lm_cjk');
 CREATE TABLE IF NOT EXISTS plays (
@@ -40,7 +41,7 @@ constexpr char kLessonColumns[] =
     "id, kind, title, info_hash_v1, info_hash_v2, torrent, total_bytes, state, error, added_at, ready_at, "
     "last_played_at, teacher, subject, grade, duration_s, renditions, "
     "(SELECT min(needed_by) FROM pack_items WHERE lesson_id = lessons.id), "
-    "(SELECT max(pinned_until) FROM pack_items WHERE lesson_id = lessons.id), "
+    "lessons.pinned_until, "
     "(SELECT group_concat(pack_id) FROM pack_items WHERE lesson_id = lessons.id)";
 
 LessonState StateFrom(const std::string& s) {
@@ -143,14 +144,18 @@ Result<std::vector<std::string>> EdgeStore::ApplyPack(const bundle::SignedPackMa
         "VALUES (?1, ?2, ?3, ?4, ?5)"));
     RETURN_IF_ERROR(ins->Bind(1, m.pack_id).Bind(2, item.lesson_id).Bind(3, item.needed_by)
                         .Bind(4, item.pinned_until).Bind(5, static_cast<std::int64_t>(i)).Run());
+    // A pin outlives the pack that set it: a dropped lesson stays until its pinned-until date.
+    ASSIGN_OR_RETURN(auto pin, connections_.Prepared(
+        "UPDATE lessons SET pinned_until = ?2 WHERE id = ?1 AND pinned_until < ?2"));
+    RETURN_IF_ERROR(pin->Bind(1, item.lesson_id).Bind(2, item.pinned_until).Run());
     auto torrent = torrents.find(item.lesson_id);
     if (torrent == torrents.end()) continue;  // already held: kept as it is
     ASSIGN_OR_RETURN(auto lesson, connections_.Prepared(
-        "INSERT INTO lessons (id, kind, title, info_hash_v1, info_hash_v2, torrent, total_bytes, state, added_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8) ON CONFLICT(id) DO NOTHING"));
+        "INSERT INTO lessons (id, kind, title, info_hash_v1, info_hash_v2, torrent, total_bytes, state, added_at, "
+        "pinned_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9) ON CONFLICT(id) DO NOTHING"));
     RETURN_IF_ERROR(lesson->Bind(1, item.lesson_id).Bind(2, item.kind).Bind(3, item.title).Bind(4, item.info_hash_v1)
                         .Bind(5, item.info_hash_v2).BindBlob(6, torrent->second).Bind(7, item.total_bytes)
-                        .Bind(8, now).Run());
+                        .Bind(8, now).Bind(9, item.pinned_until).Run());
     if (sqlite3_changes(db) > 0) added.push_back(item.lesson_id);
   }
   RETURN_IF_ERROR(tx.Commit());

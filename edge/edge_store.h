@@ -46,7 +46,7 @@ struct EdgeLesson {
   // From the packs that name it now (empty when no current pack does):
   std::vector<std::int64_t> packs;
   std::string needed_by;     // the nearest
-  std::string pinned_until;  // the latest
+  std::string pinned_until;  // the latest any pack set (kept when the pack drops the lesson)
 };
 
 struct PlayEvent {

@@ -2,6 +2,8 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/ip_filter.hpp>
+#include <libtorrent/peer_class_type_filter.hpp>
 #include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
@@ -29,7 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr auto kResumeSavePeriod = std::chrono::seconds(30);
+// Lessons with new pieces save their resume data this often, so a kill -9 loses at most a few
+// seconds of pieces (libtorrent saves only what changed).
+constexpr auto kResumeSavePeriod = std::chrono::seconds(5);
 constexpr auto kTick = std::chrono::milliseconds(200);
 
 bool IsRenditionFile(const std::string& name, std::string* rendition) {
@@ -168,6 +172,25 @@ struct Transfer::Impl {
     h.save_resume_data(flags);
   }
 
+  // The schedule caps the WAN: every address is in the global class (which carries the caps),
+  // except the school and county networks (private and link-local ranges), which libtorrent's
+  // local class leaves uncapped. Unlike libtorrent's default, loopback is capped like the WAN.
+  void ApplyPeerClasses() {
+    lt::ip_filter classes;
+    const auto global = static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+    const auto local = static_cast<std::uint32_t>(lt::session::local_peer_class_id);
+    auto range = [&](const char* first, const char* last, std::uint32_t cls) {
+      lt::error_code ec;
+      const auto a = lt::make_address(first, ec);
+      const auto b = lt::make_address(last, ec);
+      classes.add_rule(a, b, 1u << cls);
+    };
+    range("0.0.0.0", "255.255.255.255", global);
+    range("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", global);
+    for (const auto& [first, last] : options.uncapped_networks) range(first.c_str(), last.c_str(), local);
+    session.set_peer_class_filter(classes);
+  }
+
   void ApplyBandwidth() {
     const BandwidthNow now = options.schedule.At(options.clock());
     {
@@ -198,6 +221,7 @@ struct Transfer::Impl {
         p.state = StateName(st);
         p.bytes_done = st.total_wanted_done;
         p.bytes_wanted = st.total_wanted;
+        p.bytes_received = st.total_payload_download;
         p.download_bytes_per_second = st.download_payload_rate;
         p.upload_bytes_per_second = st.upload_payload_rate;
         p.peers = st.num_peers;
@@ -205,10 +229,12 @@ struct Transfer::Impl {
         if (p.state == "finished" && st.total_wanted > 0 && !reported_done.count(id)) finished.push_back(id);
       }
     }
+    // Every wanted piece has passed its hash; the lesson is handed on once libtorrent has written
+    // them all to the files, or a verifier reading the files could see a block not yet there.
     for (const auto& id : finished) {
       reported_done.insert(id);
-      log->info("lesson_downloaded lesson={}", id);
-      if (on_downloaded) on_downloaded(id);
+      auto h = handles.find(id);
+      if (h != handles.end()) h->second.flush_cache();
     }
   }
 
@@ -225,6 +251,12 @@ struct Transfer::Impl {
     } else if (auto* f = lt::alert_cast<lt::torrent_finished_alert>(a)) {
       (void)f;
       session.post_torrent_updates();
+    } else if (auto* flushed = lt::alert_cast<lt::cache_flushed_alert>(a)) {
+      const std::string id = flushed->torrent_name();
+      if (reported_done.count(id)) {
+        log->info("lesson_downloaded lesson={}", id);
+        if (on_downloaded) on_downloaded(id);
+      }
     } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
       std::lock_guard lock(snapshot_mu);
       ++totals.hash_failures;
@@ -235,11 +267,12 @@ struct Transfer::Impl {
       log->warn("peer_banned lesson={} peer={}", b->torrent_name(), b->endpoint.address().to_string());
     } else if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
       log->error("file_error lesson={} file={} error=\"{}\"", fe->torrent_name(), fe->filename(), fe->error.message());
+      const bool disk_full = fe->error == boost::system::errc::no_space_on_device;
       std::lock_guard lock(snapshot_mu);
       auto it = progress.find(fe->torrent_name());
       if (it != progress.end()) {
         it->second.state = "error";
-        it->second.error = fe->error.message();
+        it->second.error = disk_full ? "disk_full" : fe->error.message();
       }
     } else if (auto* s = lt::alert_cast<lt::state_changed_alert>(a)) {
       (void)s;
@@ -298,6 +331,15 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
   pack.set_bool(lt::settings_pack::enable_upnp, false);
   pack.set_bool(lt::settings_pack::enable_natpmp, false);
   pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+  // TCP only: uTP's delay-based congestion control mistakes the schedule's rate limiter for a
+  // congested path and crawls far below the cap.
+  pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  // Under a tight cap the rate limiter hands out bandwidth once a tick and peers keep only a few
+  // requests in flight: a short tick and a deep request queue let the download fill the cap
+  // (measured: about 22 KB/s under a 200 KB/s cap with the defaults, 190-200 KB/s with these).
+  pack.set_int(lt::settings_pack::tick_interval, 100);
+  pack.set_int(lt::settings_pack::request_queue_time, 20);
   // A bounded number of lessons download at once, so a lesson needed tomorrow is not spread thin
   // behind a month's pack; every lesson held is seeded to the other schools.
   pack.set_int(lt::settings_pack::active_downloads, options.max_active_downloads);
@@ -310,6 +352,7 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
                                                   lt::alert_category::storage | lt::alert_category::peer);
   auto impl = std::make_unique<Impl>(std::move(options), std::move(on_downloaded), std::move(pack));
   Impl* raw = impl.get();
+  raw->ApplyPeerClasses();
   raw->ApplyBandwidth();
   impl->thread = std::thread([raw] { raw->Run(); });
   return std::unique_ptr<Transfer>(new Transfer(std::move(impl)));
@@ -374,6 +417,17 @@ void Transfer::SetPaused(const std::string& lesson_id, bool paused) {
       it->second.set_flags(lt::torrent_flags::auto_managed);
       it->second.resume();
     }
+  });
+}
+
+void Transfer::Retry(const std::string& lesson_id) {
+  impl_->Post([this, lesson_id] {
+    auto it = impl_->handles.find(lesson_id);
+    if (it == impl_->handles.end()) return;
+    it->second.clear_error();
+    it->second.set_flags(lt::torrent_flags::auto_managed);
+    it->second.resume();
+    impl_->log->info("lesson_retried lesson={}", lesson_id);
   });
 }
 

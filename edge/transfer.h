@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -30,6 +31,12 @@ struct TransferOptions {
   std::string listen_interfaces = "0.0.0.0:6881,[::]:6881";
   std::vector<std::string> renditions;  // kept: "480p", "240p", "audio"
   int max_active_downloads = 2;
+  // Address ranges (first, last) whose peers the schedule does not cap: the school LAN and the
+  // county network. Loopback is not among them.
+  std::vector<std::pair<std::string, std::string>> uncapped_networks = {
+      {"10.0.0.0", "10.255.255.255"}, {"172.16.0.0", "172.31.255.255"}, {"192.168.0.0", "192.168.255.255"},
+      {"169.254.0.0", "169.254.255.255"}, {"fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+      {"fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}};
   bool lsd = true;
   BandwidthSchedule schedule;
   // The wall clock, injectable for tests of the schedule.
@@ -41,6 +48,7 @@ struct DownloadProgress {
   std::string state;  // "checking", "downloading", "finished", "paused", "error"
   std::int64_t bytes_done = 0;    // of the wanted files
   std::int64_t bytes_wanted = 0;  // the wanted files' total
+  std::int64_t bytes_received = 0;  // payload received in this session, verified or not
   std::int64_t download_bytes_per_second = 0;
   std::int64_t upload_bytes_per_second = 0;
   int peers = 0;
@@ -74,8 +82,10 @@ class Transfer {
   void Remove(const std::string& lesson_id, bool delete_files);
   // Checks every piece of a lesson again and fetches the ones that fail (a damaged file).
   void Recheck(const std::string& lesson_id);
-  // Pauses or resumes one lesson (a full disk).
+  // Pauses or resumes one lesson.
   void SetPaused(const std::string& lesson_id, bool paused);
+  // Clears a lesson's storage error (a full disk that has space again) and lets it go on.
+  void Retry(const std::string& lesson_id);
 
   std::vector<DownloadProgress> Progress() const;
   TransferTotals Totals() const;

@@ -16,13 +16,10 @@
 #include "common/http/http_client.h"
 #include "common/http/http_server.h"
 #include "common/xxh3.h"
-#include "origin/origin_config.h"
-#include "origin/origin_service.h"
-#include "tests/testing/catalog_fixture.h"
+#include "tests/edge/edge_lab.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/temp_dir.h"
-#include "tests/testing/tus_upload.h"
 #include "tests/testing/wait_for.h"
 
 namespace lm::edge {
@@ -34,9 +31,7 @@ using lm::testing::HttpClient;
 using lm::testing::ReadFile;
 using lm::testing::WaitFor;
 
-constexpr double kDeadlineSeconds = 180;
-
-class EdgeServiceTest : public ::testing::Test {
+class EdgeServiceTest : public lm::testing::EdgeLab {
  protected:
   static void SetUpTestSuite() {
     clips_ = new lm::testing::TempDir();
@@ -50,91 +45,18 @@ class EdgeServiceTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete clips_; }
 
-  void SetUp() override {
-    ASSERT_TRUE(catalog_.Start());
-    admin_ = catalog_.Token(catalog::Role::kAdmin);
-    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
-    edge_token_ = catalog_.Token(catalog::Role::kEdge, "conghua-lx");
-    origin::OriginConfig oc;
-    oc.port = 0;
-    oc.torrent_port = 0;
-    oc.lsd = false;
-    oc.data_dir = (tmp_ / "origin").string();
-    oc.catalog_url = catalog_.url();
-    oc.catalog_token = catalog_.Token(catalog::Role::kOrigin);
-    auto origin = origin::OriginService::Start(oc);
-    ASSERT_TRUE(origin.ok()) << origin.status().ToString();
-    origin_ = std::move(*origin);
-
-    for (auto [id, name, kind] : {std::tuple{"tianhe-3", "天河第三小学", "urban"},
-                                  std::tuple{"conghua-lx", "从化区良口镇中心小学", "rural"},
-                                  std::tuple{"other", "外县小学", "rural"}}) {
-      ASSERT_EQ(Catalog("POST", "/v1/schools", {{"id", id}, {"name", name}, {"county", "从化区"}, {"kind", kind}}).status,
-                201);
-    }
-    ASSERT_EQ(Catalog("POST", "/v1/communities",
-                      {{"id", "th-ch-1"}, {"name", "天河—从化城乡教共体"}, {"model", "fusion"}, {"level", "cross_county"},
-                       {"core_school", "tianhe-3"}, {"members", {"conghua-lx"}}})
-                  .status,
-              201);
-    auto keys = json::parse(HttpClient(catalog_.port()).Request("GET", "/v1/keys").body);
-    catalog_key_ = keys["public_key"];
-  }
-
   void TearDown() override {
     if (edge_) edge_->Stop();
-    if (origin_) origin_->Stop();
+    EdgeLab::TearDown();
   }
 
-  lm::testing::HttpResult Catalog(const std::string& method, const std::string& target, const json& body = nullptr) {
-    return HttpClient(catalog_.port())
-        .Request(method, target, body.is_null() ? "" : body.dump(),
-                 {{"Authorization", "Bearer " + admin_}, {"Content-Type", "application/json"}});
-  }
-
-  // Uploads a clip as a teacher and waits until the origin has registered its lesson.
-  std::string UploadLesson(const fs::path& clip, const std::string& title) {
-    auto up = lm::testing::TusUpload(origin_->http_port(), teacher_, ReadFile(clip),
-                                     {{"title", title}, {"teacher", "王老师"}, {"subject", "数学"}, {"grade", "三年级"}},
-                                     {.chunk_bytes = 256 * 1024});
-    EXPECT_FALSE(up.upload_id.empty()) << up.error;
-    std::string lesson;
-    EXPECT_TRUE(WaitFor([&] {
-      auto r = HttpClient(origin_->http_port())
-                   .Request("GET", "/v1/jobs?upload=" + up.upload_id, "", {{"Authorization", "Bearer " + teacher_}});
-      if (r.status != 200) return false;
-      const json job = json::parse(r.body);
-      if (job["state"] == "done" && job.value("registered", false)) lesson = job["lesson_id"];
-      return !lesson.empty() || job["state"] == "failed";
-    }, kDeadlineSeconds));
-    return lesson;
-  }
+  std::string UploadLesson(const fs::path& clip, const std::string& title) { return Upload(ReadFile(clip), title); }
 
   json Publish(const std::vector<std::pair<std::string, std::string>>& items, const json& targets,
                const std::string& method = "POST", const std::string& target = "/v1/packs") {
-    json list = json::array();
-    for (const auto& [id, needed_by] : items) list.push_back({{"lesson_id", id}, {"needed_by", needed_by}});
-    auto r = Catalog(method, target, {{"title", "三年级数学 分数单元"}, {"items", list}, {"targets", targets}});
-    EXPECT_EQ(r.status, 201) << r.body;
-    return json::parse(r.body);
-  }
-
-  EdgeConfig Config(const std::string& catalog_url) {
-    EdgeConfig c;
-    c.school_id = "conghua-lx";
-    c.catalog_url = catalog_url;
-    lm::testing::WriteFile(tmp_ / "edge.token", edge_token_ + "\n");
-    c.token_file = (tmp_ / "edge.token").string();
-    c.catalog_key = catalog_key_;
-    c.cache_dir = (tmp_ / "edge").string();
-    c.renditions = {"240p"};  // not audio: audio.mp4 must never reach the disk
-    c.listen_address = "127.0.0.1";
-    c.port = 0;
-    c.torrent_port = 0;
-    c.lsd = false;
-    c.poll_wait_seconds = 2;
-    c.report_interval_seconds = 1;
-    return c;
+    std::vector<std::tuple<std::string, std::string, std::string>> full;
+    for (const auto& [id, needed_by] : items) full.emplace_back(id, needed_by, "");
+    return EdgeLab::Publish(full, targets, method, target);
   }
 
   void StartEdge(const EdgeConfig& c) {
@@ -147,21 +69,10 @@ class EdgeServiceTest : public ::testing::Test {
     return HttpClient(edge_->http_port()).Request("GET", target, "", headers);
   }
 
-  json PlayableIds(const std::string& query = "") {
-    auto r = Edge("/v1/lessons" + query);
-    if (r.status != 200) return json::array();
-    const json body = json::parse(r.body);
-    json ids = json::array();
-    for (const auto& l : body["lessons"]) ids.push_back(l["id"]);
-    return ids;
-  }
+  json PlayableIds(const std::string& query = "") { return lm::testing::PlayableIds(edge_->http_port(), query); }
 
   static inline lm::testing::TempDir* clips_ = nullptr;
-  lm::testing::TempDir tmp_;
-  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
-  std::unique_ptr<origin::OriginService> origin_;
   std::unique_ptr<EdgeService> edge_;
-  std::string admin_, teacher_, edge_token_, catalog_key_;
 };
 
 TEST_F(EdgeServiceTest, PackArrivesVerifiedServedAndPlaysAreReportedOnce) {
@@ -170,7 +81,7 @@ TEST_F(EdgeServiceTest, PackArrivesVerifiedServedAndPlaysAreReportedOnce) {
   ASSERT_FALSE(fractions.empty());
   ASSERT_FALSE(addition.empty());
   Publish({{fractions, "2026-12-07"}, {addition, "2026-12-14"}}, {{"communities", {"th-ch-1"}}});
-  StartEdge(Config(catalog_.url()));
+  StartEdge(EdgeSettings());
 
   ASSERT_TRUE(WaitFor([&] { return PlayableIds().size() == 2; }, kDeadlineSeconds))
       << Edge("/v1/downloads").body << Edge("/v1/lessons").body;
@@ -296,7 +207,7 @@ TEST_F(EdgeServiceTest, TamperedForeignOrWronglySignedPacksAreRefusedAndTheEarli
   auto signed_v1 = json::parse(Catalog("GET", "/v1/packs/" + std::to_string(pack_id)).body);
   FeedProxy feed(catalog_.url());
   feed.Serve({{"school", "conghua-lx"}, {"communities", {"th-ch-1"}}, {"packs", {signed_v1}}});
-  StartEdge(Config(feed.url()));
+  StartEdge(EdgeSettings(feed.url()));
   ASSERT_TRUE(WaitFor([&] { return PlayableIds().size() == 1; }, kDeadlineSeconds)) << Edge("/v1/downloads").body;
 
   auto refused = [&] { return json::parse(Edge("/v1/status").body)["packs_refused"].get<int>(); };

@@ -1,0 +1,263 @@
+// How the school box fetches and keeps lessons, measured from outside: the lesson needed tomorrow
+// arrives before a month's pack starts; the bandwidth schedule's cap holds over a window and lifts
+// when the clock crosses its end; the quota keeps pinned lessons and evicts the least recently
+// played unpinned ones, and a lesson that cannot fit waits with disk_full; the scrub finds a
+// corrupted byte and the lesson is repaired; kill -9 three times mid-download, and it completes.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <atomic>
+#include <ctime>
+
+#include "bundle/lesson_manifest.h"
+#include "common/xxh3.h"
+#include "edge/edge_service.h"
+#include "tests/edge/edge_lab.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/wait_for.h"
+
+namespace lm::edge {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using lm::testing::EdgeJson;
+using lm::testing::PlayableIds;
+using lm::testing::ReadFile;
+using lm::testing::WaitFor;
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+class EdgeDeliveryTest : public lm::testing::EdgeLab {
+ protected:
+  void TearDown() override {
+    if (edge_) edge_->Stop();
+    EdgeLab::TearDown();
+  }
+  void StartEdge(const EdgeConfig& c, EdgeServiceHooks hooks = {}) {
+    auto edge = EdgeService::Start(c, std::move(hooks));
+    ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+    edge_ = std::move(*edge);
+  }
+  std::uint16_t port() const { return edge_->http_port(); }
+  json Download(const std::string& id) {
+    const json d = EdgeJson(port(), "/v1/downloads");
+    if (d.is_object()) {
+      for (const auto& j : d["downloads"]) {
+        if (j["id"] == id) return j;
+      }
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<EdgeService> edge_;
+};
+
+TEST_F(EdgeDeliveryTest, TheLessonNeededTomorrowArrivesBeforeAMonthsPackStarts) {
+  std::vector<std::string> month;
+  for (int i = 0; i < 50; ++i) month.push_back(UploadDocument(48 * 1024, i, "第" + std::to_string(i + 1) + "课 练习"));
+  const std::string tomorrow = UploadDocument(600 * 1024, 1000, "明天要用的课件");
+  std::vector<std::tuple<std::string, std::string, std::string>> items;
+  for (const auto& id : month) items.emplace_back(id, DaysFromToday(30), "");
+  Publish(items, {{"communities", {"th-ch-1"}}});  // published first
+  Publish({{tomorrow, DaysFromToday(1), ""}}, {{"schools", {"conghua-lx"}}});
+
+  EdgeConfig c = EdgeSettings();
+  c.max_active_downloads = 1;
+  c.schedule = {"daily 00:00-24:00 4000/4000"};  // 500 KB/s: the 600 KB lesson takes over a second
+  StartEdge(c);
+  std::vector<std::string> playable;
+  ASSERT_TRUE(WaitFor([&] {
+    playable = PlayableIds(port());
+    return Contains(playable, tomorrow);
+  }, kDeadlineSeconds)) << EdgeJson(port(), "/v1/downloads").dump();
+  EXPECT_EQ(playable, std::vector<std::string>{tomorrow}) << "the month's pack started first";
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 51; }, kDeadlineSeconds));
+}
+
+TEST_F(EdgeDeliveryTest, TheScheduleCapHoldsOverAWindowAndLiftsWhenTheClockCrossesItsEnd) {
+  const std::string big = UploadDocument(4 * 1000 * 1000, 7, "整学期课件合集");
+  Publish({{big, DaysFromToday(3), ""}}, {{"communities", {"th-ch-1"}}});
+  // Monday 10:00 local time, inside class hours.
+  std::tm monday{};
+  monday.tm_year = 2026 - 1900;
+  monday.tm_mon = 10;
+  monday.tm_mday = 30;
+  monday.tm_hour = 10;
+  monday.tm_isdst = -1;
+  const auto class_time = std::chrono::system_clock::from_time_t(std::mktime(&monday));
+  std::atomic<std::int64_t> now_s{std::chrono::system_clock::to_time_t(class_time)};
+  EdgeServiceHooks hooks;
+  hooks.clock = [&] { return std::chrono::system_clock::from_time_t(now_s.load()); };
+  EdgeConfig c = EdgeSettings();
+  c.schedule = {"Mon-Fri 07:30-17:30 1600/800"};  // 200 KB/s down during class
+  StartEdge(c, hooks);
+
+  const json status = EdgeJson(port(), "/v1/status");
+  EXPECT_EQ(status["schedule"]["rule"], "Mon-Fri 07:30-17:30 1600/800");
+  EXPECT_EQ(status["schedule"]["down_kbps"], 1600);
+  monday.tm_hour = 17;
+  monday.tm_min = 30;
+  EXPECT_EQ(status["schedule"]["next_change"], static_cast<std::int64_t>(std::mktime(&monday)));
+
+  // Measure over a window once the download runs.
+  ASSERT_TRUE(WaitFor([&] {
+    const json d = Download(big);
+    return !d.is_null() && d.value("bytes_received", std::int64_t{0}) > 200 * 1000;
+  }, kDeadlineSeconds));
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::int64_t b0 = Download(big)["bytes_received"];
+  std::int64_t b1 = 0;
+  WaitFor([&] { return std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(8); }, 30);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  b1 = Download(big)["bytes_received"];
+  const double rate = static_cast<double>(b1 - b0) / seconds;
+  // Never above the cap (10% for protocol overhead and the window's edges). Below it, the rate
+  // limiter loses quota when the machine is loaded (its ticks come late): on a quiet machine this
+  // window reads 190-200 KB/s, on a 2-core machine running four builds about 160 KB/s.
+  EXPECT_LE(rate, 200000.0 * 1.1) << "bytes/s over " << seconds << " s";
+  EXPECT_GE(rate, 200000.0 * 0.6) << "bytes/s over " << seconds << " s";
+
+  // 18:00: no cap; the rest arrives at loopback speed.
+  now_s += 8 * 3600;
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 1; }, 30)) << EdgeJson(port(), "/v1/downloads").dump();
+  EXPECT_EQ(EdgeJson(port(), "/v1/status")["schedule"]["rule"], "");
+}
+
+TEST_F(EdgeDeliveryTest, QuotaKeepsPinnedLessonsEvictsTheLeastRecentlyPlayedAndWaitsWhenFull) {
+  const std::string pinned = UploadDocument(300000, 1, "期末复习 A");
+  const std::string never_played = UploadDocument(300000, 2, "课件 B");
+  const std::string played = UploadDocument(300000, 3, "课件 E");
+  const std::string next = UploadDocument(300000, 4, "课件 C");
+  const std::string later = UploadDocument(300000, 5, "课件 D");
+  const std::string huge = UploadDocument(2000000, 6, "大课件 G");
+  const json targets = {{"communities", {"th-ch-1"}}};
+  const json v1 = Publish({{pinned, DaysFromToday(1), DaysFromToday(60)}, {never_played, DaysFromToday(2), ""},
+                           {played, DaysFromToday(3), ""}},
+                          targets);
+  const std::string pack = "/v1/packs/" + std::to_string(v1["pack_id"].get<int>());
+  EdgeConfig c = EdgeSettings();
+  c.quota = "1000000";  // three of these lessons, not four
+  c.min_free = "0";
+  StartEdge(c);
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 3; }, kDeadlineSeconds));
+  const json play = {{"event_id", "e-1"}, {"lesson_id", played}, {"seconds", 60.0}};
+  ASSERT_EQ(lm::testing::HttpClient(port()).Request("POST", "/v1/plays", play.dump()).status, 201);
+
+  // Version 2 names only C: B (never played) goes, E (played) and A (pinned) stay.
+  Publish({{next, DaysFromToday(4), ""}}, targets, "PUT", pack);
+  std::vector<std::string> ids;
+  ASSERT_TRUE(WaitFor([&] {
+    ids = PlayableIds(port());
+    return Contains(ids, next);
+  }, kDeadlineSeconds)) << EdgeJson(port(), "/v1/downloads").dump();
+  EXPECT_TRUE(Contains(ids, pinned));
+  EXPECT_TRUE(Contains(ids, played));
+  EXPECT_FALSE(Contains(ids, never_played));
+  EXPECT_FALSE(fs::exists(tmp_ / "edge" / "lessons" / never_played / "document.pdf"));
+
+  // Version 3 names C and D: E goes (unpinned), A stays (pinned until two months from now).
+  Publish({{next, DaysFromToday(4), ""}, {later, DaysFromToday(5), ""}}, targets, "PUT", pack);
+  ASSERT_TRUE(WaitFor([&] {
+    ids = PlayableIds(port());
+    return Contains(ids, later);
+  }, kDeadlineSeconds));
+  EXPECT_TRUE(Contains(ids, pinned));
+  EXPECT_FALSE(Contains(ids, played));
+
+  // Version 4 names a lesson larger than all that may go: it waits, saying why, and A stays.
+  Publish({{next, DaysFromToday(4), ""}, {later, DaysFromToday(5), ""}, {huge, DaysFromToday(6), ""}}, targets, "PUT",
+          pack);
+  json waiting;
+  ASSERT_TRUE(WaitFor([&] {
+    waiting = Download(huge);
+    return !waiting.is_null() && waiting["state"] == "waiting";
+  }, kDeadlineSeconds));
+  EXPECT_NE(waiting["why"].get<std::string>().find("disk_full"), std::string::npos) << waiting.dump();
+  EXPECT_TRUE(Contains(PlayableIds(port()), pinned));
+}
+
+TEST_F(EdgeDeliveryTest, TheScrubFindsACorruptedByteAndTheLessonIsRepaired) {
+  const std::string doc = UploadDocument(700000, 9, "课件 校验");
+  Publish({{doc, DaysFromToday(2), ""}}, {{"communities", {"th-ch-1"}}});
+  EdgeConfig c = EdgeSettings();
+  c.scrub_interval_seconds = 1;
+  c.scrub_kbps = 100000;
+  StartEdge(c);
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 1; }, kDeadlineSeconds));
+  const fs::path file = tmp_ / "edge" / "lessons" / doc / "document.pdf";
+  const std::string good = ReadFile(file);
+  std::string bad = good;
+  bad[500000] = static_cast<char>(bad[500000] ^ 0x20);
+  {
+    // In place, as a failing disk would: same inode, same size.
+    std::FILE* f = std::fopen(file.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 500000, SEEK_SET);
+    std::fputc(bad[500000], f);
+    std::fclose(f);
+  }
+  ASSERT_EQ(ReadFile(file), bad);
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(file) == good && PlayableIds(port()).size() == 1; }, kDeadlineSeconds))
+      << EdgeJson(port(), "/v1/downloads").dump();
+  const json lesson = EdgeJson(port(), "/v1/lessons/" + doc);
+  EXPECT_EQ(lesson["playable"], true);
+}
+
+TEST_F(EdgeDeliveryTest, KilledThreeTimesMidDownloadItCompletesAndKeepsWhatItHad) {
+  const std::string big = UploadDocument(3 * 1000 * 1000, 11, "整学期课件合集");
+  Publish({{big, DaysFromToday(3), ""}}, {{"communities", {"th-ch-1"}}});
+  EdgeConfig c = EdgeSettings();
+  const std::string toml = "school_id = \"conghua-lx\"\ncatalog_url = \"" + c.catalog_url + "\"\ntoken_file = \"" +
+                           c.token_file + "\"\ncatalog_key = \"" + c.catalog_key + "\"\ncache_dir = \"" + c.cache_dir +
+                           "\"\nrenditions = [\"240p\"]\nschedule = [\"daily 00:00-24:00 2400/2400\"]\n"
+                           "listen = \"127.0.0.1\"\nport = 0\ntorrent_port = 0\nlsd = false\npoll_wait_seconds = 2\n";
+  lm::testing::WriteFile(tmp_ / "edge.toml", toml);
+  std::int64_t before_kill = 0;
+  for (int round = 0; round < 4; ++round) {
+    lm::testing::ChildProcess edge;
+    ASSERT_EQ(edge.StartPiped({LM_BIN_DIR "/lessonmesh-edge", "--config", (tmp_ / "edge.toml").string()}), "");
+    auto line = edge.WaitForLine("listening on http://", 60);
+    ASSERT_TRUE(line.has_value()) << "round " << round;
+    const std::string rest = line->substr(line->find("127.0.0.1:") + 10);
+    const auto p = static_cast<std::uint16_t>(std::stoi(rest.substr(0, rest.find(' '))));
+    // Bytes of the lesson on disk, once libtorrent has it running (-1 before).
+    auto done = [&] {
+      const json d = EdgeJson(p, "/v1/downloads");
+      if (!d.is_object()) return std::int64_t{-1};
+      for (const auto& j : d["downloads"]) {
+        if (j["id"] != big) continue;
+        const std::string transfer = j.value("transfer", "");
+        if (transfer != "downloading" && transfer != "finished") return std::int64_t{-1};
+        return j["bytes_done"].get<std::int64_t>();
+      }
+      return std::int64_t{-1};
+    };
+    if (round > 0) {
+      // What it had when it was killed is still there, less the pieces in flight and the last
+      // few seconds before the resume data was saved (1.5 MB at this rate is 5 s).
+      std::int64_t resumed = -1;
+      ASSERT_TRUE(WaitFor([&] { return (resumed = done()) >= 0; }, 60));
+      EXPECT_GE(resumed, before_kill - 1'500'000) << "round " << round;
+    }
+    if (round == 3) {
+      ASSERT_TRUE(WaitFor([&] { return PlayableIds(p).size() == 1; }, kDeadlineSeconds));
+      break;
+    }
+    const std::int64_t target = 700'000 * (round + 1);
+    ASSERT_TRUE(WaitFor([&] { return done() >= target; }, kDeadlineSeconds)) << "round " << round;
+    before_kill = done();
+    edge.Signal(SIGKILL);
+    ASSERT_TRUE(edge.Wait(30).has_value());
+  }
+  auto manifest = bundle::ReadLessonManifest(tmp_ / "edge" / "lessons" / big);
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(Xxh3Of(ReadFile(tmp_ / "edge" / "lessons" / big / "document.pdf")).Hex(), manifest->files[0].xxh3_128);
+}
+
+}  // namespace
+}  // namespace lm::edge
