@@ -177,6 +177,8 @@ struct EdgeService::Impl {
       return it != kept.end() ? it->second : l.total_bytes;
     };
     const std::string today = LocalDate(Now());
+    std::map<std::string, std::string> session_state;  // lesson -> Transfer's state name
+    for (const auto& p : transfer->Progress()) session_state[p.lesson_id] = p.state;
     std::int64_t used = 0;
     std::vector<EdgeLesson*> wanted, evictable;
     for (auto& l : *lessons) {
@@ -185,6 +187,11 @@ struct EdgeService::Impl {
       if (l.state == LessonState::kReady) {
         used += kept_of(l);
         transfer->Add(l.id, l.torrent);  // seeded to the other schools
+        // Its files arrived outside the session (a USB import): a recheck finds them, so it seeds.
+        if (auto s = session_state.find(l.id); s != session_state.end() &&
+                                               (s->second == "downloading" || s->second == "queued")) {
+          transfer->Recheck(l.id);
+        }
         if (!in_pack && !pinned) evictable.push_back(&l);
       } else if (!in_pack) {
         // Dropped by its pack before it arrived: stop fetching it.
