@@ -82,6 +82,7 @@ struct PlayEvent {
   std::string lesson_id;
   std::int64_t started_at = 0;  // unix seconds
   double seconds = 0;
+  bool starts_a_play = true;  // false for the progress and end events of a viewing
 };
 
 struct EdgeReport {

@@ -426,13 +426,14 @@ Result<bool> SqliteCatalogStore::ApplyReport(const EdgeReport& r, std::int64_t n
     RETURN_IF_ERROR(inv.Bind(1, r.school_id).Bind(2, e.lesson_id).Bind(3, e.state).Bind(4, e.bytes).Bind(5, now).Run());
   }
   ASSIGN_OR_RETURN(Statement play, Statement::Prepare(db,
-      "INSERT OR IGNORE INTO plays (school_id, report_id, seq, lesson_id, started_at, seconds) "
-      "VALUES (?1,?2,?3,?4,?5,?6)"));
+      "INSERT OR IGNORE INTO plays (school_id, report_id, seq, lesson_id, started_at, seconds, starts) "
+      "VALUES (?1,?2,?3,?4,?5,?6,?7)"));
   std::int64_t seq = 0;
   for (const auto& p : r.plays) {
     play.Reset();
     RETURN_IF_ERROR(play.Bind(1, r.school_id).Bind(2, r.report_id).Bind(3, seq++).Bind(4, p.lesson_id)
-                        .Bind(5, p.started_at).Bind(6, p.seconds).Run());
+                        .Bind(5, p.started_at).Bind(6, p.seconds).Bind(7, std::int64_t{p.starts_a_play ? 1 : 0})
+                        .Run());
   }
   RETURN_IF_ERROR(tx.Commit());
   return true;
@@ -479,7 +480,7 @@ Result<std::vector<CoverageRow>> SqliteCatalogStore::Coverage(const std::string&
 Result<std::vector<MonthlyRow>> SqliteCatalogStore::MonthlyPlays(const std::string& month, const std::string& county) {
   ASSIGN_OR_RETURN(sqlite3 * db, Db());
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
-      "SELECT coalesce(cm.community_id, ''), s.county, l.subject, l.grade, count(*), sum(p.seconds) / 60.0 "
+      "SELECT coalesce(cm.community_id, ''), s.county, l.subject, l.grade, sum(p.starts), sum(p.seconds) / 60.0 "
       "FROM plays p JOIN schools s ON s.id = p.school_id JOIN lessons l ON l.id = p.lesson_id "
       "LEFT JOIN community_members cm ON cm.school_id = p.school_id "
       "WHERE strftime('%Y-%m', p.started_at, 'unixepoch') = ?1 AND (?2 = '' OR s.county = ?2) "

@@ -228,6 +228,10 @@ Reply EdgeRoutes::Plays(const Request& req) {
   e.event_id = str("event_id");
   e.lesson_id = str("lesson_id");
   e.rendition = str("rendition");
+  e.kind = str("kind");
+  if (e.kind != "" && e.kind != "start" && e.kind != "progress" && e.kind != "end") {
+    return ErrorReply(400, "invalid_argument", "kind is start, progress or end", "kind");
+  }
   if (e.event_id.empty() || e.event_id.size() > 100) {
     return ErrorReply(400, "invalid_argument", "event_id (chosen by the page, 1-100 characters) is required", "event_id");
   }

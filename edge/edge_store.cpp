@@ -33,7 +33,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lesson_search USING fts5(
   lesson_id UNINDEXED, title, teacher, subject, grade, tokenize='lm_cjk');
 CREATE TABLE IF NOT EXISTS plays (
   event_id TEXT PRIMARY KEY, lesson_id TEXT NOT NULL, rendition TEXT NOT NULL, seconds REAL NOT NULL,
-  started_at INTEGER NOT NULL, report_id TEXT);
+  started_at INTEGER NOT NULL, report_id TEXT, kind TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
@@ -275,10 +275,10 @@ Result<std::vector<std::string>> EdgeStore::Search(const Query& q) {
 Result<bool> EdgeStore::AddPlay(const PlayEvent& e) {
   ASSIGN_OR_RETURN(sqlite3 * db, connections_.Db());
   ASSIGN_OR_RETURN(auto st, connections_.Prepared(
-      "INSERT INTO plays (event_id, lesson_id, rendition, seconds, started_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "INSERT INTO plays (event_id, lesson_id, rendition, seconds, started_at, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
       "ON CONFLICT(event_id) DO NOTHING"));
   RETURN_IF_ERROR(st->Bind(1, e.event_id).Bind(2, e.lesson_id).Bind(3, e.rendition).Bind(4, e.seconds)
-                      .Bind(5, e.started_at).Run());
+                      .Bind(5, e.started_at).Bind(6, e.kind).Run());
   return sqlite3_changes(db) > 0;
 }
 
@@ -300,12 +300,13 @@ Result<std::pair<std::string, std::vector<PlayEvent>>> EdgeStore::PlaysToReport(
   std::vector<PlayEvent> events;
   {
     ASSIGN_OR_RETURN(auto st, connections_.Prepared(
-        "SELECT event_id, lesson_id, rendition, seconds, started_at FROM plays WHERE report_id = ?1 ORDER BY rowid"));
+        "SELECT event_id, lesson_id, rendition, seconds, started_at, kind FROM plays WHERE report_id = ?1 "
+        "ORDER BY rowid"));
     st->Bind(1, report_id);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
-      events.push_back({st->Text(0), st->Text(1), st->Text(2), st->Double(3), st->Int(4)});
+      events.push_back({st->Text(0), st->Text(1), st->Text(2), st->Double(3), st->Int(4), st->Text(5)});
     }
   }
   RETURN_IF_ERROR(tx.Commit());

@@ -53,8 +53,9 @@ struct PlayEvent {
   std::string event_id;  // chosen by the page: a retry carries the same id
   std::string lesson_id;
   std::string rendition;
-  double seconds = 0;
+  double seconds = 0;  // watched since the viewing's previous event
   std::int64_t started_at = 0;
+  std::string kind;  // start | progress | end ("" = a whole viewing in one event)
 };
 
 struct AcceptedPack {

@@ -56,7 +56,7 @@ struct Reporter::Impl {
     json play_list = json::array();
     for (const auto& p : plays) {
       play_list.push_back({{"lesson_id", p.lesson_id}, {"started_at", p.started_at}, {"seconds", p.seconds},
-                           {"rendition", p.rendition}, {"event_id", p.event_id}});
+                           {"rendition", p.rendition}, {"event_id", p.event_id}, {"kind", p.kind}});
     }
     http::ClientRequest req;
     req.method = "POST";

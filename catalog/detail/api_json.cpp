@@ -177,6 +177,12 @@ Result<EdgeReport> EdgeReportFields(const json& j, const std::string& school_id)
     if (play.lesson_id.empty() || play.started_at <= 0 || play.seconds < 0) {
       return InvalidArgument("plays need lesson_id, started_at and seconds", "plays");
     }
+    // A viewing is a start event and progress/end events; a play without a kind is one viewing.
+    const std::string kind = OptionalString(e, "kind");
+    if (kind != "" && kind != "start" && kind != "progress" && kind != "end") {
+      return InvalidArgument("a play's kind is start, progress or end", "plays");
+    }
+    play.starts_a_play = kind.empty() || kind == "start";
     r.plays.push_back(std::move(play));
   }
   return r;

@@ -3,7 +3,7 @@
 namespace lm::catalog {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
-extern const std::array<const char*, 2> kCatalogMigrations = {
+extern const std::array<const char*, 3> kCatalogMigrations = {
     R"sql(
 CREATE TABLE schools (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
@@ -71,6 +71,11 @@ CREATE TRIGGER lessons_ad AFTER DELETE ON lessons BEGIN
   VALUES ('delete', old.rowid, old.title, old.teacher, old.description, old.tags, old.subject, old.grade);
 END;
 INSERT INTO lessons_fts(lessons_fts) VALUES ('rebuild');
+)sql",
+    // 3: a classroom reports one viewing as a start event and progress events with the seconds
+    // watched since the last: only starts count as plays, every event adds its seconds.
+    R"sql(
+ALTER TABLE plays ADD COLUMN starts INTEGER NOT NULL DEFAULT 1;
 )sql",
 };
 

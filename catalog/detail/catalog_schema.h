@@ -5,6 +5,6 @@
 
 namespace lm::catalog {
 
-extern const std::array<const char*, 2> kCatalogMigrations;
+extern const std::array<const char*, 3> kCatalogMigrations;
 
 }  // namespace lm::catalog

@@ -119,12 +119,18 @@ TEST_F(EdgeServiceTest, PackArrivesVerifiedServedAndPlaysAreReportedOnce) {
   EXPECT_EQ(one["needed_by"], "2026-12-07");
   EXPECT_EQ(one["renditions"], json::array({"240p"}));
 
-  // A play event, posted twice by a page that retried: stored once, reported once.
+  // One viewing, as the classroom page reports it: a start, progress every 30 s, an end; the
+  // progress event posted twice by a page that retried is stored once, reported once.
   const std::int64_t started = std::time(nullptr);
-  const json play = {{"event_id", "classroom-1-ev-1"}, {"lesson_id", fractions}, {"rendition", "240p"},
-                     {"seconds", 120.0}, {"started_at", started}};
-  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", play.dump()).status, 201);
-  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", play.dump()).status, 200);
+  auto event = [&](int seq, const char* kind, double seconds) {
+    return json{{"event_id", "viewing-1-" + std::to_string(seq)}, {"lesson_id", fractions}, {"rendition", "240p"},
+                {"seconds", seconds}, {"started_at", started}, {"kind", kind}};
+  };
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", event(0, "start", 0).dump()).status, 201);
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", event(1, "progress", 30).dump()).status, 201);
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", event(1, "progress", 30).dump()).status, 200);
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", event(2, "end", 90).dump()).status, 201);
+  EXPECT_EQ(HttpClient(edge_->http_port()).Request("POST", "/v1/plays", event(3, "rewind", 1).dump()).status, 400);
   char month[8];
   const std::time_t t = started;
   std::strftime(month, sizeof(month), "%Y-%m", std::gmtime(&t));
