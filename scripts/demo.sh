@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The LessonMesh demo, the whole chain on one machine: a teacher uploads a recorded lesson to the
 # origin (resumable), the origin transcodes it into a bundle, registers it in the catalog and
-# seeds it; an admin publishes a signed resource pack for a 教共体; a rural school's edge receives
-# the pack and downloads the bundle peer-to-peer through the origin's tracker. Then the services keep
+# seeds it; an admin publishes a signed resource pack for a 教共体; a teaching point's edge box
+# receives the pack, downloads the bundle peer-to-peer, verifies it and serves the classroom page. Then the services keep
 # running and the demo prints each web page's address (with sign-in links) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,22 +61,33 @@ bundle="$work/origin/bundles/$lesson_id"
 echo
 python3 scripts/demo_catalog.py "$catalog_url" "$(cat "$catalog_data/admin.token")" "$edge_token" "$lesson_id"
 
-# The school's side, until the edge box ships: a stock BitTorrent client fetches the bundle from
-# the origin (seeder found through the origin's tracker, and the web seed). aria2 1.36 cannot
-# read hybrid torrents, so it gets the v1-only twin of the same pieces.
-if command -v aria2c >/dev/null; then
-  echo
-  echo "a school downloads the bundle with BitTorrent:"
-  rm -rf "$work/school"
-  aria2c -q --dir="$work/school" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
-    --enable-peer-exchange=false "$bundle/lesson.v1.torrent"
-  python3 - "$work/school/$lesson_id" "$bundle/lesson.json" <<'PY'
-import json, os, sys
-root, manifest = sys.argv[1], json.load(open(sys.argv[2]))
-same = all(os.path.getsize(os.path.join(root, f["path"])) == f["size"] for f in manifest["files"])
-print(f"  {len(manifest['files'])} files in {root}, sizes as in lesson.json: {same}")
+# The school's side: the teaching point's edge box is enrolled (the catalog's key is pinned), then
+# follows its packs, fetches the lesson peer-to-peer from the origin, verifies it and serves the
+# classroom page.
+echo
+echo "石岭教学点's edge box:"
+rm -rf "$work/edge"
+mkdir -p "$work/edge"
+$bin/lessonmesh-edge enrol --catalog "$catalog_url" --token "$edge_token" --school conghua-sl \
+  --out "$work/edge/edge.toml" --cache-dir "$work/edge/cache"
+$bin/lessonmesh-edge --config "$work/edge/edge.toml" --listen 127.0.0.1 --port 0 --torrent-port 0 --lsd false \
+  --schedule "" > "$work/edge.out" 2> "$work/edge.log" &
+pids+=($!)
+edge_url=$(url_of "$work/edge.out")
+python3 - "$edge_url" "$lesson_id" <<'PY'
+import json, sys, time, urllib.request
+edge, lesson = sys.argv[1], sys.argv[2]
+for _ in range(600):
+    with urllib.request.urlopen(edge + "/v1/lessons") as r:
+        held = [l for l in json.load(r)["lessons"] if l["id"] == lesson]
+    if held:
+        l = held[0]
+        print(f"  the edge holds {l['title']} ({', '.join(l['renditions'])}), verified against lesson.json")
+        break
+    time.sleep(0.5)
+else:
+    sys.exit("the edge did not receive the lesson within 5 minutes; see demo-data/edge.log")
 PY
-fi
 
 cat <<MSG
 
@@ -98,6 +109,7 @@ The web pages (the services keep running; Ctrl-C stops everything):
   教师上传页 (teacher, origin):      $origin_url/#token=$teacher_token
   资源包管理 (admin, catalog):       $catalog_url/admin#token=$(cat "$catalog_data/admin.token")
   督导看板   (supervisor, catalog):  $catalog_url/dashboard#token=$supervisor_token
+  教室播放页 (classroom, edge):       $edge_url/
 MSG
-trap 'echo; echo "stopping the catalog and the origin"; exit 0' INT TERM
+trap 'echo; echo "stopping the catalog, the origin and the edge"; exit 0' INT TERM
 wait "${pids[@]}"

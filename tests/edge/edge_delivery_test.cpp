@@ -11,6 +11,12 @@
 #include <atomic>
 #include <ctime>
 
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
 #include "bundle/lesson_manifest.h"
 #include "common/xxh3.h"
 #include "edge/edge_service.h"
@@ -257,6 +263,91 @@ TEST_F(EdgeDeliveryTest, KilledThreeTimesMidDownloadItCompletesAndKeepsWhatItHad
   auto manifest = bundle::ReadLessonManifest(tmp_ / "edge" / "lessons" / big);
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(Xxh3Of(ReadFile(tmp_ / "edge" / "lessons" / big / "document.pdf")).Hex(), manifest->files[0].xxh3_128);
+}
+
+}  // namespace
+}  // namespace lm::edge
+
+namespace lm::edge {
+namespace {
+
+// A BitTorrent peer for the test: seeds a lesson from `dir` (checked first), then can have its
+// files damaged on disk so that it serves bad data, as a broken or hostile peer would.
+class TestSeeder {
+ public:
+  TestSeeder(const fs::path& torrent, const fs::path& save_path) {
+    lt::settings_pack pack;
+    pack.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
+    pack.set_bool(lt::settings_pack::enable_dht, false);
+    pack.set_bool(lt::settings_pack::enable_lsd, false);
+    pack.set_bool(lt::settings_pack::enable_upnp, false);
+    pack.set_bool(lt::settings_pack::enable_natpmp, false);
+    pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+    pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
+    session_ = std::make_unique<lt::session>(std::move(pack));
+    lt::add_torrent_params p;
+    lt::error_code ec;
+    p.ti = std::make_shared<lt::torrent_info>(torrent.string(), ec);
+    EXPECT_FALSE(ec) << ec.message();
+    p.save_path = save_path.string();
+    p.trackers.clear();
+    p.url_seeds.clear();
+    handle_ = session_->add_torrent(std::move(p), ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+  bool Seeding() const { return handle_.status().is_seeding; }
+  void ConnectTo(std::uint16_t port) {
+    handle_.connect_peer(lt::tcp::endpoint(lt::make_address("127.0.0.1"), port));
+  }
+
+ private:
+  std::unique_ptr<lt::session> session_;
+  lt::torrent_handle handle_;
+};
+
+TEST_F(EdgeDeliveryTest, APeerThatSendsBadDataIsBannedAndTheLessonStillCompletes) {
+  const std::string doc = UploadDocument(1500000, 21, "课件 坏节点");
+  Publish({{doc, DaysFromToday(2), ""}}, {{"communities", {"th-ch-1"}}});
+  const fs::path bundle = tmp_ / "origin" / "bundles" / doc;
+  // Copies of the bundle for two peers of our own; the origin goes away, so the edge has only them.
+  for (const char* who : {"bad", "good"}) {
+    fs::create_directories(tmp_ / who);
+    fs::copy(bundle, tmp_ / who / doc, fs::copy_options::recursive);
+  }
+  origin_->Stop();
+  origin_.reset();
+  EdgeConfig c = EdgeSettings();
+  StartEdge(c);
+  ASSERT_TRUE(WaitFor([&] { return !Download(doc).is_null(); }, kDeadlineSeconds));
+
+  TestSeeder bad(bundle / "lesson.torrent", tmp_ / "bad");
+  ASSERT_TRUE(WaitFor([&] { return bad.Seeding(); }, 60));
+  {
+    // Now its disk goes bad under it: every byte of the document flipped, size unchanged.
+    const fs::path pdf = tmp_ / "bad" / doc / "document.pdf";
+    std::string bytes = ReadFile(pdf);
+    for (char& ch : bytes) ch = static_cast<char>(ch ^ 0x5a);
+    std::FILE* f = std::fopen(pdf.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
+    std::fclose(f);
+  }
+  bad.ConnectTo(edge_->torrent_port());
+  auto metric = [&](const std::string& name) {
+    const std::string m = lm::testing::HttpClient(port()).Request("GET", "/metrics").body;
+    const size_t at = m.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(m.substr(at + name.size() + 2));
+  };
+  ASSERT_TRUE(WaitFor([&] { return metric("lessonmesh_edge_hash_failures_total") >= 1; }, kDeadlineSeconds));
+  EXPECT_TRUE(PlayableIds(port()).empty());  // nothing bad is ever offered
+
+  TestSeeder good(bundle / "lesson.torrent", tmp_ / "good");
+  ASSERT_TRUE(WaitFor([&] { return good.Seeding(); }, 60));
+  good.ConnectTo(edge_->torrent_port());
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 1; }, kDeadlineSeconds))
+      << EdgeJson(port(), "/v1/downloads").dump();
+  EXPECT_EQ(ReadFile(tmp_ / "edge" / "lessons" / doc / "document.pdf"), ReadFile(bundle / "document.pdf"));
+  EXPECT_GE(metric("lessonmesh_edge_peers_banned_total"), 1);
 }
 
 }  // namespace
