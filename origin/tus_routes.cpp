@@ -1,6 +1,8 @@
 #include "origin/tus_routes.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <memory>
 
 #include "common/http/bearer.h"
@@ -22,6 +24,20 @@ bool ParseLength(const std::string& s, std::int64_t* out) {
   return true;
 }
 
+// An HTTP date (RFC 7231 IMF-fixdate), "Sun, 06 Nov 1994 08:49:37 GMT", whatever the locale.
+std::string HttpDate(std::int64_t unix_seconds) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
 }  // namespace
 
 TusRoutes::TusRoutes(UploadStore& store, TusOptions options, Authenticate authenticate, OnComplete on_complete,
@@ -39,6 +55,13 @@ bool TusRoutes::Owns(const std::string& path) const {
 void TusRoutes::AddCommonHeaders(Reply& reply) const {
   reply.headers.push_back({"Tus-Resumable", kTusVersion});
   reply.headers.push_back({"Cache-Control", "no-store"});
+}
+
+void TusRoutes::AddExpires(Reply& reply, const UploadInfo& info) const {
+  // tus expiration: an unfinished upload is removed this long after its last byte arrived.
+  if (!info.complete()) {
+    reply.headers.push_back({"Upload-Expires", HttpDate(info.updated_at + options_.expire_after_seconds)});
+  }
 }
 
 Reply TusRoutes::Error(int status, std::string_view code, const std::string& message, std::string_view field) const {
@@ -173,6 +196,7 @@ Reply TusRoutes::Create(const Request& req, const std::string& owner) {
   AddCommonHeaders(r);
   r.headers.push_back({"Location", options_.base_path + "/" + info->id});
   r.headers.push_back({"Upload-Offset", "0"});
+  AddExpires(r, *info);
   if (info->complete() && on_complete_) on_complete_(*info);  // an empty file is finished at once
   return r;
 }
@@ -187,6 +211,7 @@ Reply TusRoutes::Head(const std::string& id) {
   r.headers.push_back({"Upload-Offset", std::to_string(info->offset)});
   r.headers.push_back({"Upload-Length", std::to_string(info->length)});
   if (!info->metadata.empty()) r.headers.push_back({"Upload-Metadata", EncodeUploadMetadata(info->metadata)});
+  AddExpires(r, *info);
   return r;
 }
 
@@ -230,6 +255,7 @@ Reply TusRoutes::Patched(const UploadInfo& info) {
   r.status = 204;
   AddCommonHeaders(r);
   r.headers.push_back({"Upload-Offset", std::to_string(info.offset)});
+  AddExpires(r, info);
   if (info.complete() && on_complete_) on_complete_(info);
   return r;
 }

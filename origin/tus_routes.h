@@ -64,6 +64,7 @@ class TusRoutes {
   http::Reply PatchError(const Status& status) const;
   http::Reply Error(int status, std::string_view code, const std::string& message, std::string_view field = {}) const;
   void AddCommonHeaders(http::Reply& reply) const;
+  void AddExpires(http::Reply& reply, const UploadInfo& info) const;  // Upload-Expires, if unfinished
 
   UploadStore& store_;
   TusOptions options_;

@@ -120,7 +120,7 @@ class TusRoutesTest : public ::testing::Test {
           std::lock_guard lock(mu_);
           completed_.push_back(info.id);
         },
-        [] { return std::int64_t{1795000000}; });
+        [this] { return now_.load(); });
     // Wired as the origin wires it: PATCH bodies streamed, everything else whole.
     auto server = http::HttpServer::Start(
         http::ServerOptions{}, [this](http::Request r, http::Responder respond) { respond(routes_->Handle(r)); },
@@ -173,6 +173,7 @@ class TusRoutesTest : public ::testing::Test {
   }
 
   std::int64_t max_bytes_ = 1000;
+  std::atomic<std::int64_t> now_{1795000000};  // the routes' clock: 2026-11-18 11:06:40 UTC
   lm::testing::TempDir tmp_;
   std::unique_ptr<UploadStore> store_;
   std::unique_ptr<TusRoutes> routes_;
@@ -216,6 +217,36 @@ TEST_F(TusRoutesTest, DiscoveryCreateUploadInChunksAndResume) {
   EXPECT_EQ(completed_, std::vector<std::string>{id});
   EXPECT_EQ(lm::testing::ReadFile(store_->DataPath(id)), lesson);
   EXPECT_EQ(store_->Get(id)->metadata.at("title"), "分数的初步认识");
+}
+
+// tus expiration: every answer about an unfinished upload says when it expires (Upload-Expires:
+// its last byte's time plus a week, as an HTTP date); once that has passed, the next request
+// sweeps it away, record and bytes. An upload that received bytes since, and a finished one
+// (waiting for its job), stay.
+TEST_F(TusRoutesTest, UnfinishedUploadsSayWhenTheyExpireAndThenAreGone) {
+  const std::int64_t t0 = now_.load();
+  auto created = Send("POST", "/uploads", "", {{"Upload-Length", "10"}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.Header("upload-expires"), "Wed, 25 Nov 2026 11:06:40 GMT");  // t0 + 7 days
+  const std::string idle = created.Header("location");
+  EXPECT_EQ(Send("HEAD", idle).Header("upload-expires"), "Wed, 25 Nov 2026 11:06:40 GMT");
+  const std::string active = CreateUpload(10);
+  const std::string finished = CreateUpload(3);
+  EXPECT_EQ(Patch(finished, 0, "abc").Header("upload-expires"), "");  // complete: it no longer expires
+  EXPECT_EQ(Send("HEAD", finished).Header("upload-expires"), "");
+
+  now_ = t0 + 3 * 24 * 3600;  // three days later the teacher goes on with one of them
+  auto patched = Patch(active, 0, "01234");
+  ASSERT_EQ(patched.status, 204) << patched.body;
+  EXPECT_EQ(patched.Header("upload-expires"), "Sat, 28 Nov 2026 11:06:40 GMT");  // pushed back
+  EXPECT_EQ(Send("HEAD", idle).Header("upload-expires"), "Wed, 25 Nov 2026 11:06:40 GMT");
+
+  now_ = t0 + 7 * 24 * 3600 + 61;  // past the first expiry; the sweep runs at most once a minute
+  EXPECT_EQ(Send("HEAD", idle).status, 404);
+  EXPECT_FALSE(std::filesystem::exists(store_->DataPath(IdOf(idle))));
+  EXPECT_EQ(Offset(active), 5);
+  EXPECT_EQ(Send("HEAD", finished).status, 200);
+  EXPECT_EQ(Patch(idle, 0, "0123456789").status, 404);  // a client that comes back starts again
 }
 
 TEST_F(TusRoutesTest, BadRequestsGetTheRightErrorAndChangeNothing) {
