@@ -1,12 +1,18 @@
 // lessonmesh-origin and lessonmesh as operators and teachers run them: settings from TOML with
-// flags on top and errors that name the key; `lessonmesh upload` resuming an interrupted upload;
-// the origin killed with SIGKILL in the middle of a transcode and started again: the job runs
-// again from the start, no half bundle is ever visible, no upload is lost.
+// flags on top and errors that name the key; `lessonmesh upload` following the job to the lesson
+// id, its exit codes, and an upload interrupted with Ctrl-C resumed by the next run; the origin
+// killed with SIGKILL in the middle of an upload (every byte on its disk kept, the upload goes on)
+// or of a transcode (the job runs again from the start, no half bundle is ever visible, no upload
+// is lost).
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -171,6 +177,66 @@ TEST_F(OriginProcessTest, InterruptedUploadResumesWhereItStopped) {
   EXPECT_EQ(wrong.Wait(30), 2);
 }
 
+// The origin is killed while a PATCH's body is arriving: started again, it offers every byte that
+// reached its disk (a prefix of the file, at least what it had acknowledged), and the upload goes
+// on from there to the end with the same bytes.
+TEST_F(OriginProcessTest, KilledMidUploadKeepsEveryByteOnDiskAndTheUploadGoesOn) {
+  std::uint16_t port = StartOriginProcess();
+  ASSERT_NE(port, 0);
+  std::string bytes(4 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919) >> 5);
+  const std::map<std::string, std::string> tus = {{"Tus-Resumable", "1.0.0"}, {"Authorization", "Bearer " + teacher_}};
+  auto with = [&](std::map<std::string, std::string> extra) {
+    extra.insert(tus.begin(), tus.end());
+    return extra;
+  };
+  auto created = HttpClient(port).Request("POST", "/uploads", "", with({{"Upload-Length", std::to_string(bytes.size())}}));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.Header("location");
+  const std::string id = location.substr(location.rfind('/') + 1);
+  constexpr std::size_t kChunk = 1 << 20;
+  auto patch = HttpClient(port).Request(
+      "PATCH", location, bytes.substr(0, kChunk),
+      with({{"Upload-Offset", "0"}, {"Content-Type", "application/offset+octet-stream"}}));
+  ASSERT_EQ(patch.status, 204) << patch.body;
+
+  // The next PATCH announces 2 MiB, sends half of it and stalls; the origin is killed once that
+  // half is on its disk.
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::socket socket(ioc);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  const std::string head = "PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n" +
+                           "Authorization: Bearer " + teacher_ + "\r\nContent-Type: application/offset+octet-stream\r\n" +
+                           "Upload-Offset: " + std::to_string(kChunk) + "\r\nContent-Length: " +
+                           std::to_string(2 * kChunk) + "\r\n\r\n";
+  net::write(socket, net::buffer(head));
+  net::write(socket, net::buffer(bytes.data() + kChunk, kChunk));
+  const fs::path part = tmp_ / "origin" / "uploads" / (id + ".part");
+  ASSERT_TRUE(WaitFor([&] { return fs::file_size(part) == 2 * kChunk; }, 30)) << fs::file_size(part);
+  process_->Signal(SIGKILL);
+  ASSERT_EQ(process_->Wait(30), 128 + SIGKILL);
+  boost::system::error_code ignored;
+  socket.close(ignored);
+
+  port = StartOriginProcess();
+  ASSERT_NE(port, 0);
+  auto at = HttpClient(port).Request("HEAD", location, "", tus);
+  ASSERT_EQ(at.status, 200);
+  const std::int64_t offset = std::stoll(at.Header("upload-offset"));
+  EXPECT_EQ(offset, static_cast<std::int64_t>(2 * kChunk));
+  EXPECT_EQ(ReadFile(part), bytes.substr(0, static_cast<std::size_t>(offset)));
+  auto rest = HttpClient(port).Request(
+      "PATCH", location, bytes.substr(static_cast<std::size_t>(offset)),
+      with({{"Upload-Offset", std::to_string(offset)}, {"Content-Type", "application/offset+octet-stream"}}));
+  ASSERT_EQ(rest.status, 204) << rest.body;
+  EXPECT_EQ(rest.Header("upload-offset"), std::to_string(bytes.size()));
+  EXPECT_EQ(ReadFile(part), bytes);
+  ASSERT_TRUE(WaitFor([&] { return !Job(port, id).is_null(); }, 30));  // the finished upload has its job
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->Wait(60), 0);
+}
+
 TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
   lm::testing::ClipSpec clip;
   clip.seconds = 40;
@@ -257,6 +323,107 @@ TEST_F(OriginProcessTest, KilledMidTranscodeRunsTheJobAgainAndLosesNothing) {
   }
   process_->Signal(SIGTERM);
   EXPECT_EQ(process_->Wait(60), 0);
+}
+
+// `lessonmesh upload` against an origin in this process, as a teacher runs it.
+class LessonmeshCliTest : public lm::testing::OriginFixture {
+ protected:
+  std::string OriginUrl() const { return "http://" + config_.listen_address + ":" + std::to_string(origin_port()); }
+
+  // Runs `lessonmesh upload FILE --origin --token --state-file` with `extra` arguments; stdout and
+  // stderr go to files named after `name`.
+  std::unique_ptr<ChildProcess> StartUpload(const std::string& name, const fs::path& file,
+                                            const std::vector<std::string>& extra, const std::string& token = "") {
+    std::vector<std::string> argv = {Bin("lessonmesh"), "upload", file.string(), "--origin", OriginUrl(), "--token",
+                                     token.empty() ? teacher_ : token, "--state-file", state_file_.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto cli = std::make_unique<ChildProcess>();
+    EXPECT_EQ(cli->Start(argv, tmp_ / (name + ".out"), tmp_ / (name + ".err")), "");
+    return cli;
+  }
+  // The last line the CLI wrote to stderr (the progress bar writes before it).
+  static std::string LastLine(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const std::size_t cut = text.find_last_of("\r\n");
+    return cut == std::string::npos ? text : text.substr(cut + 1);
+  }
+
+  fs::path state_file_ = tmp_ / "state" / "uploads.json";
+};
+
+// Without --no-wait the CLI follows the transcode job and prints the lesson id it produced.
+TEST_F(LessonmeshCliTest, FollowsTheJobToTheLessonId) {
+  auto cli = StartUpload("follow", lm::testing::LessonClipPath(), {"--title", "分数的初步认识", "--json"});
+  ASSERT_EQ(cli->Wait(180), 0) << cli->err();
+  const json printed = json::parse(cli->out(), nullptr, false);
+  ASSERT_TRUE(printed.is_object()) << cli->out();
+  const json job = WaitForJob(printed["upload_id"], DoneAndRegistered);
+  ASSERT_TRUE(Done(job)) << job.dump();
+  EXPECT_EQ(printed, json({{"upload_id", job["upload_id"]}, {"job", job["id"]}, {"lesson_id", job["lesson_id"]}}));
+  EXPECT_TRUE(fs::exists(BundleDir(job["lesson_id"]) / "lesson.json"));
+  EXPECT_EQ(json::parse(ReadFile(state_file_)), json::object());  // nothing left to resume
+}
+
+// Exit codes as the README gives them: 2 usage or refused (bad token, too large), 3 the origin
+// could not use the file; each failure is one line on stderr.
+TEST_F(LessonmeshCliTest, ExitCodesSayWhatWentWrong) {
+  StopOrigin();
+  config_.max_upload_bytes = 64 * 1024;
+  StartOrigin();
+  WriteFile(tmp_ / "notes.bin", std::string(4096, 'x'));
+  WriteFile(tmp_ / "big.mp4", std::string(config_.max_upload_bytes + 1, 'x'));
+  struct Case {
+    std::string name;
+    fs::path file;
+    std::vector<std::string> extra;
+    std::string token;
+    int code;
+    std::string says;  // in the last line of stderr
+  };
+  for (const Case& c : std::vector<Case>{
+           {"not_media", tmp_ / "notes.bin", {}, "", 3, "could not use"},
+           {"too_large", tmp_ / "big.mp4", {}, "", 2, "65536"},
+           {"bad_token", tmp_ / "notes.bin", {}, "not-a-token", 2, "upload"},
+           {"bad_chunk", tmp_ / "notes.bin", {"--chunk-mb", "0"}, "", 2, "--chunk-mb"},
+           {"bad_flag", tmp_ / "notes.bin", {"--colour"}, "", 2, "colour"},
+       }) {
+    SCOPED_TRACE(c.name);
+    auto cli = StartUpload(c.name, c.file, c.extra, c.token);
+    EXPECT_EQ(cli->Wait(120), c.code) << cli->err();
+    EXPECT_NE(LastLine(cli->err()).find(c.says), std::string::npos) << cli->err();
+  }
+}
+
+// Ctrl-C mid-upload exits 5 and leaves the upload in the state file; the next run with the same
+// file resumes that upload where the origin's bytes stop instead of starting again.
+TEST_F(LessonmeshCliTest, InterruptedRunExitsFiveAndTheNextRunResumesIt) {
+  std::string bytes(16 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < bytes.size(); i += 4096) bytes[i] = static_cast<char>(i >> 12);
+  WriteFile(tmp_ / "lesson.mp4", bytes);
+  auto first = StartUpload("first", tmp_ / "lesson.mp4", {"--no-wait", "--chunk-mb", "1"});
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(state_file_); }, 60, 2));  // created: sending chunks now
+  first->Signal(SIGINT);
+  ASSERT_EQ(first->Wait(60), 5) << first->err();
+  EXPECT_NE(LastLine(first->err()).find("interrupted"), std::string::npos) << first->err();
+  const json state = json::parse(ReadFile(state_file_));
+  ASSERT_EQ(state.size(), 1u) << state.dump();
+  const std::string url = state.begin().value();
+  const std::string id = url.substr(url.rfind('/') + 1);
+  auto at = Origin().Request("HEAD", "/uploads/" + id, "", {{"Tus-Resumable", "1.0.0"}, {"Authorization", "Bearer " + teacher_}});
+  ASSERT_EQ(at.status, 200);
+  const std::int64_t kept = std::stoll(at.Header("upload-offset"));
+  EXPECT_LT(kept, static_cast<std::int64_t>(bytes.size()));
+
+  auto second = StartUpload("second", tmp_ / "lesson.mp4", {"--no-wait", "--json", "--chunk-mb", "1"});
+  ASSERT_EQ(second->Wait(120), 0) << second->err();
+  EXPECT_EQ(json::parse(second->out()), json({{"upload_id", id}}));  // the same upload, finished
+  EXPECT_EQ(ReadFile(tmp_ / "origin" / "uploads" / (id + ".part")), bytes);
+  EXPECT_EQ(json::parse(ReadFile(state_file_)), json::object());
+  std::vector<std::string> uploads;
+  for (const auto& e : fs::directory_iterator(tmp_ / "origin" / "uploads")) {
+    if (e.path().extension() == ".part") uploads.push_back(e.path().stem().string());
+  }
+  EXPECT_EQ(uploads, std::vector<std::string>{id});  // no second upload was started
 }
 
 }  // namespace
