@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <libtorrent/torrent_info.hpp>
 #include <set>
@@ -412,10 +413,12 @@ TEST_F(BundleTest, CancelLeavesNothingBehind) {
     fs::create_directories(parent);
     std::atomic<bool> cancel{before_start};
     int calls = 0;
+    double most_done_seconds = 0;
     auto result = MakeBundle(
         source_, parent / "b", options_,
-        [&](const Progress&) {
+        [&](const Progress& p) {
           ++calls;
+          most_done_seconds = std::max(most_done_seconds, p.done_seconds);
           cancel = true;
         },
         &cancel);
@@ -424,6 +427,8 @@ TEST_F(BundleTest, CancelLeavesNothingBehind) {
     if (!before_start) {
       EXPECT_GE(calls, 1);
     }
+    // The transcode stopped soon after the cancel: it never went on to the end of the source.
+    EXPECT_LT(most_done_seconds, kSourceSeconds / 2);
     EXPECT_FALSE(fs::exists(parent / "b"));
     EXPECT_TRUE(fs::is_empty(parent)) << "the staging dir was left behind";
   }
