@@ -5,6 +5,7 @@
 
 #include "common/http/http_client.h"
 #include "edge/bandwidth_schedule.h"
+#include "edge/transfer.h"
 
 namespace lm::edge {
 
@@ -18,6 +19,7 @@ void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
   keys->Add("min_free", &c->min_free, "free disk never used, e.g. 2GB");
   keys->Add("renditions", &c->renditions, "renditions kept, e.g. [\"480p\", \"240p\", \"audio\"]");
   keys->Add("schedule", &c->schedule, "bandwidth rules, e.g. [\"Mon-Fri 07:30-17:30 256/64\"]");
+  keys->Add("lan_networks", &c->lan_networks, "networks whose peers the schedule does not cap (CIDR)");
   keys->Add("listen", &c->listen_address, "HTTP listen address for classrooms");
   keys->Add("port", &c->port, 0, 65535, "HTTP port (0 = any free port)");
   keys->Add("torrent_port", &c->torrent_port, 0, 65535, "BitTorrent port, TCP and uTP (0 = any)");
@@ -74,6 +76,9 @@ Status ValidateEdgeConfig(const EdgeConfig& c) {
   }
   if (c.renditions.empty()) return InvalidArgument("renditions must name at least one rendition", "renditions");
   if (auto s = BandwidthSchedule::Parse(c.schedule); !s.ok()) return s.status();
+  for (const auto& cidr : c.lan_networks) {
+    if (auto r = NetworkRange(cidr); !r.ok()) return r.status();
+  }
   return Status::Ok();
 }
 

@@ -23,6 +23,9 @@ struct EdgeConfig {
   std::string min_free = "2GB";                   // free disk the edge never uses
   std::vector<std::string> renditions = {"480p", "240p", "audio"};  // what this school keeps
   std::vector<std::string> schedule;              // bandwidth rules (bandwidth_schedule.h)
+  // Networks whose peers the schedule does not cap: the school LAN and the county network.
+  std::vector<std::string> lan_networks = {"10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16",
+                                           "169.254.0.0/16", "fc00::/7",      "fe80::/10"};
   std::string listen_address = "0.0.0.0";         // classrooms on the school LAN
   std::uint16_t port = 8080;
   std::uint16_t torrent_port = 6881;              // TCP and uTP, IPv4 and IPv6; 0 = any

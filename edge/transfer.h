@@ -31,12 +31,10 @@ struct TransferOptions {
   std::string listen_interfaces = "0.0.0.0:6881,[::]:6881";
   std::vector<std::string> renditions;  // kept: "480p", "240p", "audio"
   int max_active_downloads = 2;
-  // Address ranges (first, last) whose peers the schedule does not cap: the school LAN and the
-  // county network. Loopback is not among them.
-  std::vector<std::pair<std::string, std::string>> uncapped_networks = {
-      {"10.0.0.0", "10.255.255.255"}, {"172.16.0.0", "172.31.255.255"}, {"192.168.0.0", "192.168.255.255"},
-      {"169.254.0.0", "169.254.255.255"}, {"fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
-      {"fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}};
+  // Networks (CIDR) whose peers the schedule does not cap: the school LAN and the county network.
+  // Loopback is not among them by default.
+  std::vector<std::string> lan_networks = {"10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16",
+                                           "169.254.0.0/16", "fc00::/7",      "fe80::/10"};
   bool lsd = true;
   BandwidthSchedule schedule;
   // The wall clock, injectable for tests of the schedule.
@@ -100,6 +98,9 @@ class Transfer {
   explicit Transfer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// "10.0.0.0/8" -> its first and last address; kInvalidArgument (field "lan_networks") otherwise.
+Result<std::pair<std::string, std::string>> NetworkRange(const std::string& cidr);
 
 // Which files of a lesson the school keeps: false for a rendition ("720p.mp4", "720p.m3u8") not in
 // `renditions`; true for everything else (lesson.json, master playlist, poster, documents).

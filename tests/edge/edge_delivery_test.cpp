@@ -275,9 +275,10 @@ namespace {
 // files damaged on disk so that it serves bad data, as a broken or hostile peer would.
 class TestSeeder {
  public:
-  TestSeeder(const fs::path& torrent, const fs::path& save_path) {
+  TestSeeder(const fs::path& torrent, const fs::path& save_path, const std::string& address = "127.0.0.1") {
     lt::settings_pack pack;
-    pack.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
+    pack.set_str(lt::settings_pack::listen_interfaces, address + ":0");
+    pack.set_str(lt::settings_pack::outgoing_interfaces, address);
     pack.set_bool(lt::settings_pack::enable_dht, false);
     pack.set_bool(lt::settings_pack::enable_lsd, false);
     pack.set_bool(lt::settings_pack::enable_upnp, false);
@@ -348,6 +349,29 @@ TEST_F(EdgeDeliveryTest, APeerThatSendsBadDataIsBannedAndTheLessonStillCompletes
       << EdgeJson(port(), "/v1/downloads").dump();
   EXPECT_EQ(ReadFile(tmp_ / "edge" / "lessons" / doc / "document.pdf"), ReadFile(bundle / "document.pdf"));
   EXPECT_GE(metric("lessonmesh_edge_peers_banned_total"), 1);
+}
+
+TEST_F(EdgeDeliveryTest, PeersOnTheSchoolNetworkAreNotHeldByTheScheduleCap) {
+  const std::string doc = UploadDocument(3000000, 31, "课件 校园网");
+  Publish({{doc, DaysFromToday(2), ""}}, {{"communities", {"th-ch-1"}}});
+  const fs::path bundle = tmp_ / "origin" / "bundles" / doc;
+  fs::create_directories(tmp_ / "lan");
+  fs::copy(bundle, tmp_ / "lan" / doc, fs::copy_options::recursive);
+  origin_->Stop();  // the only peer is the one on the school network
+  origin_.reset();
+  EdgeConfig c = EdgeSettings();
+  c.schedule = {"daily 00:00-24:00 400/400"};  // 50 KB/s: 3 MB would take a minute under the cap
+  c.lan_networks = {"127.0.0.2/32"};             // this test's stand-in for the school LAN
+  StartEdge(c);
+  ASSERT_TRUE(WaitFor([&] { return !Download(doc).is_null(); }, kDeadlineSeconds));
+  TestSeeder lan(bundle / "lesson.torrent", tmp_ / "lan", "127.0.0.2");
+  ASSERT_TRUE(WaitFor([&] { return lan.Seeding(); }, 60));
+  const auto t0 = std::chrono::steady_clock::now();
+  lan.ConnectTo(edge_->torrent_port());
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 1; }, kDeadlineSeconds));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(seconds, 20.0) << "3 MB from a LAN peer took " << seconds << " s: held by the 50 KB/s cap";
+  EXPECT_EQ(ReadFile(tmp_ / "edge" / "lessons" / doc / "document.pdf"), ReadFile(bundle / "document.pdf"));
 }
 
 }  // namespace
