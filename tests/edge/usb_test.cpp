@@ -20,13 +20,10 @@
 #include "edge/usb_export.h"
 #include "edge/usb_import.h"
 #include "edge/usb_layout.h"
-#include "origin/origin_config.h"
-#include "origin/origin_service.h"
-#include "tests/testing/catalog_fixture.h"
+#include "tests/edge/edge_lab.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/temp_dir.h"
-#include "tests/testing/tus_upload.h"
 #include "tests/testing/wait_for.h"
 
 namespace lm::edge {
@@ -38,7 +35,7 @@ using lm::testing::HttpClient;
 using lm::testing::ReadFile;
 using lm::testing::WaitFor;
 
-constexpr double kDeadlineSeconds = 180;
+constexpr double kPeerDeadlineSeconds = 180;
 constexpr char kPackTitle[] = "三年级数学: 分数单元?";
 
 TEST(FatSafeNameTest, ReadableNamesSafeOnFatAndUnique) {
@@ -59,9 +56,10 @@ TEST(FatSafeNameTest, ReadableNamesSafeOnFatAndUnique) {
   EXPECT_EQ(UniqueFatName("LESSON", &taken), "LESSON (2)");  // FAT ignores case
 }
 
-class UsbTest : public ::testing::Test {
+class UsbTest : public lm::testing::EdgeLab {
  protected:
   void SetUp() override {
+    EdgeLab::SetUp();
     lm::testing::ClipSpec spec;
     spec.seconds = 4;
     spec.width = 320;
@@ -69,76 +67,19 @@ class UsbTest : public ::testing::Test {
     ASSERT_TRUE(lm::testing::MakeClip(tmp_ / "a.mp4", spec));
     spec.fps = "25";
     ASSERT_TRUE(lm::testing::MakeClip(tmp_ / "b.mp4", spec));
-    ASSERT_TRUE(catalog_.Start());
-    admin_ = catalog_.Token(catalog::Role::kAdmin);
-    teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
-    edge_token_ = catalog_.Token(catalog::Role::kEdge, "conghua-lx");
-    origin::OriginConfig oc;
-    oc.port = 0;
-    oc.torrent_port = 0;
-    oc.lsd = false;
-    oc.data_dir = (tmp_ / "origin").string();
-    oc.catalog_url = catalog_.url();
-    oc.catalog_token = catalog_.Token(catalog::Role::kOrigin);
-    auto origin = origin::OriginService::Start(oc);
-    ASSERT_TRUE(origin.ok()) << origin.status().ToString();
-    origin_ = std::move(*origin);
-    for (auto [id, name, kind] : {std::tuple{"tianhe-3", "天河第三小学", "urban"},
-                                  std::tuple{"conghua-lx", "从化区良口镇中心小学", "rural"},
-                                  std::tuple{"other", "外县小学", "rural"}}) {
-      ASSERT_EQ(Catalog("POST", "/v1/schools", {{"id", id}, {"name", name}, {"county", "从化区"}, {"kind", kind}}).status,
-                201);
-    }
-    ASSERT_EQ(Catalog("POST", "/v1/communities",
-                      {{"id", "th-ch-1"}, {"name", "天河—从化城乡教共体"}, {"model", "fusion"}, {"level", "cross_county"},
-                       {"core_school", "tianhe-3"}, {"members", {"conghua-lx"}}})
-                  .status,
-              201);
-    catalog_key_ = json::parse(HttpClient(catalog_.port()).Request("GET", "/v1/keys").body)["public_key"];
   }
 
   void TearDown() override {
     for (auto& e : edges_) e->Stop();
-    if (origin_) origin_->Stop();
+    EdgeLab::TearDown();
   }
 
-  lm::testing::HttpResult Catalog(const std::string& method, const std::string& target, const json& body = nullptr) {
-    return HttpClient(catalog_.port())
-        .Request(method, target, body.is_null() ? "" : body.dump(),
-                 {{"Authorization", "Bearer " + admin_}, {"Content-Type", "application/json"}});
-  }
-
-  std::string UploadLesson(const fs::path& clip, const std::string& title) {
-    auto up = lm::testing::TusUpload(origin_->http_port(), teacher_, ReadFile(clip),
-                                     {{"title", title}, {"teacher", "王老师"}, {"subject", "数学"}, {"grade", "三年级"}},
-                                     {.chunk_bytes = 256 * 1024});
-    EXPECT_FALSE(up.upload_id.empty()) << up.error;
-    std::string lesson;
-    EXPECT_TRUE(WaitFor([&] {
-      auto r = HttpClient(origin_->http_port())
-                   .Request("GET", "/v1/jobs?upload=" + up.upload_id, "", {{"Authorization", "Bearer " + teacher_}});
-      if (r.status != 200) return false;
-      const json job = json::parse(r.body);
-      if (job["state"] == "done" && job.value("registered", false)) lesson = job["lesson_id"];
-      return !lesson.empty() || job["state"] == "failed";
-    }, kDeadlineSeconds));
-    return lesson;
-  }
+  std::string UploadLesson(const fs::path& clip, const std::string& title) { return Upload(ReadFile(clip), title); }
 
   EdgeConfig Config(const std::string& name, const std::string& school = "conghua-lx") {
-    EdgeConfig c;
+    EdgeConfig c = EdgeSettings();
     c.school_id = school;
-    c.catalog_url = catalog_.url();
-    lm::testing::WriteFile(tmp_ / "edge.token", edge_token_ + "\n");
-    c.token_file = (tmp_ / "edge.token").string();
-    c.catalog_key = catalog_key_;
     c.cache_dir = (tmp_ / name).string();
-    c.renditions = {"240p"};
-    c.listen_address = "127.0.0.1";
-    c.port = 0;
-    c.torrent_port = 0;
-    c.lsd = false;
-    c.poll_wait_seconds = 2;
     c.report_interval_seconds = 60;
     return c;
   }
@@ -193,11 +134,7 @@ class UsbTest : public ::testing::Test {
     return out;
   }
 
-  lm::testing::TempDir tmp_;
-  lm::testing::CatalogFixture catalog_{tmp_ / "catalog"};
-  std::unique_ptr<origin::OriginService> origin_;
   std::vector<std::unique_ptr<EdgeService>> edges_;
-  std::string admin_, teacher_, edge_token_, catalog_key_;
 };
 
 // A peer with nothing but the torrent and the edge's address downloads the lesson's kept files.
@@ -231,7 +168,7 @@ bool DownloadFrom(std::uint16_t port, const std::string& torrent, const fs::path
     }
     const lt::torrent_status st = h.status();
     return st.state == lt::torrent_status::finished || st.state == lt::torrent_status::seeding;
-  }, kDeadlineSeconds);
+  }, kPeerDeadlineSeconds);
 }
 
 TEST_F(UsbTest, ExportedPackIsImportedOfflineResumedAfterThePulledDriveServedAndSeeded) {
