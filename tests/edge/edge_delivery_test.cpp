@@ -376,3 +376,51 @@ TEST_F(EdgeDeliveryTest, PeersOnTheSchoolNetworkAreNotHeldByTheScheduleCap) {
 
 }  // namespace
 }  // namespace lm::edge
+
+namespace lm::edge {
+namespace {
+
+TEST_F(EdgeDeliveryTest, PlaysReachTheCatalogExactlyOnceAcrossACatalogOutageAndAnEdgeRestart) {
+  const std::string doc = UploadDocument(200000, 41, "课件 播放统计");
+  Publish({{doc, DaysFromToday(2), ""}}, {{"communities", {"th-ch-1"}}});
+  EdgeConfig c = EdgeSettings();
+  StartEdge(c);
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 1; }, kDeadlineSeconds));
+  const std::int64_t started = std::time(nullptr);
+  auto post = [&](const std::string& id, const char* kind, double seconds) {
+    const json e = {{"event_id", id}, {"lesson_id", doc}, {"rendition", ""}, {"seconds", seconds},
+                    {"started_at", started}, {"kind", kind}};
+    return lm::testing::HttpClient(port()).Request("POST", "/v1/plays", e.dump()).status;
+  };
+  auto pending = [&] { return EdgeJson(port(), "/v1/status")["plays_pending"].get<int>(); };
+  ASSERT_EQ(post("v1-0", "start", 0), 201);
+  ASSERT_TRUE(WaitFor([&] { return pending() == 0; }, kDeadlineSeconds));  // reported and acknowledged
+
+  // The link goes down: viewings go on and are kept.
+  catalog_.Stop();
+  ASSERT_EQ(post("v1-1", "end", 600), 201);
+  ASSERT_EQ(post("v2-0", "start", 0), 201);
+  ASSERT_EQ(post("v2-1", "progress", 30), 201);
+  ASSERT_EQ(post("v2-1", "progress", 30), 200);  // the page retried
+  EXPECT_EQ(pending(), 3);
+  // The box is restarted while the link is still down; nothing is lost.
+  edge_->Stop();
+  edge_.reset();
+  StartEdge(c);
+  EXPECT_EQ(pending(), 3);
+  ASSERT_EQ(post("v2-2", "end", 90), 201);
+
+  // The link returns: everything arrives once.
+  ASSERT_TRUE(catalog_.Start());
+  ASSERT_TRUE(WaitFor([&] { return pending() == 0; }, kDeadlineSeconds));
+  char month[8];
+  const std::time_t t = started;
+  std::strftime(month, sizeof(month), "%Y-%m", std::gmtime(&t));
+  const json report = json::parse(Catalog("GET", std::string("/v1/reports/monthly?month=") + month).body);
+  ASSERT_EQ(report["rows"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["rows"][0]["plays"], 2);                                   // two viewings
+  EXPECT_DOUBLE_EQ(report["rows"][0]["minutes"].get<double>(), (600.0 + 30 + 90) / 60);
+}
+
+}  // namespace
+}  // namespace lm::edge
