@@ -210,9 +210,16 @@ export async function newPage(browser, { width = 1366, height = 768 } = {}) {
   return page;
 }
 
-// Whether the page fits its viewport's width (no sideways scrolling on a phone).
-export function fitsWidth(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+// Whether the page comes to fit its viewport's width (no sideways scrolling on a phone) within a few
+// seconds of a resize: charts and grids lay themselves out again on the resize event, not at once.
+export async function fitsWidth(page, seconds = 10) {
+  try {
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth + 1, null,
+                               { timeout: seconds * 1000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // A JPEG screenshot of the page (test artefacts stay small).
