@@ -2,7 +2,6 @@
 
 #include <ctime>
 
-#include "tests/testing/tus_upload.h"
 #include "tests/testing/wait_for.h"
 
 namespace lm::testing {
@@ -10,21 +9,9 @@ namespace lm::testing {
 using json = nlohmann::json;
 
 void EdgeLab::SetUp() {
-  ASSERT_TRUE(catalog_.Start());
-  admin_ = catalog_.Token(catalog::Role::kAdmin);
-  teacher_ = catalog_.Token(catalog::Role::kTeacher, "tianhe-3");
-  edge_token_ = catalog_.Token(catalog::Role::kEdge, "conghua-lx");
-  origin::OriginConfig oc;
-  oc.port = 0;
-  oc.torrent_port = 0;
-  oc.lsd = false;
-  oc.data_dir = (tmp_ / "origin").string();
-  oc.catalog_url = catalog_.url();
-  oc.catalog_token = catalog_.Token(catalog::Role::kOrigin);
-  auto origin = origin::OriginService::Start(oc);
-  ASSERT_TRUE(origin.ok()) << origin.status().ToString();
-  origin_ = std::move(*origin);
-
+  OriginFixture::SetUp();
+  if (HasFatalFailure()) return;
+  edge_token_ = edge_;  // conghua-lx's
   for (auto [id, name, kind] : {std::tuple{"tianhe-3", "天河第三小学", "urban"},
                                 std::tuple{"conghua-lx", "从化区良口镇中心小学", "rural"},
                                 std::tuple{"other", "外县小学", "rural"}}) {
@@ -39,9 +26,7 @@ void EdgeLab::SetUp() {
   catalog_key_ = json::parse(HttpClient(catalog_.port()).Request("GET", "/v1/keys").body)["public_key"];
 }
 
-void EdgeLab::TearDown() {
-  if (origin_) origin_->Stop();
-}
+void EdgeLab::TearDown() { OriginFixture::TearDown(); }
 
 HttpResult EdgeLab::Catalog(const std::string& method, const std::string& target, const json& body) {
   return HttpClient(catalog_.port())
@@ -49,21 +34,12 @@ HttpResult EdgeLab::Catalog(const std::string& method, const std::string& target
                {{"Authorization", "Bearer " + admin_}, {"Content-Type", "application/json"}});
 }
 
-std::string EdgeLab::Upload(const std::string& bytes, const std::string& title, const std::string& subject) {
-  auto up = TusUpload(origin_->http_port(), teacher_, bytes,
-                      {{"title", title}, {"teacher", "王老师"}, {"subject", subject}, {"grade", "三年级"}},
-                      {.chunk_bytes = 1 << 20});
+std::string EdgeLab::Register(const std::string& bytes, const std::string& title, const std::string& subject) {
+  auto up = OriginFixture::Upload(bytes, {.chunk_bytes = 1 << 20},
+                                  {{"title", title}, {"teacher", "王老师"}, {"subject", subject}, {"grade", "三年级"}});
   EXPECT_FALSE(up.upload_id.empty()) << up.error;
-  std::string lesson;
-  EXPECT_TRUE(WaitFor([&] {
-    auto r = HttpClient(origin_->http_port())
-                 .Request("GET", "/v1/jobs?upload=" + up.upload_id, "", {{"Authorization", "Bearer " + teacher_}});
-    if (r.status != 200) return false;
-    const json job = json::parse(r.body);
-    if (job["state"] == "done" && job.value("registered", false)) lesson = job["lesson_id"];
-    return !lesson.empty() || job["state"] == "failed";
-  }, kDeadlineSeconds));
-  return lesson;
+  const json job = WaitForJob(up.upload_id, DoneAndRegistered, kDeadlineSeconds);
+  return DoneAndRegistered(job) ? job["lesson_id"].get<std::string>() : std::string();
 }
 
 std::string EdgeLab::UploadDocument(std::size_t size, int seed, const std::string& title) {
@@ -76,7 +52,7 @@ std::string EdgeLab::UploadDocument(std::size_t size, int seed, const std::strin
     pdf += static_cast<char>('A' + x % 26);
   }
   pdf.resize(size);
-  return Upload(pdf, title, "语文");
+  return Register(pdf, title, "语文");
 }
 
 json EdgeLab::Publish(const std::vector<std::tuple<std::string, std::string, std::string>>& items, const json& targets,

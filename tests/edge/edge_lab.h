@@ -1,7 +1,7 @@
 #pragma once
-// A county in one process for the edge's tests: a real catalog and origin on loopback with the
-// schools of a 教共体, a teacher who uploads lessons and documents, an admin who publishes packs,
-// and the settings of the school box under test (conghua-lx).
+// A county in one process for the edge's tests: the shared catalog and origin (OriginFixture) with
+// the schools of a 教共体, a teacher who uploads lessons and documents, an admin who publishes packs,
+// and the settings of the school box under test (conghua-lx, whose edge token is edge_token_).
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -13,14 +13,12 @@
 #include <vector>
 
 #include "edge/edge_config.h"
-#include "origin/origin_service.h"
-#include "tests/testing/catalog_fixture.h"
 #include "tests/testing/http_client.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/origin_fixture.h"
 
 namespace lm::testing {
 
-class EdgeLab : public ::testing::Test {
+class EdgeLab : public OriginFixture {
  protected:
   static constexpr double kDeadlineSeconds = 180;
 
@@ -28,8 +26,8 @@ class EdgeLab : public ::testing::Test {
   void TearDown() override;
 
   HttpResult Catalog(const std::string& method, const std::string& target, const nlohmann::json& body = nullptr);
-  // Uploads `bytes` as a teacher; the registered lesson's id once the origin has it ("" if not).
-  std::string Upload(const std::string& bytes, const std::string& title, const std::string& subject = "数学");
+  // Uploads `bytes` as the teacher; the registered lesson's id once the origin has it ("" if not).
+  std::string Register(const std::string& bytes, const std::string& title, const std::string& subject = "数学");
   // A courseware document of `size` bytes, different for each `seed`, uploaded.
   std::string UploadDocument(std::size_t size, int seed, const std::string& title);
   // Publishes (POST) or republishes (PUT /v1/packs/ID) a pack; items are (lesson, needed_by,
@@ -42,10 +40,7 @@ class EdgeLab : public ::testing::Test {
   // A date `days` from today, YYYY-MM-DD (local time).
   static std::string DaysFromToday(int days);
 
-  TempDir tmp_;
-  CatalogFixture catalog_{tmp_ / "catalog"};
-  std::unique_ptr<origin::OriginService> origin_;
-  std::string admin_, teacher_, edge_token_, catalog_key_;
+  std::string edge_token_, catalog_key_;
 };
 
 // GET on an edge's HTTP port, the JSON body (null if the reply is not 200).

@@ -50,7 +50,7 @@ class EdgeServiceTest : public lm::testing::EdgeLab {
     EdgeLab::TearDown();
   }
 
-  std::string UploadLesson(const fs::path& clip, const std::string& title) { return Upload(ReadFile(clip), title); }
+  std::string UploadLesson(const fs::path& clip, const std::string& title) { return Register(ReadFile(clip), title); }
 
   json Publish(const std::vector<std::pair<std::string, std::string>>& items, const json& targets,
                const std::string& method = "POST", const std::string& target = "/v1/packs") {

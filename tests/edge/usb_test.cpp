@@ -74,7 +74,7 @@ class UsbTest : public lm::testing::EdgeLab {
     EdgeLab::TearDown();
   }
 
-  std::string UploadLesson(const fs::path& clip, const std::string& title) { return Upload(ReadFile(clip), title); }
+  std::string UploadLesson(const fs::path& clip, const std::string& title) { return Register(ReadFile(clip), title); }
 
   EdgeConfig Config(const std::string& name, const std::string& school = "conghua-lx") {
     EdgeConfig c = EdgeSettings();
