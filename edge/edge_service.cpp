@@ -221,6 +221,17 @@ struct EdgeService::Impl {
     size_t next_evict = 0;
     std::map<std::string, DownloadProgress> progress;
     for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
+    // Evicts the next least recently played unpinned lesson to make room for `for_id`; false when
+    // none is left.
+    auto evict_next = [&](const std::string& for_id) {
+      if (next_evict >= evictable.size()) return false;
+      EdgeLesson* victim = evictable[next_evict++];
+      log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), for_id);
+      transfer->Remove(victim->id, /*delete_files=*/true);
+      (void)store->Remove(victim->id);
+      used -= kept_of(*victim);
+      return true;
+    };
     for (EdgeLesson* l : wanted) {
       if (l->state == LessonState::kDownloading || l->state == LessonState::kVerifying) {
         transfer->Add(l->id, l->torrent);
@@ -229,12 +240,7 @@ struct EdgeService::Impl {
         auto p = progress.find(l->id);
         if (p != progress.end() && p->second.error == "disk_full") {
           const std::int64_t missing = std::max<std::int64_t>(0, p->second.bytes_wanted - p->second.bytes_done);
-          while (missing + min_free_bytes > FreeBytes(cache_dir) && next_evict < evictable.size()) {
-            EdgeLesson* victim = evictable[next_evict++];
-            log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), l->id);
-            transfer->Remove(victim->id, /*delete_files=*/true);
-            (void)store->Remove(victim->id);
-            used -= kept_of(*victim);
+          while (missing + min_free_bytes > FreeBytes(cache_dir) && evict_next(l->id)) {
           }
           if (missing + min_free_bytes <= FreeBytes(cache_dir)) {
             transfer->Retry(l->id);
@@ -246,12 +252,7 @@ struct EdgeService::Impl {
       }
       const std::int64_t need = kept_of(*l);
       auto fits = [&] { return used + need <= quota_bytes && need <= FreeBytes(cache_dir) - min_free_bytes; };
-      while (!fits() && next_evict < evictable.size()) {
-        EdgeLesson* victim = evictable[next_evict++];
-        log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), l->id);
-        transfer->Remove(victim->id, /*delete_files=*/true);
-        (void)store->Remove(victim->id);
-        used -= kept_of(*victim);
+      while (!fits() && evict_next(l->id)) {
       }
       if (!fits()) {
         const std::string why = "disk_full: needs " + std::to_string(need) + " bytes";

@@ -196,6 +196,17 @@ Result<std::vector<EdgeLesson>> EdgeStore::Lessons() {
   return out;
 }
 
+Result<std::set<std::string>> EdgeStore::LessonIds() {
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared("SELECT id FROM lessons"));
+  std::set<std::string> ids;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    ids.insert(st->Text(0));
+  }
+  return ids;
+}
+
 Result<EdgeLesson> EdgeStore::Lesson(const std::string& id) {
   ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kLessonColumns +
                                                   " FROM lessons WHERE id = ?1"));

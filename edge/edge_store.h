@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,8 @@ class EdgeStore {
   Result<std::map<std::int64_t, std::int64_t>> PackVersions();
 
   Result<std::vector<EdgeLesson>> Lessons();
+  // The ids of the lessons held or named (cheap: no torrents read).
+  Result<std::set<std::string>> LessonIds();
   Result<EdgeLesson> Lesson(const std::string& id);
   Status SetState(const std::string& id, LessonState state, const std::string& error = {}, std::int64_t now = 0);
   // Records what lesson.json says and which renditions are held, and indexes it for search.

@@ -92,9 +92,7 @@ struct PackFollower::Impl {
       return Status::Ok();  // an older signed version replayed: keep the newer one
     }
     std::map<std::string, std::string> torrents;
-    ASSIGN_OR_RETURN(std::vector<EdgeLesson> lessons, store.Lessons());
-    std::set<std::string> have;
-    for (const auto& l : lessons) have.insert(l.id);
+    ASSIGN_OR_RETURN(const std::set<std::string> have, store.LessonIds());
     for (const bundle::PackItem& item : manifest->items) {
       if (have.count(item.lesson_id) || torrents.count(item.lesson_id)) continue;
       ASSIGN_OR_RETURN(http::ClientReply reply,
