@@ -78,7 +78,8 @@ class CatalogStore {
   virtual Status TouchEdge(const std::string& school_id, std::int64_t now) = 0;
   // Every edge that has been in contact, by school id.
   virtual Result<std::vector<EdgeContact>> ListEdges() = 0;
-  // Applies a report once: false if this report id was already applied.
+  // Applies a report once: false if this report id was already applied. The first report that
+  // shows every lesson of a pack's latest version complete marks that version delivered at `now`.
   virtual Result<bool> ApplyReport(const EdgeReport& r, std::int64_t now) = 0;
 
   // community_id "" = every school.
@@ -86,6 +87,9 @@ class CatalogStore {
   // month "YYYY-MM"; county "" = all.
   virtual Result<std::vector<MonthlyRow>> MonthlyPlays(const std::string& month, const std::string& county) = 0;
   virtual Result<std::int64_t> LessonsPublishedIn(const std::string& month) = 0;
+  // Packs delivered in the month: one per school and pack whose edge first reported a version of
+  // it whole that month. county "" = all.
+  virtual Result<std::int64_t> PacksDeliveredIn(const std::string& month, const std::string& county) = 0;
 
   virtual Result<std::int64_t> SizeBytes() = 0;
   // Housekeeping after bulk changes: merges the search index, refreshes the planner's statistics.

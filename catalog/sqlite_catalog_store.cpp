@@ -425,6 +425,18 @@ Result<bool> SqliteCatalogStore::ApplyReport(const EdgeReport& r, std::int64_t n
     inv.Reset();
     RETURN_IF_ERROR(inv.Bind(1, r.school_id).Bind(2, e.lesson_id).Bind(3, e.state).Bind(4, e.bytes).Bind(5, now).Run());
   }
+  // The packs for the school that this report shows whole, at their latest version: delivered now,
+  // unless an earlier report showed the same version whole.
+  ASSIGN_OR_RETURN(Statement delivered, Statement::Prepare(db,
+      "INSERT OR IGNORE INTO pack_deliveries (school_id, pack_id, version, completed_at) "
+      "SELECT ?1, p.id, p.latest_version, ?2 FROM packs p "
+      "JOIN pack_items i ON i.pack_id = p.id AND i.version = p.latest_version "
+      "LEFT JOIN inventory inv ON inv.school_id = ?1 AND inv.lesson_id = i.lesson_id "
+      "WHERE EXISTS (SELECT 1 FROM pack_targets t WHERE t.pack_id = p.id AND t.version = p.latest_version AND "
+      "  ((t.target_kind = 'school' AND t.target_id = ?1) OR (t.target_kind = 'community' AND t.target_id IN "
+      "  (SELECT community_id FROM community_members WHERE school_id = ?1)))) "
+      "GROUP BY p.id HAVING count(*) = sum(inv.state = 'complete')"));
+  RETURN_IF_ERROR(delivered.Bind(1, r.school_id).Bind(2, now).Run());
   ASSIGN_OR_RETURN(Statement play, Statement::Prepare(db,
       "INSERT OR IGNORE INTO plays (school_id, report_id, seq, lesson_id, started_at, seconds, starts) "
       "VALUES (?1,?2,?3,?4,?5,?6,?7)"));
@@ -500,6 +512,18 @@ Result<std::int64_t> SqliteCatalogStore::LessonsPublishedIn(const std::string& m
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
       "SELECT count(*) FROM lessons WHERE strftime('%Y-%m', created_at, 'unixepoch') = ?1"));
   st.Bind(1, month);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+Result<std::int64_t> SqliteCatalogStore::PacksDeliveredIn(const std::string& month, const std::string& county) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  // A pack counts once per school even when two of its versions were delivered there that month.
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT count(DISTINCT d.school_id || '/' || d.pack_id) FROM pack_deliveries d "
+      "JOIN schools s ON s.id = d.school_id "
+      "WHERE strftime('%Y-%m', d.completed_at, 'unixepoch') = ?1 AND (?2 = '' OR s.county = ?2)"));
+  st.Bind(1, month).Bind(2, county);
   ASSIGN_OR_RETURN(bool row, st.Step());
   return row ? st.Int(0) : 0;
 }

@@ -42,6 +42,7 @@ class SqliteCatalogStore : public CatalogStore {
   Result<std::vector<CoverageRow>> Coverage(const std::string& community_id) override;
   Result<std::vector<MonthlyRow>> MonthlyPlays(const std::string& month, const std::string& county) override;
   Result<std::int64_t> LessonsPublishedIn(const std::string& month) override;
+  Result<std::int64_t> PacksDeliveredIn(const std::string& month, const std::string& county) override;
   Result<std::int64_t> SizeBytes() override;
   Status Optimize() override;
 

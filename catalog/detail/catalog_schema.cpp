@@ -3,7 +3,7 @@
 namespace lm::catalog {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
-extern const std::array<const char*, 3> kCatalogMigrations = {
+extern const std::array<const char*, 4> kCatalogMigrations = {
     R"sql(
 CREATE TABLE schools (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
@@ -76,6 +76,22 @@ INSERT INTO lessons_fts(lessons_fts) VALUES ('rebuild');
     // watched since the last: only starts count as plays, every event adds its seconds.
     R"sql(
 ALTER TABLE plays ADD COLUMN starts INTEGER NOT NULL DEFAULT 1;
+)sql",
+    // 4: when a school's edge first reported a pack version whole, for the monthly report's packs
+    // delivered. Versions already whole get 0: delivered before this was kept, in no month a
+    // report names (rather than all in the month of the upgrade).
+    R"sql(
+CREATE TABLE pack_deliveries (school_id TEXT NOT NULL, pack_id INTEGER NOT NULL, version INTEGER NOT NULL,
+  completed_at INTEGER NOT NULL, PRIMARY KEY (school_id, pack_id, version));
+CREATE INDEX pack_deliveries_completed ON pack_deliveries(completed_at);
+INSERT INTO pack_deliveries (school_id, pack_id, version, completed_at)
+SELECT s.id, p.id, p.latest_version, 0 FROM schools s JOIN packs p
+JOIN pack_items i ON i.pack_id = p.id AND i.version = p.latest_version
+LEFT JOIN inventory inv ON inv.school_id = s.id AND inv.lesson_id = i.lesson_id
+WHERE EXISTS (SELECT 1 FROM pack_targets t WHERE t.pack_id = p.id AND t.version = p.latest_version AND
+  ((t.target_kind = 'school' AND t.target_id = s.id) OR (t.target_kind = 'community' AND t.target_id IN
+  (SELECT community_id FROM community_members WHERE school_id = s.id))))
+GROUP BY s.id, p.id HAVING count(*) = sum(inv.state = 'complete');
 )sql",
 };
 

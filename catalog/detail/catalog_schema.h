@@ -5,6 +5,6 @@
 
 namespace lm::catalog {
 
-extern const std::array<const char*, 3> kCatalogMigrations;
+extern const std::array<const char*, 4> kCatalogMigrations;
 
 }  // namespace lm::catalog

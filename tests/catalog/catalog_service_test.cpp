@@ -458,6 +458,51 @@ TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
   EXPECT_EQ(Call("GET", "/v1/reports/monthly?month=2026-13", supervisor_).status, 400);
 }
 
+// The monthly report counts a pack as delivered in the month its school's edge first reported it
+// whole, not in every month read after it became whole.
+TEST_F(CatalogServiceTest, PacksDeliveredCountInTheMonthTheyBecameWhole) {
+  MakeSchoolsAndCommunity();
+  const std::string a = RegisterBundle("分数的初步认识", "数学", "三年级", "a");
+  const std::string b = RegisterBundle("古诗两首", "语文", "三年级", "b");
+  PublishPack({a, b});
+  auto report = [&](const std::string& school, const std::string& id, const std::string& b_state) {
+    json body = {{"report_id", id},
+                 {"free_bytes", 5000000000LL},
+                 {"inventory", {{{"lesson_id", a}, {"state", "complete"}, {"bytes", 100}},
+                                {{"lesson_id", b}, {"state", b_state}, {"bytes", 100}}}},
+                 {"plays", json::array()}};
+    auto r = Call("POST", "/v1/edges/" + school + "/report", Token(Role::kEdge, school), body);
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  auto delivered = [&](const std::string& month) {
+    auto r = Call("GET", "/v1/reports/monthly?month=" + month, supervisor_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body)["packs_delivered"].get<int>();
+  };
+  constexpr std::int64_t kNovember30 = 1796083199;  // 23:59:59 UTC, the last second of November
+  constexpr std::int64_t kDecember3 = 1796284800;
+
+  report("conghua-lx", "lx-1", "partial");  // 2026-11-18: half the pack
+  EXPECT_EQ(delivered("2026-11"), 0);
+  now_ = kNovember30;
+  report("conghua-lx", "lx-2", "complete");  // whole on the last second of November
+  EXPECT_EQ(delivered("2026-10"), 0);
+  EXPECT_EQ(delivered("2026-11"), 1);
+  EXPECT_EQ(delivered("2026-12"), 0);
+
+  // December: the school still reports the pack whole (not a new delivery), and the teaching
+  // point receives it whole.
+  now_ = kDecember3;
+  report("conghua-lx", "lx-3", "complete");
+  EXPECT_EQ(delivered("2026-12"), 0);
+  report("conghua-tp1", "tp1-1", "complete");
+  EXPECT_EQ(delivered("2026-11"), 1);
+  EXPECT_EQ(delivered("2026-12"), 1);
+  EXPECT_EQ(Call("GET", "/v1/reports/monthly?month=2026-12&format=csv", supervisor_).body,
+            "\xEF\xBB\xBFmonth,lessons_published,packs_delivered,community,county,subject,grade,plays,minutes\n"
+            "2026-12,0,1,,,,,0,0.0\n");
+}
+
 // Search as the README promises it: several hits ranked by where the words are (title before
 // tags before description), not by age; subject and teacher filters; pages of 20.
 TEST_F(CatalogServiceTest, SearchRanksSeveralHitsFiltersAndPages) {
