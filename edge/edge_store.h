@@ -56,7 +56,7 @@ struct PlayEvent {
   std::string rendition;
   double seconds = 0;  // watched since the viewing's previous event
   std::int64_t started_at = 0;
-  std::string kind;  // start | progress | end ("" = a whole viewing in one event)
+  std::string kind = "";  // start | progress | end ("" = a whole viewing in one event)
 };
 
 struct AcceptedPack {

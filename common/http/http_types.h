@@ -15,14 +15,16 @@
 
 namespace lm::http {
 
+// Each member has an initializer, so that `Request{.method = "HEAD", .path = p}` (tests build
+// requests so) leaves the others empty without a -Wmissing-field-initializers warning.
 struct Request {
-  std::string method;                             // "GET", "POST", ...
-  std::string target;                             // as received: "/v1/lessons?q=%E5%88%86"
-  std::string path;                               // percent-decoded, without the query
-  std::map<std::string, std::string> query;       // percent-decoded; last value wins
-  std::map<std::string, std::string> headers;     // names lower-cased
-  std::string body;
-  std::string peer;                               // "127.0.0.1:53211"
+  std::string method{};                           // "GET", "POST", ...
+  std::string target{};                           // as received: "/v1/lessons?q=%E5%88%86"
+  std::string path{};                             // percent-decoded, without the query
+  std::map<std::string, std::string> query{};     // percent-decoded; last value wins
+  std::map<std::string, std::string> headers{};   // names lower-cased
+  std::string body{};
+  std::string peer{};                             // "127.0.0.1:53211"
 
   // "" when absent.
   std::string Header(std::string_view lower_name) const;

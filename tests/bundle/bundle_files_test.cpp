@@ -95,7 +95,7 @@ TEST_F(BundleFilesTest, PadFilesAreZerosForClientsThatAskForThem) {
   auto part = Get("/bundles/" + id_ + "/.pad/1000", {{"Range", "bytes=990-"}});
   EXPECT_EQ(part.status, 206);
   EXPECT_EQ(part.body, std::string(10, '\0'));
-  for (const std::string& bad : {"/.pad/0", "/.pad/017", "/.pad/16777217", "/.pad/-5", "/.pad/", "/.pad/1/2"}) {
+  for (const char* bad : {"/.pad/0", "/.pad/017", "/.pad/16777217", "/.pad/-5", "/.pad/", "/.pad/1/2"}) {
     EXPECT_EQ(Get("/bundles/" + id_ + bad).status, 404) << bad;
   }
   EXPECT_EQ(Get("/bundles/00000000000000000000000000000000/.pad/100").status, 404);  // no such bundle

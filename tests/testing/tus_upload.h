@@ -14,7 +14,7 @@ struct TusUploadOptions {
   std::string host = "127.0.0.1";       // where the server listens (its listen address)
   // Runs once every chunk but the last has gone out (right after the create for a one-chunk
   // upload): a test stops or breaks something before the upload completes.
-  std::function<void()> before_last_chunk;
+  std::function<void()> before_last_chunk = nullptr;
 };
 
 struct TusUploadResult {
