@@ -1,7 +1,7 @@
 // lessonmesh-transcode as a teacher or a script runs it: a bundle and exit 0 (with --json, a
 // summary on stdout; --piece-size reaches the torrent), and for each failure the README's exit
-// code with one line on stderr: 2 a bad option, 3 input that is not media, 4 a missing input,
-// 5 interrupted by SIGINT, with nothing left behind.
+// code with one line on stderr: 1 an internal error (no thread to be had), 2 a bad option, 3 input
+// that is not media, 4 a missing input, 5 interrupted by SIGINT, with nothing left behind.
 
 #include <gtest/gtest.h>
 #include <libtorrent/torrent_info.hpp>
@@ -33,8 +33,14 @@ struct Ran {
   std::string out, err;
 };
 
-Ran Transcode(const TempDir& tmp, std::vector<std::string> args, double seconds = 120) {
+// `env`: NAME=VALUE settings for the program's environment.
+Ran Transcode(const TempDir& tmp, std::vector<std::string> args, double seconds = 120,
+              const std::vector<std::string>& env = {}) {
   args.insert(args.begin(), Binary());
+  if (!env.empty()) {
+    args.insert(args.begin(), env.begin(), env.end());
+    args.insert(args.begin(), "env");
+  }
   ChildProcess child;
   Ran ran;
   if (std::string e = child.Start(args, tmp / "transcode.out", tmp / "transcode.err"); !e.empty()) {
@@ -122,6 +128,29 @@ TEST(TranscodeMainTest, FailuresExitWithTheirCodeAndOneLine) {
     EXPECT_TRUE(ran.out.empty()) << ran.out;
     EXPECT_TRUE(IsEmptyDir(tmp / "out")) << "a failure left files behind";
   }
+}
+
+// Code 1 is for what neither the teacher nor the input caused: here the machine gives no thread
+// (LD_PRELOAD makes pthread_create fail). Before, the exception escaped and the program aborted.
+TEST(TranscodeMainTest, NoThreadExitsWithCodeOneAndLeavesNothing) {
+#ifdef LM_SANITIZE
+  GTEST_SKIP() << "the sanitizers' runtime intercepts pthread_create itself";
+#endif
+  TempDir tmp;
+  lm::testing::ClipSpec spec;
+  spec.seconds = 1;
+  spec.width = 320;
+  spec.height = 240;
+  ASSERT_TRUE(lm::testing::MakeClip(tmp / "lesson.mp4", spec));
+  fs::create_directories(tmp / "out");
+  const Ran ran = Transcode(tmp, {(tmp / "lesson.mp4").string(), "-o", (tmp / "out" / "b").string()}, 60,
+                            {std::string("LD_PRELOAD=") + LM_NO_THREADS_PRELOAD});
+  EXPECT_EQ(ran.status, 1) << ran.err;
+  EXPECT_EQ(Lines(ran.err), 1u) << ran.err;
+  EXPECT_EQ(ran.err.rfind("lessonmesh-transcode: ", 0), 0u) << ran.err;
+  EXPECT_NE(ran.err.find("thread"), std::string::npos) << ran.err;
+  EXPECT_TRUE(ran.out.empty()) << ran.out;
+  EXPECT_TRUE(IsEmptyDir(tmp / "out")) << "a failure left files behind";
 }
 
 TEST(TranscodeMainTest, SigintStopsWithCodeFiveAndLeavesNothing) {

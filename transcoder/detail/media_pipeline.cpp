@@ -38,8 +38,10 @@ class Branches {
   }
   void Add(std::unique_ptr<Rendition> r) { all_.push_back(std::move(r)); }
   std::vector<std::unique_ptr<Rendition>>& all() { return all_; }
-  void StartAll() {
-    for (auto& b : all_) b->Start();
+  // Starts every branch; the first that cannot start. The destructor stops those that did.
+  Status StartAll() {
+    for (auto& b : all_) RETURN_IF_ERROR(b->Start());
+    return Status::Ok();
   }
   // Closes every queue (the branches finish what is queued) and joins; the first branch error.
   Status CloseAndJoin() {
@@ -139,8 +141,7 @@ class MediaPipeline {
     // Poster: the first prepared frame at or after a third of the lesson (capped at 30 s), or the
     // last frame of a shorter one.
     poster_at_ = info_.duration_seconds > 0 ? std::min(info_.duration_seconds / 3.0, 30.0) : 0.0;
-    branches_.StartAll();
-    return Status::Ok();
+    return branches_.StartAll();
   }
 
   Status FanOutPacket(const std::vector<Rendition*>& targets, const AVPacket* pkt) {

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <system_error>
+
 namespace lm::transcoder {
 
 namespace {
@@ -22,12 +24,17 @@ Rendition::~Rendition() {
   // jthread joins.
 }
 
-void Rendition::Start() {
-  thread_ = std::jthread([this] {
-    // "lm-720p": names the branch in top, perf and gdb (15 characters at most).
-    pthread_setname_np(pthread_self(), ("lm-" + name_).substr(0, 15).c_str());
-    Run();
-  });
+Status Rendition::Start() {
+  try {
+    thread_ = std::jthread([this] {
+      // "lm-720p": names the branch in top, perf and gdb (15 characters at most).
+      pthread_setname_np(pthread_self(), ("lm-" + name_).substr(0, 15).c_str());
+      Run();
+    });
+  } catch (const std::system_error& e) {
+    return Internal("cannot start the thread of rendition " + name_ + ": " + e.what());
+  }
+  return Status::Ok();
 }
 
 void Rendition::Run() {

@@ -37,7 +37,8 @@ class Rendition {
  public:
   virtual ~Rendition();
 
-  void Start();
+  // Starts the branch's thread; kInternal if the system has no thread to give.
+  Status Start();
   bool Push(RenditionInput input) { return queue_.Push(std::move(input)); }
   void Close() { queue_.Close(); }
   void Abort() { queue_.Abort(); }
