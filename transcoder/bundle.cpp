@@ -2,8 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iterator>
+#include <string_view>
 
 #include "bundle/lesson_manifest.h"
 #include "common/atomic_file.h"
@@ -65,6 +68,14 @@ Status ValidateOptions(const BundleOptions& o) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0 && url.rfind("udp://", 0) != 0) {
       return InvalidArgument("tracker must be an http(s) or udp URL: " + url, "tracker");
     }
+  }
+  // x264's names: an unknown one would fail only when the first encoder opens, as an internal
+  // error, after x264 printed a line of its own.
+  static constexpr std::string_view kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                      "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  if (!o.x264_preset.empty() &&
+      std::find(std::begin(kX264Presets), std::end(kX264Presets), o.x264_preset) == std::end(kX264Presets)) {
+    return InvalidArgument("unknown x264 preset " + o.x264_preset + " (ultrafast ... placebo)", "preset");
   }
   return Status::Ok();
 }

@@ -104,6 +104,11 @@ TEST(TranscodeMainTest, FailuresExitWithTheirCodeAndOneLine) {
   TempDir tmp;
   lm::testing::WriteFile(tmp / "notes.mp4", "第三单元 分数的初步认识\n不是视频。\n");
   lm::testing::WriteFile(tmp / "empty.mp4", "");
+  lm::testing::ClipSpec spec;
+  spec.seconds = 1;
+  spec.width = 320;
+  spec.height = 240;
+  ASSERT_TRUE(lm::testing::MakeClip(tmp / "clip.mp4", spec));
   struct Case {
     std::string name;
     std::vector<std::string> args;
@@ -114,6 +119,7 @@ TEST(TranscodeMainTest, FailuresExitWithTheirCodeAndOneLine) {
       {"unknown option", {(tmp / "notes.mp4").string(), "-o", out, "--colour", "red"}, 2},
       {"no output", {(tmp / "notes.mp4").string()}, 2},
       {"bad piece size", {(tmp / "notes.mp4").string(), "-o", out, "--piece-size", "1000"}, 2},
+      {"unknown preset", {(tmp / "clip.mp4").string(), "-o", out, "--preset", "quick"}, 2},
       {"not media", {(tmp / "notes.mp4").string(), "-o", out}, 3},
       {"empty", {(tmp / "empty.mp4").string(), "-o", out}, 3},
       {"missing input", {(tmp / "nope.mp4").string(), "-o", out}, 4},
