@@ -22,6 +22,9 @@ packages=(
   nginx
   # the web pages' browser tests (playwright-core drives it; no browser is downloaded)
   chromium
+  # the network lab (tests/netlab): namespaces, veth and HTB (ip, tc), loss and the delay
+  # lines' queues (iptables, libnetfilter-queue), no segmentation offload on its links (ethtool)
+  iproute2 iptables ethtool libnetfilter-queue-dev
 )
 
 export DEBIAN_FRONTEND=noninteractive
