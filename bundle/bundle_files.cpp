@@ -1,10 +1,9 @@
 #include "bundle/bundle_files.h"
 
-#include <fstream>
-#include <optional>
-#include <regex>
+#include <sys/stat.h>
 
-#include "bundle/lesson_manifest.h"
+#include "common/http/file_reply.h"
+#include "common/text_checks.h"
 
 namespace lm::bundle {
 
@@ -14,45 +13,19 @@ using http::Request;
 
 namespace {
 
-constexpr std::int64_t kMaxWholeFileBytes = 64 * 1024 * 1024;  // larger files are served by range
 constexpr std::int64_t kMaxPadBytes = 16 * 1024 * 1024;  // the largest piece size a bundle uses
+constexpr std::size_t kMaxCachedManifests = 1024;       // more bundles than this: start again
 
-std::optional<std::string> ReadRange(const fs::path& path, std::int64_t offset, std::int64_t length) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  in.seekg(offset);
-  std::string out(static_cast<size_t>(length), '\0');
-  in.read(out.data(), length);
-  if (in.gcount() != length) return std::nullopt;
-  return out;
-}
-
-struct ByteRangeSpec {
-  std::int64_t first = 0, last = 0;  // inclusive
-};
-
-// "bytes=a-b", "bytes=a-", "bytes=-n" against a file of `size` bytes. nullopt: unsatisfiable.
-// Multiple ranges are not supported (the first is served).
-std::optional<ByteRangeSpec> ParseRange(const std::string& header, std::int64_t size) {
-  std::smatch m;
-  static const std::regex kRange(R"(bytes=(\d*)-(\d*)(,.*)?)");
-  if (!std::regex_match(header, m, kRange)) return std::nullopt;
-  const std::string a = m[1], b = m[2];
-  if (a.empty() && b.empty()) return std::nullopt;
-  if (a.size() > 18 || b.size() > 18) return std::nullopt;
-  ByteRangeSpec r;
-  if (a.empty()) {  // the last n bytes
-    const std::int64_t n = std::stoll(b);
-    if (n == 0) return std::nullopt;
-    r.first = std::max<std::int64_t>(0, size - n);
-    r.last = size - 1;
-  } else {
-    r.first = std::stoll(a);
-    r.last = b.empty() ? size - 1 : std::min<std::int64_t>(std::stoll(b), size - 1);
+// A bundle file's name as lesson.json may list it: [A-Za-z0-9][A-Za-z0-9_.-]{0,100}.
+bool IsFileName(std::string_view name) {
+  if (name.empty() || name.size() > 101 || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
   }
-  if (r.first >= size || r.first > r.last) return std::nullopt;
-  return r;
+  return true;
 }
+
+Reply NoSuchFile() { return http::ErrorReply(404, "not_found", "no such bundle file"); }
 
 }  // namespace
 
@@ -76,84 +49,71 @@ std::string BundleFiles::ContentTypeFor(const std::string& name) {
   return "application/octet-stream";
 }
 
+std::shared_ptr<const LessonManifest> BundleFiles::Manifest(const std::string& id) const {
+  const fs::path path = root_ / id / kLessonManifestFile;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = manifests_.find(id); it != manifests_.end() && it->second.size == st.st_size &&
+                                       it->second.mtime.tv_sec == st.st_mtim.tv_sec &&
+                                       it->second.mtime.tv_nsec == st.st_mtim.tv_nsec) {
+      return it->second.manifest;
+    }
+  }
+  auto parsed = ReadLessonManifest(root_ / id);
+  if (!parsed.ok()) return nullptr;
+  auto manifest = std::make_shared<const LessonManifest>(std::move(*parsed));
+  std::lock_guard lock(mu_);
+  if (manifests_.size() >= kMaxCachedManifests) manifests_.clear();
+  manifests_[id] = CachedManifest{st.st_mtim, st.st_size, manifest};
+  return manifest;
+}
+
 Reply BundleFiles::Handle(const Request& req) const {
   if (req.method != "GET" && req.method != "HEAD") {
-    return http::ErrorReply(405, "method_not_allowed", "bundles are read with GET or HEAD");
+    Reply r = http::ErrorReply(405, "method_not_allowed", "bundles are read with GET or HEAD");
+    r.headers.push_back({"Allow", "GET, HEAD"});
+    return r;
   }
-  std::smatch m;
-  const std::string& path = req.path;
-  static const std::regex shape("([0-9a-f]{32})/([A-Za-z0-9][A-Za-z0-9_.-]{0,100})");
-  // BEP 47 pad files: zeros that align each file to a piece. libtorrent never asks for them;
-  // clients that treat them as files (aria2) fetch them from the web seed like any other.
-  static const std::regex pad_shape(R"(([0-9a-f]{32})/\.pad/([1-9][0-9]{0,7}))");
-  const std::string rest = path.substr(base_path_.size() + 1);
-  const bool pad = std::regex_match(rest, m, pad_shape);
-  if (!pad && !std::regex_match(rest, m, shape)) return http::ErrorReply(404, "not_found", "no such bundle file");
-  const std::string id = m[1], name = m[2];
+  // <id>/<file>, or <id>/.pad/<n>: a BEP 47 pad file of n zeros, which align each file to a piece.
+  // libtorrent never asks for them; clients that treat them as files (aria2) fetch them from the
+  // web seed like any other.
+  const std::string_view rest = std::string_view(req.path).substr(base_path_.size() + 1);
+  if (rest.size() < 34 || rest[32] != '/' || !IsLowerHex(rest.substr(0, 32), 32)) return NoSuchFile();
+  const std::string id(rest.substr(0, 32));
+  const std::string name(rest.substr(33));
   const fs::path dir = root_ / id;
+
+  if (name.rfind(".pad/", 0) == 0) {
+    const std::string count = name.substr(5);
+    std::error_code ec;
+    if (!IsDecimal(count, 8, true) || std::stoll(count) > kMaxPadBytes ||
+        !fs::is_regular_file(dir / kLessonManifestFile, ec)) {
+      return NoSuchFile();
+    }
+    http::ReplyFile zeros;
+    zeros.size = static_cast<std::uint64_t>(std::stoll(count));
+    zeros.etag = "\"pad-" + count + "\"";
+    zeros.content_type = "application/octet-stream";
+    return http::FileReply(req, std::move(zeros));
+  }
+  if (!IsFileName(name)) return NoSuchFile();
 
   // The manifest says which files exist and what their content hash is.
   std::string etag;
-  std::error_code ec;
-  std::int64_t size = 0;
-  if (pad) {
-    size = std::stoll(name);
-    if (size > kMaxPadBytes || !fs::is_regular_file(dir / "lesson.json", ec)) {
-      return http::ErrorReply(404, "not_found", "no such bundle file");
-    }
-    etag = "\"pad-" + name + "\"";
-  } else if (name != kLessonManifestFile && name != kLessonTorrentFile && name != kV1TwinTorrentFile) {
-    const auto manifest = ReadLessonManifest(dir);
-    if (!manifest.ok()) return http::ErrorReply(404, "not_found", "no such bundle");
+  if (name != kLessonManifestFile && name != kLessonTorrentFile && name != kV1TwinTorrentFile) {
+    const auto manifest = Manifest(id);
+    if (manifest == nullptr) return http::ErrorReply(404, "not_found", "no such bundle");
     const BundleFile* file = manifest->FindFile(name);
     if (file == nullptr) return http::ErrorReply(404, "not_found", "no such file in bundle " + id);
     etag = "\"" + file->xxh3_128 + "\"";
   }
-  if (!pad) {
-    size = static_cast<std::int64_t>(fs::file_size(dir / name, ec));
-    if (ec) return http::ErrorReply(404, "not_found", "no such bundle file");
-  }
-
-  Reply r;
-  r.content_type = ContentTypeFor(name);
-  r.headers.push_back({"Accept-Ranges", "bytes"});
-  if (!etag.empty()) {
-    r.headers.push_back({"ETag", etag});
-    if (req.Header("if-none-match") == etag) {
-      r.status = 304;
-      return r;
-    }
-  }
-  std::int64_t first = 0, length = size;
-  const std::string range = req.Header("range");
-  if (!range.empty() && (req.Header("if-range").empty() || req.Header("if-range") == etag)) {
-    auto spec = ParseRange(range, size);
-    if (!spec) {
-      Reply bad = http::ErrorReply(416, "range_not_satisfiable", "the range is outside the file", "Range");
-      bad.headers.push_back({"Content-Range", "bytes */" + std::to_string(size)});
-      return bad;
-    }
-    first = spec->first;
-    length = spec->last - spec->first + 1;
-    r.status = 206;
-    r.headers.push_back({"Content-Range", "bytes " + std::to_string(spec->first) + "-" + std::to_string(spec->last) +
-                                              "/" + std::to_string(size)});
-  }
-  if (length > kMaxWholeFileBytes) {
-    return http::ErrorReply(413, "too_large", "ask for this file by byte ranges of at most 64 MiB", "Range");
-  }
-  if (req.method == "HEAD") {
-    r.headers.push_back({"Content-Length", std::to_string(length)});  // what a GET would carry
-    return r;
-  }
-  if (pad) {
-    r.body.assign(static_cast<size_t>(length), '\0');
-    return r;
-  }
-  auto bytes = ReadRange(dir / name, first, length);
-  if (!bytes) return http::ErrorReply(500, "io_error", "cannot read " + name);
-  r.body = std::move(*bytes);
-  return r;
+  auto file = http::OpenReplyFile(dir / name);
+  if (!file.ok()) return file.status().code() == StatusCode::kNotFound ? NoSuchFile() : http::ErrorReply(file.status());
+  file->etag = std::move(etag);
+  file->content_type = ContentTypeFor(name);
+  return http::FileReply(req, std::move(*file));
 }
 
 }  // namespace lm::bundle

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/http/bearer.h"
+#include "common/http/file_reply.h"
 #include "common/text_checks.h"
 #include "edge/pack_follower.h"
 #include "edge/qr_code.h"
@@ -264,15 +265,30 @@ Reply EdgeRoutes::LessonFile(const Request& req) {
   if (!lesson.ok() || lesson->state != LessonState::kReady) {
     return ErrorReply(404, "not_found", "lesson " + id + " is not on this edge yet");
   }
-  const std::string file = rest.substr(slash + 1);
-  Reply reply = files_.Handle(req);
-  if (file == "master.m3u8" && reply.status == 200 && req.method == "GET") {
-    reply.body = HeldMasterPlaylist(reply.body, lesson->renditions);
-    reply.headers.erase(std::remove_if(reply.headers.begin(), reply.headers.end(),
-                                       [](const auto& h) { return h.first == "ETag" || h.first == "Accept-Ranges"; }),
-                        reply.headers.end());
+  if (rest.substr(slash + 1) == "master.m3u8") return HeldMaster(req, *lesson);
+  return files_.Handle(req);
+}
+
+// The master playlist names only the renditions this edge keeps, so players never ask for one it
+// lacks. It is rewritten per request: whole, with no ETag or ranges (it is a few hundred bytes).
+Reply EdgeRoutes::HeldMaster(const Request& req, const EdgeLesson& lesson) {
+  if (req.method != "GET" && req.method != "HEAD") return ErrorReply(405, "method_not_allowed", "read with GET");
+  Request whole;
+  whole.method = "GET";
+  whole.path = req.path;
+  Reply reply = files_.Handle(whole);
+  if (reply.status != 200) return reply;
+  auto original = http::ReplyBytes(reply);
+  if (!original.ok()) return ErrorReply(original.status());
+  Reply held;
+  held.content_type = reply.content_type;
+  held.body = HeldMasterPlaylist(*original, lesson.renditions);
+  held.headers.emplace_back("Cache-Control", "no-cache");
+  if (req.method == "HEAD") {
+    held.headers.emplace_back("Content-Length", std::to_string(held.body.size()));
+    held.body.clear();
   }
-  return reply;
+  return held;
 }
 
 // The code a classroom's phone or tablet scans: this edge's URL for the lesson, with the host the

@@ -56,6 +56,7 @@ class EdgeRoutes {
   http::Reply StatusReply();
   http::Reply Plays(const http::Request& req);
   http::Reply LessonFile(const http::Request& req);
+  http::Reply HeldMaster(const http::Request& req, const EdgeLesson& lesson);
   http::Reply LessonQr(const http::Request& req, const std::string& id);
   http::Reply Metrics();
 

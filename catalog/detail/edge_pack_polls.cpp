@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "catalog/detail/api_json.h"
+#include "common/http/file_reply.h"
 #include "common/text_checks.h"
 #include "common/xxh3.h"
 
@@ -51,7 +52,7 @@ Reply EdgePackPolls::Poll(const http::Request& req, const std::string& school, h
   auto body = PacksBody(school);
   if (!body.ok()) return http::ErrorReply(body.status());
   const std::string& etag = body->second;
-  if (req.Header("if-none-match") != etag) {
+  if (!http::IfNoneMatchHolds(req.Header("if-none-match"), etag)) {
     Reply r = http::JsonReply(200, body->first);
     r.headers.push_back({"ETag", etag});
     return r;

@@ -11,8 +11,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -64,6 +70,9 @@ constexpr std::size_t kPieceBytes = 64 * 1024;
 // this long, so that the client's unsent body does not turn our close into a reset that destroys
 // the reply before the client reads it.
 constexpr int kLingerMs = 5000;
+// The most one sendfile call is asked for, so one client's large range does not hold the network
+// thread while other connections wait (the socket's buffer usually takes less anyway).
+constexpr std::uint64_t kSendfileChunk = 1 << 20;
 
 // The request's header as a handler sees it; false if the path's percent-encoding is malformed.
 bool ToRequest(const bhttp::request_header<>& msg, tcp::socket& socket, Request* req) {
@@ -283,32 +292,106 @@ class Session : public std::enable_shared_from_this<Session> {
     Write(ErrorReply(status, code, message));
   }
 
-  void Write(Reply reply) {
-    Begin();
-    res_ = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(reply.status), version_);
-    res_->set(bhttp::field::server, "LessonMesh");
-    res_->set(bhttp::field::content_type, reply.content_type);
-    std::string head_length;
+  template <class Body>
+  void SetHeader(bhttp::response<Body>& res, const Reply& reply, std::string* head_length) {
+    res.set(bhttp::field::server, "LessonMesh");
+    res.set(bhttp::field::content_type, reply.content_type);
     for (const auto& [name, value] : reply.headers) {
       if (head_ && beast::iequals(name, "Content-Length")) {
-        head_length = value;  // a HEAD reply states the length its GET would have
+        *head_length = value;  // a HEAD reply states the length its GET would have
         continue;
       }
-      res_->set(name, value);
+      res.set(name, value);
     }
+    res.keep_alive(keep_alive_ && !server_->stopping.load());
+  }
+
+  void Write(Reply reply) {
+    Begin();
+    if (reply.file && !head_) return WriteFile(std::move(reply));
+    res_ = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(reply.status), version_);
+    std::string head_length;
+    SetHeader(*res_, reply, &head_length);
     res_->body() = std::move(reply.body);
-    res_->keep_alive(keep_alive_ && !server_->stopping.load());
     res_->prepare_payload();
     if (!head_length.empty()) res_->set(bhttp::field::content_length, head_length);
     stream_.expires_after(ms(server_->options.read_timeout_ms));
-    bhttp::async_write(stream_, *res_, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    bhttp::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      const bool keep = self->res_->keep_alive();
+      self->res_.reset();
+      self->AfterWrite(ec, keep);
+    });
   }
 
-  void OnWrite(beast::error_code ec, std::size_t) {
-    const bool keep = !ec && res_->keep_alive();
-    res_.reset();
+  // A body from a file: the header through Beast, then the bytes straight from the page cache to the
+  // socket with sendfile(2), as nginx does, waiting for the socket to take more whenever it is full.
+  // Nothing is copied into memory, so one worker thread is not tied up per large range.
+  void WriteFile(Reply reply) {
+    file_ = std::move(*reply.file);
+    file_res_ = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(reply.status), version_);
+    std::string unused;
+    SetHeader(*file_res_, reply, &unused);
+    file_res_->content_length(file_.length);
+    file_head_.emplace(*file_res_);
+    Cork(true);  // the header goes out with the first of the file's bytes, not in a packet of its own
+    stream_.expires_after(ms(server_->options.read_timeout_ms));
+    bhttp::async_write_header(stream_, *file_head_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->file_head_.reset();
+      if (ec) return self->EndFile(ec);
+      self->stream_.expires_never();  // the file's writes keep their own deadline (send_timer_)
+      self->SendFileBytes();
+    });
+  }
+
+  void SendFileBytes() {
+    tcp::socket& socket = stream_.socket();
+    beast::error_code nb;
+    socket.native_non_blocking(true, nb);  // sendfile must return EAGAIN, never block the network thread
+    while (file_.length > 0) {
+      auto offset = static_cast<off_t>(file_.offset);
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, kSendfileChunk));
+      const ssize_t sent = ::sendfile(socket.native_handle(), file_.fd->get(), &offset, want);
+      if (sent > 0) {
+        file_.offset += static_cast<std::uint64_t>(sent);
+        file_.length -= static_cast<std::uint64_t>(sent);
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // The socket is full: wait until the client takes some, for as long as a read may take.
+        send_timer_.expires_after(ms(server_->options.read_timeout_ms));
+        send_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+          if (!ec) self->stream_.socket().cancel();  // stalled: the wait below ends with an error
+        });
+        socket.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+          self->send_timer_.cancel();
+          if (ec) return self->EndFile(ec);
+          self->SendFileBytes();
+        });
+        return;
+      }
+      // The file ended early (cut short under us) or the socket failed: the reply cannot be completed.
+      return EndFile(sent == 0 ? net::error::eof : beast::error_code(errno, beast::system_category()));
+    }
+    EndFile({});
+  }
+
+  void Cork(bool on) {
+    const int value = on ? 1 : 0;
+    (void)::setsockopt(stream_.socket().native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+  }
+
+  void EndFile(beast::error_code ec) {
+    Cork(false);  // sends the last partial packet now
+    const bool keep = file_res_->keep_alive();
+    file_res_.reset();
+    file_ = {};
+    AfterWrite(ec, keep);
+  }
+
+  void AfterWrite(beast::error_code ec, bool keep) {
     End();
-    if (!keep) return body_unread_ && !ec ? Linger() : Close();
+    if (ec || !keep) return body_unread_ && !ec ? Linger() : Close();
     first_ = false;
     ReadHeader();
   }
@@ -345,6 +428,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string piece_;       // a streamed body's piece in transit; also the drain buffer
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> res_;
+  // A file reply in transit: its header (and its serializer while the header is written), the rest.
+  std::shared_ptr<bhttp::response<bhttp::empty_body>> file_res_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> file_head_;
+  FileBody file_;
+  net::steady_timer send_timer_{stream_.get_executor()};
   std::size_t limit_ = 0;
   bool first_ = true;
   bool keep_alive_ = true;
@@ -362,6 +450,8 @@ void HttpServer::Impl::Accept() {
     if (ec) {
       if (!acceptor.is_open()) return;  // stopped
     } else {
+      beast::error_code nodelay;
+      socket.set_option(tcp::no_delay(true), nodelay);  // a reply's last packet is not held for an ACK
       std::make_shared<Session>(std::move(socket), this)->Start();
     }
     Accept();

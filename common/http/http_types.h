@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/unique_fd.h"
 
 namespace lm::http {
 
@@ -31,10 +34,20 @@ struct Request {
   std::string Query(std::string_view name) const;
 };
 
+// A reply body that the server sends from an open file with sendfile(2), never read into memory:
+// `length` bytes from `offset`. The descriptor is shared so that a Reply stays copyable.
+struct FileBody {
+  std::shared_ptr<const UniqueFd> fd;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct Reply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // When set, the body is these bytes of a file instead of `body` (file_reply.h makes them).
+  std::optional<FileBody> file;
   // Extra headers (ETag, ...). A reply to HEAD may carry Content-Length: the length of its GET.
   std::vector<std::pair<std::string, std::string>> headers;
 };

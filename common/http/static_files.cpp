@@ -1,7 +1,8 @@
 #include "common/http/static_files.h"
 
-#include <fstream>
 #include <sstream>
+
+#include "common/http/file_reply.h"
 
 namespace lm::http {
 
@@ -87,25 +88,11 @@ Reply StaticFiles::Handle(const Request& req) const {
   std::ostringstream etag;
   etag << "\"" << std::hex << size << "-" << mtime << "\"";
 
-  Reply r;
-  r.content_type = ContentTypeFor(file.filename().string());
-  r.headers.push_back({"ETag", etag.str()});
-  r.headers.push_back({"Cache-Control", "no-cache"});
-  r.headers.push_back({"X-Content-Type-Options", "nosniff"});
-  if (req.Header("if-none-match") == etag.str()) {
-    r.status = 304;
-    return r;
-  }
-  if (req.method == "HEAD") {
-    r.headers.push_back({"Content-Length", std::to_string(size)});
-    return r;
-  }
-  std::ifstream in(file, std::ios::binary);
-  r.body.assign(static_cast<size_t>(size), '\0');
-  if (!in.read(r.body.data(), static_cast<std::streamsize>(size))) {
-    return ErrorReply(500, "io_error", "cannot read " + rel);
-  }
-  return r;
+  auto opened = OpenReplyFile(file);
+  if (!opened.ok()) return NotFound();
+  opened->etag = etag.str();
+  opened->content_type = ContentTypeFor(file.filename().string());
+  return FileReply(req, std::move(*opened), {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}});
 }
 
 }  // namespace lm::http

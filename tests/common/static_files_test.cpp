@@ -3,6 +3,8 @@
 
 #include "common/http/static_files.h"
 
+#include "common/http/file_reply.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -36,7 +38,14 @@ class StaticFilesTest : public ::testing::Test {
     r.target = path;
     r.headers = std::move(headers);
     EXPECT_TRUE(files_.Owns(path)) << path;
-    return files_.Handle(r);
+    Reply reply = files_.Handle(r);
+    if (reply.file) {  // what the server would send from the file
+      auto bytes = ReplyBytes(reply);
+      EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+      reply.body = bytes.ok() ? *bytes : "";
+      reply.file.reset();
+    }
+    return reply;
   }
 
   lm::testing::TempDir tmp_;
