@@ -439,6 +439,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   sopts.address = config.listen_address;
   sopts.port = config.port;
   sopts.worker_threads = config.http_threads;
+  sopts.network_threads = 2;  // classrooms pull video by ranges: the kernel's copies on two cores
   EdgeRoutes* routes = s.routes.get();
   auto server = http::HttpServer::Start(
       sopts, [routes](http::Request req, http::Responder respond) { respond(routes->Handle(req)); },

@@ -25,6 +25,7 @@
 #include <optional>
 #include <thread>
 #include <variant>
+#include <vector>
 
 namespace lm::http {
 
@@ -38,14 +39,15 @@ struct HttpServer::Impl {
   Handler handler;
   BodyLimit body_limit;
   StreamRoute stream_route;  // may be empty
-  net::io_context ioc{1};
+  net::io_context ioc;
   // Keeps the network thread running until Stop: a request whose handler is still working (a long
   // poll) has no operation pending on ioc, and once Stop has closed the acceptor nothing else would
   // be; run() would return and that request's reply, posted later, would never be written.
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
-  tcp::acceptor acceptor{ioc};
+  // The acceptor's own strand: with several network threads, Stop's close must not race an accept.
+  tcp::acceptor acceptor{net::make_strand(ioc)};
   std::unique_ptr<net::thread_pool> workers;
-  std::thread io_thread;
+  std::vector<std::thread> io_threads;
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::condition_variable idle;
@@ -482,7 +484,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   impl->workers = std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, options.worker_threads)));
   impl->Accept();
   Impl* raw = impl.get();
-  impl->io_thread = std::thread([raw] { raw->ioc.run(); });
+  for (int i = 0; i < std::max(1, options.network_threads); ++i) {
+    impl->io_threads.emplace_back([raw] { raw->ioc.run(); });
+  }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -505,7 +509,7 @@ void HttpServer::RunAfter(std::chrono::milliseconds delay, std::function<void()>
 
 void HttpServer::Stop(std::chrono::milliseconds grace) {
   if (!impl_ || impl_->stopping.exchange(true)) return;
-  net::post(impl_->ioc, [impl = impl_.get()] {
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
   });
@@ -514,8 +518,9 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
     impl_->idle.wait_for(lock, grace, [&] { return impl_->in_flight == 0; });
   }
   impl_->ioc.stop();
-  if (impl_->io_thread.joinable()) impl_->io_thread.join();
-  // The posted close may not have run before the stop; the network thread is gone now.
+  for (auto& thread : impl_->io_threads) thread.join();
+  impl_->io_threads.clear();
+  // The posted close may not have run before the stop; the network threads are gone now.
   beast::error_code ec;
   impl_->acceptor.close(ec);
   impl_->workers->join();

@@ -22,6 +22,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;         // 0 = any free port (tests)
   int worker_threads = 2;         // handler pool
+  int network_threads = 1;        // threads that read requests and write replies (file replies'
+                                  // sendfile runs here): more than one only for heavy file serving
   int read_timeout_ms = 30000;    // to receive a whole request once it has started; for a
                                   // streamed body, the longest wait for its next piece
   int idle_timeout_ms = 60000;    // between requests on a kept-alive connection
