@@ -1,18 +1,14 @@
 #include "tests/testing/catalog_fixture.h"
 
 #include "catalog/auth.h"
-#include "catalog/catalog_api.h"
+#include "catalog/catalog_service.h"
 #include "catalog/sqlite_catalog_store.h"
-#include "common/http/http_server.h"
-#include "common/signing.h"
 
 namespace lm::testing {
 
+// The catalog as lessonmesh-catalog runs it (store, key, API, pages, server), on the held port.
 struct CatalogFixture::Running {
-  std::unique_ptr<catalog::SqliteCatalogStore> store;
-  std::unique_ptr<SigningKey> key;
-  std::unique_ptr<catalog::CatalogApi> service;
-  std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<catalog::CatalogService> service;
 };
 
 CatalogFixture::CatalogFixture(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)), port_(hold_.port()) {
@@ -24,31 +20,21 @@ CatalogFixture::~CatalogFixture() { Stop(); }
 bool CatalogFixture::Start() {
   if (running_) return true;
   if (port_ == 0) return false;  // no port to hold
-  auto r = std::make_unique<Running>();
-  auto store = catalog::SqliteCatalogStore::Open((data_dir_ / "catalog.db").string());
-  if (!store.ok()) return false;
-  r->store = std::move(*store);
-  auto key = SigningKey::LoadOrCreate(data_dir_ / "pack-signing.key");
-  if (!key.ok()) return false;
-  r->key = std::make_unique<SigningKey>(std::move(*key));
-  r->service = std::make_unique<catalog::CatalogApi>(*r->store, *r->key, catalog::CatalogApiOptions{});
-  http::ServerOptions options;
-  options.port = port_;
-  catalog::CatalogApi* service = r->service.get();
-  auto server = http::HttpServer::Start(
-      options, [service](http::Request req, http::Responder respond) { service->Handle(std::move(req), respond); },
-      &catalog::CatalogApi::BodyLimit);
-  if (!server.ok()) return false;
-  r->server = std::move(*server);
-  port_ = r->server->port();
-  running_ = std::move(r);
+  catalog::CatalogConfig config;
+  config.port = port_;
+  config.data_dir = data_dir_.string();
+  config.worker_threads = 2;
+  auto service = catalog::CatalogService::Start(config);
+  if (!service.ok()) return false;
+  running_ = std::make_unique<Running>();
+  running_->service = std::move(*service);
+  port_ = running_->service->port();
   return true;
 }
 
 void CatalogFixture::Stop() {
   if (!running_) return;
-  running_->service->ReleaseWaiters();
-  running_->server->Stop(std::chrono::milliseconds(1000));
+  running_->service->Stop();
   running_.reset();
 }
 
