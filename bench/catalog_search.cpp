@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
       options, [&](lm::http::Request r, lm::http::Responder respond) { service.Handle(std::move(r), respond); },
       &CatalogApi::BodyLimit);
   auto token = NewToken();
-  (void)(*store)->PutToken(TokenHash(*token), {Role::kEdge, "school-1"}, "bench");
+  (void)(*store)->PutToken(TokenHash(*token), {.role = Role::kEdge, .school_id = "school-1"});
 
   // The query mix: what teachers and classrooms type.
   std::vector<std::string> queries;

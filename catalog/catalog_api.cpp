@@ -32,35 +32,9 @@ constexpr std::size_t kReportBodyLimit = 4 * 1024 * 1024;
 constexpr char kOtherRoute[] = "other";  // the metrics label of requests that matched no route
 
 Reply Unauthorized() { return http::Unauthenticated("a valid bearer token is required"); }
+Reply Refused(const TokenRefusal& why) { return ErrorReply(401, why.code, why.message); }
 Reply NotFoundReply() { return ErrorReply(404, "not_found", "no such resource"); }
 Reply MethodNotAllowed() { return ErrorReply(405, "method_not_allowed", "method not allowed on this resource"); }
-
-std::vector<std::string_view> SplitPath(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
-
-// Whether `parts` fit `pattern` ("/v1/packs/{id}"); the segments that fill its {..} go to `params`.
-bool Matches(std::string_view pattern, const std::vector<std::string_view>& parts, std::vector<std::string>* params) {
-  const auto want = SplitPath(pattern);
-  if (want.size() != parts.size()) return false;
-  params->clear();
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].front() == '{') {
-      params->emplace_back(parts[i]);
-    } else if (want[i] != parts[i]) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The error message of an error reply, for the log.
 std::string ErrorOf(const Reply& reply) {
@@ -71,7 +45,9 @@ std::string ErrorOf(const Reply& reply) {
 }  // namespace
 
 struct CatalogApi::Caller {
-  bool authenticated = false;
+  bool presented = false;      // the request carried credentials
+  bool authenticated = false;  // ... and they are a token in force
+  std::optional<TokenRefusal> refusal;  // a known token that is revoked or expired
   TokenInfo token;
   bool Is(const std::vector<Role>& roles) const {
     return authenticated && std::find(roles.begin(), roles.end(), token.role) != roles.end();
@@ -87,12 +63,16 @@ struct CatalogApi::Call {
 
 struct CatalogApi::Route {
   std::string_view method;
-  std::string_view pattern;  // "/v1/packs/{id}"; also the route's metrics label
+  std::string_view pattern;  // "/v1/packs/{pack}"; also the route's metrics label
   bool is_public;            // no token needed
   std::vector<Role> roles;   // who may call it; empty: any valid token
   std::string_view refusal;  // the 403's message for anyone else
   std::size_t body_limit;
   Reply (CatalogApi::*handle)(const Call&);
+  // Routes about one school name it as their first {param}, {school}: a token of another school is
+  // refused (403); a token of no school (an admin's) may act for any.
+  bool for_one_school = false;
+  bool json_body = false;  // takes a JSON object
 };
 
 const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
@@ -100,39 +80,57 @@ const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
   static const std::vector<Role> kAdminsAndSupervisors = {R::kAdmin, R::kSupervisor};
   constexpr std::string_view kAdminsAndSupervisorsOnly = "admins and supervisors only";
   constexpr std::size_t kSmall = kDefaultBodyLimit;
+  constexpr bool kJson = true;
+  constexpr bool kOneSchool = true;
   static const std::vector<Route> kRoutes = {
       {"GET", "/healthz", true, {}, "", kSmall, &CatalogApi::Health},
       {"GET", "/metrics", true, {}, "", kSmall, &CatalogApi::MetricsText},
       {"GET", "/v1/keys", true, {}, "", kSmall, &CatalogApi::Keys},
-      // Lets another service (the origin) check a token its caller presented.
+      // The admin's page and the supervisor's dashboard; they sign in with a token of their own.
+      {"GET", "/admin", true, {}, "", kSmall, &CatalogApi::Page},
+      {"HEAD", "/admin", true, {}, "", kSmall, &CatalogApi::Page},
+      {"GET", "/dashboard", true, {}, "", kSmall, &CatalogApi::Page},
+      {"HEAD", "/dashboard", true, {}, "", kSmall, &CatalogApi::Page},
+      {"GET", "/web/{file*}", true, {}, "", kSmall, &CatalogApi::Page},
+      {"HEAD", "/web/{file*}", true, {}, "", kSmall, &CatalogApi::Page},
+      // The caller's own token: role and school (an edge checks its token with it when enrolled).
       {"GET", "/v1/whoami", false, {}, "", kSmall, &CatalogApi::WhoAmI},
-      {"POST", "/v1/schools", false, {R::kAdmin}, "only admins register schools", kSmall, &CatalogApi::CreateSchool},
+      // Another service (the origin) checks a token its caller presented.
+      {"POST", "/v1/whois", false, {R::kOrigin, R::kAdmin}, "only the origin checks others' tokens", kSmall,
+       &CatalogApi::WhoIs, false, kJson},
+      {"GET", "/v1/tokens", false, {R::kAdmin}, "only admins see tokens", kSmall, &CatalogApi::ListTokens},
+      {"POST", "/v1/tokens/{token}/revoke", false, {R::kAdmin}, "only admins revoke tokens", kSmall,
+       &CatalogApi::RevokeToken},
+      {"POST", "/v1/schools", false, {R::kAdmin}, "only admins register schools", kSmall, &CatalogApi::CreateSchool,
+       false, kJson},
       {"GET", "/v1/schools", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListSchools},
-      {"GET", "/v1/schools/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+      {"GET", "/v1/schools/{school}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetSchool},
       {"POST", "/v1/communities", false, {R::kAdmin}, "only admins define communities", kSmall,
-       &CatalogApi::CreateCommunity},
+       &CatalogApi::CreateCommunity, false, kJson},
       {"GET", "/v1/communities", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::ListCommunities},
-      {"GET", "/v1/communities/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+      {"GET", "/v1/communities/{community}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetCommunity},
       {"POST", "/v1/lessons", false, {R::kOrigin, R::kAdmin}, "lessons are registered by the origin",
-       kLessonBodyLimit, &CatalogApi::RegisterLesson},
+       kLessonBodyLimit, &CatalogApi::RegisterLesson, false, kJson},
       {"GET", "/v1/lessons", false, {}, "", kSmall, &CatalogApi::SearchLessons},
-      {"GET", "/v1/lessons/{id}", false, {}, "", kSmall, &CatalogApi::GetLesson},
-      {"GET", "/v1/lessons/{id}/torrent", false, {}, "", kSmall, &CatalogApi::GetLessonTorrent},
-      {"POST", "/v1/packs", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack},
-      {"PUT", "/v1/packs/{id}", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack},
+      {"GET", "/v1/lessons/{lesson}", false, {}, "", kSmall, &CatalogApi::GetLesson},
+      {"GET", "/v1/lessons/{lesson}/torrent", false, {}, "", kSmall, &CatalogApi::GetLessonTorrent},
+      {"POST", "/v1/packs", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack, false,
+       kJson},
+      {"PUT", "/v1/packs/{pack}", false, {R::kAdmin}, "only admins publish packs", kSmall, &CatalogApi::PublishPack,
+       false, kJson},
       {"GET", "/v1/packs", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListPacks},
-      {"GET", "/v1/packs/{id}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+      {"GET", "/v1/packs/{pack}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetPackVersion},
-      {"GET", "/v1/packs/{id}/versions/{version}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+      {"GET", "/v1/packs/{pack}/versions/{version}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetPackVersion},
       {"GET", "/v1/edges/{school}/packs", false, {R::kEdge, R::kAdmin}, "an edge reads only its own school's packs",
-       kSmall, &CatalogApi::EdgePacks},
+       kSmall, &CatalogApi::EdgePacks, kOneSchool},
       {"GET", "/v1/edges", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListEdges},
       {"POST", "/v1/edges/{school}/report", false, {R::kEdge}, "an edge reports only for its own school",
-       kReportBodyLimit, &CatalogApi::ReceiveReport},
+       kReportBodyLimit, &CatalogApi::ReceiveReport, kOneSchool, kJson},
       {"GET", "/v1/reports/coverage", false, {R::kSupervisor, R::kAdmin}, "supervisors and admins only", kSmall,
        &CatalogApi::Coverage},
       {"GET", "/v1/reports/monthly", false, {R::kSupervisor, R::kAdmin}, "supervisors and admins only", kSmall,
@@ -141,11 +139,29 @@ const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
   return kRoutes;
 }
 
+std::vector<http::RouteInfo> CatalogApi::RouteTable() {
+  std::vector<http::RouteInfo> out;
+  for (const Route& r : Routes()) {
+    http::RouteInfo info;
+    info.method = r.method;
+    info.pattern = r.pattern;
+    info.is_public = r.is_public;
+    for (Role role : r.roles) info.roles.push_back(RoleName(role));
+    if (r.for_one_school) info.owner_param = "school";
+    info.body_limit = r.body_limit;
+    info.json_body = r.json_body;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 CatalogApi::CatalogApi(CatalogStore& store, const SigningKey& key, CatalogApiOptions options)
     : store_(store),
       key_(key),
       options_(std::move(options)),
       log_(AreaLogger("catalog")),
+      failed_auth_(options_.failed_auth),
+      pages_(options_.web_dir, {{"/admin", "admin.html"}, {"/dashboard", "dashboard.html"}}),
       polls_(std::make_unique<EdgePackPolls>(store, options_.max_wait_seconds, [this](const Reply& reply) {
         Record("GET", "/v1/edges/{school}/packs", reply, 0);
       })) {}
@@ -163,21 +179,23 @@ void CatalogApi::SetRunAfter(RunAfter run_after) { polls_->SetRunAfter(std::move
 void CatalogApi::ReleaseWaiters() { polls_->ReleaseAll(); }
 
 std::size_t CatalogApi::BodyLimit(const std::string& method, const std::string& target) {
-  const auto parts = SplitPath(std::string_view(target).substr(0, target.find('?')));
+  const std::string_view path = std::string_view(target).substr(0, target.find('?'));
   std::vector<std::string> params;
   for (const Route& r : Routes()) {
-    if (r.method == method && Matches(r.pattern, parts, &params)) return r.body_limit;
+    if (r.method == method && http::MatchesPattern(r.pattern, path, &params)) return r.body_limit;
   }
   return kDefaultBodyLimit;
 }
 
 CatalogApi::Caller CatalogApi::Authenticate(const Request& req) {
   Caller caller;
+  caller.presented = !req.Header("authorization").empty();
   const std::string token = http::BearerToken(req);
   if (token.empty()) return caller;
   auto info = store_.FindToken(TokenHash(token));
   if (info.ok()) {
-    caller.authenticated = true;
+    caller.refusal = RefuseToken(*info, Now());
+    caller.authenticated = !caller.refusal;
     caller.token = *info;
   } else if (info.status().code() != StatusCode::kNotFound) {
     log_->error("token_lookup_failed error=\"{}\"", info.status().message());
@@ -187,27 +205,32 @@ CatalogApi::Caller CatalogApi::Authenticate(const Request& req) {
 
 void CatalogApi::Handle(Request req, http::Responder respond) {
   const auto started = std::chrono::steady_clock::now();
+  // An address that failed too often is refused before its token is looked at.
+  if (auto too_many = failed_auth_.Refuse(req)) {
+    Record(req.method, kOtherRoute, *too_many, 0);
+    return respond(std::move(*too_many));
+  }
   const Caller caller = Authenticate(req);
-  const auto parts = SplitPath(req.path);
+  if (caller.presented && !caller.authenticated) failed_auth_.Failed(req);
 
   // The route for this method and path; a path that some route has, with another method, is 405.
   const Route* route = nullptr;
   const Route* same_path = nullptr;
   std::vector<std::string> params;
   for (const Route& r : Routes()) {
-    if (!Matches(r.pattern, parts, &params)) continue;
+    if (!http::MatchesPattern(r.pattern, req.path, &params)) continue;
     if (!same_path) same_path = &r;
     if (r.method == req.method) {
       route = &r;
       break;
     }
   }
-  const bool under_v1 = parts.size() >= 2 && parts[0] == "v1";
+  const bool under_v1 = req.path.rfind("/v1/", 0) == 0;
   std::string label = kOtherRoute;
   http::Responder deferred = respond;
   Reply reply;
   if (!(same_path && same_path->is_public) && (same_path || under_v1) && !caller.authenticated) {
-    reply = Unauthorized();
+    reply = caller.refusal ? Refused(*caller.refusal) : Unauthorized();
   } else if (!same_path) {
     reply = NotFoundReply();
   } else if (!route) {
@@ -217,6 +240,8 @@ void CatalogApi::Handle(Request req, http::Responder respond) {
     label = route->pattern;
     if (!route->is_public && !route->roles.empty() && !caller.Is(route->roles)) {
       reply = Forbidden(route->refusal);
+    } else if (route->for_one_school && !caller.token.school_id.empty() && caller.token.school_id != params[0]) {
+      reply = Forbidden("this token acts only for school " + caller.token.school_id);
     } else {
       reply = (this->*route->handle)(Call{req, caller, std::move(params), &deferred});
     }
@@ -349,7 +374,7 @@ Reply CatalogApi::GetLessonTorrent(const Call& call) {
   return r;
 }
 
-// POST /v1/packs makes a pack and its version 1; PUT /v1/packs/{id} its next version.
+// POST /v1/packs makes a pack and its version 1; PUT /v1/packs/{pack} its next version.
 Reply CatalogApi::PublishPack(const Call& call) {
   auto body = ParseBody(call.req);
   if (!body.ok()) return ErrorReply(body.status());
@@ -393,7 +418,7 @@ Reply CatalogApi::PublishPack(const Call& call) {
   return JsonReply(201, DumpJson(PackVersionJson(*v)));
 }
 
-// GET /v1/packs/{id} is the latest version; /v1/packs/{id}/versions/{version} one of them.
+// GET /v1/packs/{pack} is the latest version; /v1/packs/{pack}/versions/{version} one of them.
 Reply CatalogApi::GetPackVersion(const Call& call) {
   if (!IsDecimal(call.params[0], 18, true)) return NotFoundReply();
   std::int64_t version = 0;
@@ -414,17 +439,18 @@ Reply CatalogApi::ListPacks(const Call&) {
   return JsonReply(200, DumpJson({{"packs", list}}));
 }
 
+// The route table has checked that an edge asks for its own school. A school not registered yet
+// has no packs; a name no school can have is 404.
 Reply CatalogApi::EdgePacks(const Call& call) {
   const std::string& school = call.params[0];
-  const bool edge = call.caller.Is({Role::kEdge});
-  if (edge && call.caller.token.school_id != school) return Forbidden("an edge reads only its own school's packs");
-  if (edge) (void)store_.TouchEdge(school, Now());
+  if (!IsId(school)) return ErrorReply(404, "not_found", "no such school", "school");
+  if (call.caller.Is({Role::kEdge})) (void)store_.TouchEdge(school, Now());
   return polls_->Poll(call.req, school, call.respond);
 }
 
+// The route table has checked that the edge reports for its own school.
 Reply CatalogApi::ReceiveReport(const Call& call) {
   const std::string& school = call.params[0];
-  if (call.caller.token.school_id != school) return Forbidden("an edge reports only for its own school");
   auto body = ParseBody(call.req);
   if (!body.ok()) return ErrorReply(body.status());
   auto report = EdgeReportFrom(*body, school);
@@ -448,5 +474,43 @@ Reply CatalogApi::ListEdges(const Call&) {
 Reply CatalogApi::Coverage(const Call& call) { return CoverageReport(store_, call.req); }
 
 Reply CatalogApi::Monthly(const Call& call) { return MonthlyReport(store_, call.req); }
+
+// GET /v1/tokens: every token's record, never the token itself.
+Reply CatalogApi::ListTokens(const Call&) {
+  auto all = store_.ListTokens();
+  if (!all.ok()) return ErrorReply(all.status());
+  json list = json::array();
+  for (const auto& t : *all) list.push_back(TokenJson(t));
+  return JsonReply(200, DumpJson({{"tokens", list}}));
+}
+
+// POST /v1/tokens/{token}/revoke: the token stops working at once here, and at the origin within
+// its cache's 30 s.
+Reply CatalogApi::RevokeToken(const Call& call) {
+  if (!IsDecimal(call.params[0], 18, true)) return ErrorReply(404, "not_found", "no such token", "id");
+  auto revoked = store_.RevokeToken(std::stoll(call.params[0]), Now());
+  if (!revoked.ok()) return ErrorReply(revoked.status());
+  log_->info("token_revoked id={} role={} school={}", revoked->id, RoleName(revoked->role), revoked->school_id);
+  return JsonReply(200, DumpJson(TokenJson(*revoked)));
+}
+
+// POST /v1/whois {"token": "..."}: whose token another service's caller presented. A token that is
+// unknown, revoked or expired is 404 saying which; its failures count against the caller of that
+// service, not against the service.
+Reply CatalogApi::WhoIs(const Call& call) {
+  auto body = ParseBody(call.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto token = RequiredString(*body, "token", 512);
+  if (!token.ok()) return ErrorReply(token.status());
+  auto info = store_.FindToken(TokenHash(*token));
+  if (info.status().code() == StatusCode::kNotFound) {
+    return ErrorReply(404, "token_unknown", "nobody was given this token", "token");
+  }
+  if (!info.ok()) return ErrorReply(info.status());
+  if (auto refusal = RefuseToken(*info, Now())) return ErrorReply(404, refusal->code, refusal->message, "token");
+  return JsonReply(200, DumpJson({{"role", RoleName(info->role)}, {"school_id", info->school_id}}));
+}
+
+Reply CatalogApi::Page(const Call& call) { return pages_.Handle(call.req); }
 
 }  // namespace lm::catalog

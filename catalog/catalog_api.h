@@ -1,9 +1,12 @@
 #pragma once
 // The catalog's HTTP API as a route table: each route declares its method, path pattern, who may
-// call it and its largest body, and has one handler. Handle() authenticates the bearer token,
-// checks the route's roles, runs the handler, records metrics and logs what failed. Edges' long
-// polls are parked until a pack they follow changes. Knows no sockets: CatalogService (or a test)
-// serves it over HTTP. Handle() is called from the server's worker threads; thread-safe.
+// call it (roles, and whose school it concerns), its largest body, and has one handler. Handle()
+// refuses addresses that failed authentication too often (429), authenticates the bearer token
+// (unknown, revoked and expired tokens are 401), checks the route's roles and owner, runs the
+// handler, records metrics and logs what failed. Edges' long polls are parked until a pack they
+// follow changes. The admin's page and the dashboard are routes too. Knows no sockets:
+// CatalogService (or a test) serves it over HTTP. Handle() is called from the server's worker
+// threads; thread-safe.
 
 #include <chrono>
 #include <cstddef>
@@ -15,7 +18,11 @@
 
 #include "catalog/catalog_store.h"
 #include "catalog/metrics.h"
+#include "common/config_keys.h"
+#include "common/http/failed_auth_limiter.h"
 #include "common/http/http_types.h"
+#include "common/http/route_table.h"
+#include "common/http/static_files.h"
 #include "common/signing.h"
 
 namespace spdlog {
@@ -29,6 +36,8 @@ class EdgePackPolls;
 struct CatalogApiOptions {
   int max_wait_seconds = 120;  // longest long poll an edge may ask for
   std::function<std::int64_t()> now = nullptr;  // unix seconds; null = the system clock
+  std::string web_dir = DefaultWebDir();        // the built pages: /admin and /dashboard
+  http::FailedAuthLimits failed_auth{};         // per client address
 };
 
 class CatalogApi {
@@ -52,6 +61,10 @@ class CatalogApi {
   // The largest request body the route for `method` and `target` accepts (64 KiB where none
   // matches): the server checks it before reading the body.
   static std::size_t BodyLimit(const std::string& method, const std::string& target);
+
+  // Every route, as data: what the router dispatches by and what the access tests walk. Roles are
+  // RoleName()s; a route's owner is the {school} its path names.
+  static std::vector<http::RouteInfo> RouteTable();
 
  private:
   struct Caller;
@@ -82,6 +95,10 @@ class CatalogApi {
   http::Reply ListEdges(const Call& call);
   http::Reply Coverage(const Call& call);
   http::Reply Monthly(const Call& call);
+  http::Reply ListTokens(const Call& call);
+  http::Reply RevokeToken(const Call& call);
+  http::Reply WhoIs(const Call& call);
+  http::Reply Page(const Call& call);
 
   Caller Authenticate(const http::Request& req);
   // Metrics and, for a server error, a log line: for every reply, sent now or later.
@@ -93,6 +110,8 @@ class CatalogApi {
   const CatalogApiOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   Metrics metrics_;
+  http::FailedAuthLimiter failed_auth_;
+  http::StaticFiles pages_;
   std::unique_ptr<EdgePackPolls> polls_;
 };
 

@@ -9,7 +9,6 @@
 #include "catalog/catalog_api.h"
 #include "common/atomic_file.h"
 #include "common/http/http_server.h"
-#include "common/http/static_files.h"
 #include "common/logging.h"
 #include "common/signing.h"
 
@@ -17,23 +16,31 @@ namespace lm::catalog {
 
 namespace fs = std::filesystem;
 
+namespace {
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 struct CatalogService::Parts {
   std::shared_ptr<spdlog::logger> log = AreaLogger("catalog");
   // Declared before what uses them: members die in reverse order.
   std::unique_ptr<SqliteCatalogStore> store;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<CatalogApi> api;
-  std::unique_ptr<http::StaticFiles> pages;  // the admin's page and the supervisor's dashboard
   std::unique_ptr<http::HttpServer> server;
   bool stopped = false;
 
-  // First start: an admin token, written where only the operator can read it.
+  // First start, or every admin token revoked or expired: an admin token, written where only the
+  // operator can read it.
   Status BootstrapAdminToken(const fs::path& data_dir) {
-    ASSIGN_OR_RETURN(bool has_admin, store->HasAdminToken());
+    const std::int64_t now = UnixNow();
+    ASSIGN_OR_RETURN(bool has_admin, store->HasAdminToken(now));
     if (has_admin) return Status::Ok();
-    ASSIGN_OR_RETURN(std::string token, IssueToken(*store, Role::kAdmin, "", "bootstrap"));
+    ASSIGN_OR_RETURN(IssuedToken issued, IssueToken(*store, {.role = Role::kAdmin, .label = "bootstrap"}, now));
     const fs::path path = data_dir / "admin.token";
-    RETURN_IF_ERROR(WriteFileAtomically(path, token + "\n", 0600));
+    RETURN_IF_ERROR(WriteFileAtomically(path, issued.token + "\n", 0600));
     log->info("admin_token_written path={}", path.string());
     return Status::Ok();
   }
@@ -57,6 +64,7 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
 
   CatalogApiOptions api_options;
   api_options.max_wait_seconds = config.max_wait_seconds;
+  api_options.web_dir = config.web_dir;
   p->api = std::make_unique<CatalogApi>(*p->store, *p->key, api_options);
   http::ServerOptions server_options;
   server_options.address = config.listen_address;
@@ -64,16 +72,10 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   server_options.worker_threads = WorkerThreads(config);
   server_options.read_timeout_ms = config.read_timeout_ms;
   server_options.idle_timeout_ms = config.idle_timeout_ms;
-  p->pages = std::make_unique<http::StaticFiles>(
-      config.web_dir, std::map<std::string, std::string>{{"/admin", "admin.html"}, {"/dashboard", "dashboard.html"}});
   CatalogApi* api = p->api.get();
-  const http::StaticFiles* pages = p->pages.get();
   ASSIGN_OR_RETURN(p->server, http::HttpServer::Start(
                                   server_options,
-                                  [api, pages](http::Request r, http::Responder respond) {
-                                    if (pages->Owns(r.path)) return respond(pages->Handle(r));
-                                    api->Handle(std::move(r), respond);
-                                  },
+                                  [api](http::Request r, http::Responder respond) { api->Handle(std::move(r), respond); },
                                   &CatalogApi::BodyLimit));
   api->SetRunAfter([s = p->server.get()](std::chrono::milliseconds d, std::function<void()> fn) {
     s->RunAfter(d, std::move(fn));

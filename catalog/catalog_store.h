@@ -71,9 +71,17 @@ class CatalogStore {
   // The latest version of every pack that targets the school or one of its communities.
   virtual Result<std::vector<PackVersion>> PacksForSchool(const std::string& school_id) = 0;
 
-  virtual Status PutToken(const std::string& token_hash, const TokenInfo& info, const std::string& label) = 0;
-  virtual Result<TokenInfo> FindToken(const std::string& token_hash) = 0;  // kNotFound if unknown
-  virtual Result<bool> HasAdminToken() = 0;
+  // Keeps a new token's hash with `info` (its id is chosen here and returned).
+  virtual Result<std::int64_t> PutToken(const std::string& token_hash, const TokenInfo& info) = 0;
+  // The token with this hash, expired and revoked ones too; kNotFound if unknown.
+  virtual Result<TokenInfo> FindToken(const std::string& token_hash) = 0;
+  // Every token, by id.
+  virtual Result<std::vector<TokenInfo>> ListTokens() = 0;
+  // Marks token `id` revoked at `now` (one revoked before keeps its time) and returns it;
+  // kNotFound if there is no such token.
+  virtual Result<TokenInfo> RevokeToken(std::int64_t id, std::int64_t now) = 0;
+  // Whether some admin token is neither revoked nor expired at `now`.
+  virtual Result<bool> HasAdminToken(std::int64_t now) = 0;
 
   virtual Status TouchEdge(const std::string& school_id, std::int64_t now) = 0;
   // Every edge that has been in contact, by school id.

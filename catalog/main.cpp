@@ -1,15 +1,17 @@
-// lessonmesh-catalog: the catalog service, and `token create` to issue bearer tokens.
+// lessonmesh-catalog: the catalog service, and `token create|list|revoke` to manage bearer tokens.
 // Exit codes (lm::CliExitCode): 0 ok, 1 internal error, 2 usage or config, 4 I/O (cannot listen,
 // cannot open data).
 
+#include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "catalog/auth.h"
 #include "catalog/catalog_config.h"
 #include "catalog/catalog_service.h"
+#include "catalog/token_commands.h"
 #include "common/config_keys.h"
 #include "common/stop_signals.h"
 
@@ -22,25 +24,9 @@ int Fail(const lm::Status& st) {
   return lm::CliExitCode(st.code());
 }
 
-struct TokenRequest {
-  std::string role;
-  std::string school;
-  std::string label;
-};
-
-// `token create`: prints the new token once.
-int CreateToken(const lm::catalog::CatalogConfig& config, const TokenRequest& request) {
-  auto role = lm::catalog::ParseRole(request.role);
-  if (!role) return Fail(lm::InvalidArgument("unknown role " + request.role, "role"));
-  if ((*role == lm::catalog::Role::kEdge || *role == lm::catalog::Role::kTeacher) && request.school.empty()) {
-    return Fail(lm::InvalidArgument("--school is required for edge and teacher tokens", "school"));
-  }
-  auto store = lm::catalog::OpenCatalogStore(config.data_dir);
-  if (!store.ok()) return Fail(store.status());
-  auto token = lm::catalog::IssueToken(**store, *role, request.school, request.label);
-  if (!token.ok()) return Fail(token.status());
-  std::cout << *token << "\n";
-  return 0;
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -53,15 +39,25 @@ int main(int argc, char** argv) {
   keys.AddFlags(app);
   auto* token_cmd = app.add_subcommand("token", "manage bearer tokens");
   auto* create = token_cmd->add_subcommand("create", "issue a new token and print it once");
-  TokenRequest token_request;
+  lm::catalog::TokenRequest token_request;
   create->add_option("--role", token_request.role, "admin | teacher | origin | edge | supervisor")->required();
   create->add_option("--school", token_request.school, "the school an edge or teacher belongs to");
   create->add_option("--label", token_request.label, "a note to recognise the token by");
+  create->add_option("--expires", token_request.expires, "when it stops working: 90d, 12h or YYYY-MM-DD (00:00 UTC)");
+  auto* list = token_cmd->add_subcommand("list", "every token: id, prefix, role, school, times, state (never a token)");
+  auto* revoke = token_cmd->add_subcommand("revoke", "stop a token at once (the origin within 30 s)");
+  std::string revoke_id;
+  revoke->add_option("ID", revoke_id, "the token's id, as `token list` shows it")->required();
   token_cmd->require_subcommand(1);
   if (auto exit_code = lm::ParseCommandLine(app, keys, argc, argv, kProgram)) return *exit_code;
   if (auto st = lm::catalog::ValidateCatalogConfig(config); !st.ok()) return Fail(st);
 
-  if (*create) return CreateToken(config, token_request);
+  if (*create || *list || *revoke) {
+    lm::Status st = *create ? lm::catalog::CreateTokenCommand(config, token_request, UnixNow(), std::cout)
+                    : *list ? lm::catalog::ListTokensCommand(config, UnixNow(), std::cout)
+                            : lm::catalog::RevokeTokenCommand(config, revoke_id, UnixNow(), std::cout);
+    return st.ok() ? 0 : Fail(st);
+  }
 
   lm::StopSignals stop_signals;  // before any thread starts
   auto service = lm::catalog::CatalogService::Start(config);

@@ -66,9 +66,17 @@ struct PackVersion {
   std::int64_t published_at = 0;
 };
 
+// A bearer token as the catalog keeps it: never the token itself, only its SHA-256 (the key it is
+// found by, outside this record) and its first characters to recognise it by.
 struct TokenInfo {
   Role role = Role::kEdge;
-  std::string school_id;  // edges and teachers belong to a school
+  std::string school_id{};      // edges and teachers belong to a school
+  std::int64_t id = 0;          // chosen by the store; what `token revoke` takes
+  std::string prefix{};         // the token's first 8 characters; "" for tokens issued before they were kept
+  std::string label{};          // a note to recognise the token by
+  std::int64_t created_at = 0;  // unix seconds; 0 = issued before this was kept
+  std::int64_t expires_at = 0;  // unix seconds; 0 = never
+  std::int64_t revoked_at = 0;  // unix seconds; 0 = not revoked
 };
 
 // One lesson's state at a school, as an edge reported it.

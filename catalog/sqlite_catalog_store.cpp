@@ -374,30 +374,6 @@ Result<std::vector<PackVersion>> SqliteCatalogStore::PacksForSchool(const std::s
   return out;
 }
 
-Status SqliteCatalogStore::PutToken(const std::string& token_hash, const TokenInfo& info, const std::string& label) {
-  ASSIGN_OR_RETURN(sqlite3 * db, Db());
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
-      "INSERT INTO tokens (hash, role, school_id, label) VALUES (?1, ?2, ?3, ?4)"));
-  return st.Bind(1, token_hash).Bind(2, std::string_view(RoleName(info.role))).Bind(3, info.school_id)
-      .Bind(4, label).Run();
-}
-
-Result<TokenInfo> SqliteCatalogStore::FindToken(const std::string& token_hash) {
-  ASSIGN_OR_RETURN(CachedStatement st, Cached("SELECT role, school_id FROM tokens WHERE hash = ?1"));
-  st->Bind(1, token_hash);
-  ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return NotFound("token");
-  auto role = ParseRole(st->Text(0));
-  if (!role) return Internal("token with unknown role " + st->Text(0));
-  return TokenInfo{*role, st->Text(1)};
-}
-
-Result<bool> SqliteCatalogStore::HasAdminToken() {
-  ASSIGN_OR_RETURN(sqlite3 * db, Db());
-  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "SELECT 1 FROM tokens WHERE role = 'admin' LIMIT 1"));
-  return st.Step();
-}
-
 Status SqliteCatalogStore::TouchEdge(const std::string& school_id, std::int64_t now) {
   ASSIGN_OR_RETURN(sqlite3 * db, Db());
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,

@@ -33,9 +33,11 @@ class SqliteCatalogStore : public CatalogStore {
   Result<PackVersion> GetPackVersion(std::int64_t pack_id, std::int64_t version) override;
   Result<std::vector<PackVersion>> PacksForSchool(const std::string& school_id) override;
   Result<std::vector<PackVersion>> ListPacks() override;
-  Status PutToken(const std::string& token_hash, const TokenInfo& info, const std::string& label) override;
+  Result<std::int64_t> PutToken(const std::string& token_hash, const TokenInfo& info) override;
   Result<TokenInfo> FindToken(const std::string& token_hash) override;
-  Result<bool> HasAdminToken() override;
+  Result<std::vector<TokenInfo>> ListTokens() override;
+  Result<TokenInfo> RevokeToken(std::int64_t id, std::int64_t now) override;
+  Result<bool> HasAdminToken(std::int64_t now) override;
   Status TouchEdge(const std::string& school_id, std::int64_t now) override;
   Result<bool> ApplyReport(const EdgeReport& r, std::int64_t now) override;
   Result<std::vector<EdgeContact>> ListEdges() override;

@@ -22,7 +22,7 @@ Result<json> ParseBody(const Request& req) {
 
 // A required, non-empty string field of at most `max_len` bytes.
 Result<std::string> RequiredString(const json& j, const char* field, size_t max_len) {
-  if (!j.contains(field) || !j[field].is_string() || j[field].get<std::string>().empty()) {
+  if (!j.is_object() || !j.contains(field) || !j[field].is_string() || j[field].get<std::string>().empty()) {
     return InvalidArgument(std::string(field) + " is required", field);
   }
   std::string s = j[field].get<std::string>();
@@ -30,13 +30,23 @@ Result<std::string> RequiredString(const json& j, const char* field, size_t max_
   return s;
 }
 
-std::string OptionalString(const json& j, const char* field) {
-  return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
+Result<std::string> OptionalString(const json& j, const char* field, size_t max_len) {
+  if (!j.is_object() || !j.contains(field) || j[field].is_null()) return std::string();
+  if (!j[field].is_string()) return InvalidArgument(std::string(field) + " must be a string", field);
+  std::string s = j[field].get<std::string>();
+  if (s.size() > max_len) return InvalidArgument(std::string(field) + " is too long", field);
+  return s;
+}
+
+Result<std::int64_t> OptionalInt(const json& j, const char* field, std::int64_t absent) {
+  if (!j.is_object() || !j.contains(field) || j[field].is_null()) return absent;
+  if (!j[field].is_number_integer()) return InvalidArgument(std::string(field) + " must be a whole number", field);
+  return j[field].get<std::int64_t>();
 }
 
 Result<std::vector<std::string>> StringList(const json& j, const char* field) {
   std::vector<std::string> out;
-  if (!j.contains(field)) return out;
+  if (!j.is_object() || !j.contains(field) || j[field].is_null()) return out;
   if (!j[field].is_array()) return InvalidArgument(std::string(field) + " must be a list of strings", field);
   for (const auto& v : j[field]) {
     if (!v.is_string()) return InvalidArgument(std::string(field) + " must be a list of strings", field);
@@ -73,24 +83,26 @@ json PackVersionJson(const PackVersion& v) {
           {"published_at", v.published_at}};
 }
 
+json TokenJson(const TokenInfo& t) {
+  return {{"id", t.id},          {"prefix", t.prefix},         {"role", RoleName(t.role)},
+          {"school_id", t.school_id}, {"label", t.label},      {"created_at", t.created_at},
+          {"expires_at", t.expires_at}, {"revoked_at", t.revoked_at}};
+}
+
 Result<School> SchoolFrom(const json& j) {
   School s;
   ASSIGN_OR_RETURN(s.id, RequiredString(j, "id", 64));
   if (!IsId(s.id)) return InvalidArgument("id may hold letters, digits, '-', '_' and '.'", "id");
   ASSIGN_OR_RETURN(s.name, RequiredString(j, "name"));
-  s.province = OptionalString(j, "province");
-  s.city = OptionalString(j, "city");
-  s.county = OptionalString(j, "county");
+  ASSIGN_OR_RETURN(s.province, OptionalString(j, "province", 200));
+  ASSIGN_OR_RETURN(s.city, OptionalString(j, "city", 200));
+  ASSIGN_OR_RETURN(s.county, OptionalString(j, "county", 200));
   ASSIGN_OR_RETURN(s.kind, RequiredString(j, "kind", 32));
   if (s.kind != "urban" && s.kind != "town" && s.kind != "rural" && s.kind != "teaching_point") {
     return InvalidArgument("kind must be urban, town, rural or teaching_point", "kind");
   }
-  if (j.contains("pupils")) {
-    if (!j["pupils"].is_number_integer() || j["pupils"].get<std::int64_t>() < 0) {
-      return InvalidArgument("pupils must be a whole number", "pupils");
-    }
-    s.pupils = j["pupils"].get<std::int64_t>();
-  }
+  ASSIGN_OR_RETURN(s.pupils, OptionalInt(j, "pupils"));
+  if (s.pupils < 0) return InvalidArgument("pupils must be a whole number", "pupils");
   return s;
 }
 
@@ -118,8 +130,9 @@ Result<Community> CommunityFrom(const json& j) {
 Result<PackSpec> PackSpecFrom(const json& j) {
   PackSpec s;
   ASSIGN_OR_RETURN(s.title, RequiredString(j, "title"));
-  s.description = OptionalString(j, "description");
-  s.rendition_policy = j.contains("rendition_policy") ? OptionalString(j, "rendition_policy") : "all";
+  ASSIGN_OR_RETURN(s.description, OptionalString(j, "description"));
+  ASSIGN_OR_RETURN(s.rendition_policy, OptionalString(j, "rendition_policy", 32));
+  if (s.rendition_policy.empty()) s.rendition_policy = "all";
   if (s.rendition_policy != "all" && s.rendition_policy != "low" && s.rendition_policy != "audio") {
     return InvalidArgument("rendition_policy must be all, low or audio", "rendition_policy");
   }
@@ -132,13 +145,13 @@ Result<PackSpec> PackSpecFrom(const json& j) {
     ASSIGN_OR_RETURN(item.lesson_id, RequiredString(i, "lesson_id", 64));
     ASSIGN_OR_RETURN(item.needed_by, RequiredString(i, "needed_by", 10));
     if (!IsDate(item.needed_by)) return InvalidArgument("needed_by must be YYYY-MM-DD", "needed_by");
-    item.pinned_until = OptionalString(i, "pinned_until");
+    ASSIGN_OR_RETURN(item.pinned_until, OptionalString(i, "pinned_until", 10));
     if (!item.pinned_until.empty() && !IsDate(item.pinned_until)) {
       return InvalidArgument("pinned_until must be YYYY-MM-DD", "pinned_until");
     }
     s.items.push_back(std::move(item));
   }
-  const json targets = j.value("targets", json::object());
+  const json targets = j.contains("targets") ? j["targets"] : json::object();
   if (!targets.is_object()) return InvalidArgument("targets must be an object", "targets");
   ASSIGN_OR_RETURN(s.target_communities, StringList(targets, "communities"));
   ASSIGN_OR_RETURN(s.target_schools, StringList(targets, "schools"));
@@ -150,42 +163,18 @@ Result<PackSpec> PackSpecFrom(const json& j) {
 
 namespace {
 
-// nlohmann's value() and get() throw on a value of the wrong type: such a body is bad input.
-template <typename Fn>
-auto Guarded(Fn fn, const char* field) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const json::exception&) {
-    return InvalidArgument(std::string(field) + " holds a value of the wrong type", field);
-  }
+// A list field that may be absent or null (empty then); any other type is InvalidArgument.
+Result<json> OptionalList(const json& j, const char* field) {
+  if (!j.contains(field) || j[field].is_null()) return json::array();
+  if (!j[field].is_array()) return InvalidArgument(std::string(field) + " must be a list", field);
+  return j[field];
 }
 
-Result<EdgeReport> EdgeReportFields(const json& j, const std::string& school_id) {
-  EdgeReport r;
-  r.school_id = school_id;
-  ASSIGN_OR_RETURN(r.report_id, RequiredString(j, "report_id", 100));
-  r.free_bytes = j.value("free_bytes", std::int64_t{0});
-  for (const auto& e : j.value("inventory", json::array())) {
-    InventoryEntry entry{OptionalString(e, "lesson_id"), OptionalString(e, "state"), e.value("bytes", std::int64_t{0})};
-    if (entry.lesson_id.empty() || (entry.state != "complete" && entry.state != "partial" && entry.state != "missing")) {
-      return InvalidArgument("inventory entries need lesson_id and state complete|partial|missing", "inventory");
-    }
-    r.inventory.push_back(std::move(entry));
-  }
-  for (const auto& e : j.value("plays", json::array())) {
-    PlayEvent play{OptionalString(e, "lesson_id"), e.value("started_at", std::int64_t{0}), e.value("seconds", 0.0)};
-    if (play.lesson_id.empty() || play.started_at <= 0 || play.seconds < 0) {
-      return InvalidArgument("plays need lesson_id, started_at and seconds", "plays");
-    }
-    // A viewing is a start event and progress/end events; a play without a kind is one viewing.
-    const std::string kind = OptionalString(e, "kind");
-    if (kind != "" && kind != "start" && kind != "progress" && kind != "end") {
-      return InvalidArgument("a play's kind is start, progress or end", "plays");
-    }
-    play.starts_a_play = kind.empty() || kind == "start";
-    r.plays.push_back(std::move(play));
-  }
-  return r;
+// A number that may be absent (0 then); any other type is InvalidArgument naming `report_field`.
+Result<double> OptionalNumber(const json& j, const char* field, const char* report_field) {
+  if (!j.contains(field) || j[field].is_null()) return 0.0;
+  if (!j[field].is_number()) return InvalidArgument(std::string(field) + " must be a number", report_field);
+  return j[field].get<double>();
 }
 
 }  // namespace
@@ -216,8 +205,8 @@ Result<Lesson> LessonFrom(const json& b) {
   }
   Lesson l;
   RETURN_IF_ERROR(ReadLessonManifest(b["manifest"], &l));
-  l.school_id = OptionalString(b, "school_id");
-  l.description = OptionalString(b, "description");
+  ASSIGN_OR_RETURN(l.school_id, OptionalString(b, "school_id", 64));
+  ASSIGN_OR_RETURN(l.description, OptionalString(b, "description"));
   ASSIGN_OR_RETURN(l.tags, StringList(b, "tags"));
   auto v1 = RequiredString(b, "info_hash_v1", 40);
   auto v2 = RequiredString(b, "info_hash_v2", 64);
@@ -225,7 +214,9 @@ Result<Lesson> LessonFrom(const json& b) {
   if (!v2.ok() || !IsLowerHex(*v2, 64)) return InvalidArgument("info_hash_v2 must be 64 hex digits", "info_hash_v2");
   l.info_hash_v1 = *v1;
   l.info_hash_v2 = *v2;
-  auto torrent = Base64Decode(OptionalString(b, "torrent_base64"));
+  auto torrent_text = OptionalString(b, "torrent_base64", 16 * 1024 * 1024);
+  if (!torrent_text.ok()) return torrent_text.status();
+  auto torrent = Base64Decode(*torrent_text);
   if (!torrent.ok() || torrent->empty() || (*torrent)[0] != 'd') {
     return InvalidArgument("torrent_base64 must hold the bundle's lesson.torrent", "torrent_base64");
   }
@@ -234,7 +225,44 @@ Result<Lesson> LessonFrom(const json& b) {
 }
 
 Result<EdgeReport> EdgeReportFrom(const json& j, const std::string& school_id) {
-  return Guarded([&] { return EdgeReportFields(j, school_id); }, "body");
+  EdgeReport r;
+  r.school_id = school_id;
+  ASSIGN_OR_RETURN(r.report_id, RequiredString(j, "report_id", 100));
+  ASSIGN_OR_RETURN(r.free_bytes, OptionalInt(j, "free_bytes"));
+  ASSIGN_OR_RETURN(json inventory, OptionalList(j, "inventory"));
+  for (const auto& e : inventory) {
+    const auto bad = [] {
+      return InvalidArgument("inventory entries need lesson_id, state complete|partial|missing and bytes", "inventory");
+    };
+    if (!e.is_object()) return bad();
+    auto lesson_id = OptionalString(e, "lesson_id", 64);
+    auto state = OptionalString(e, "state", 16);
+    auto bytes = OptionalInt(e, "bytes");
+    if (!lesson_id.ok() || !state.ok() || !bytes.ok() || lesson_id->empty() ||
+        (*state != "complete" && *state != "partial" && *state != "missing")) {
+      return bad();
+    }
+    r.inventory.push_back({*lesson_id, *state, *bytes});
+  }
+  ASSIGN_OR_RETURN(json plays, OptionalList(j, "plays"));
+  for (const auto& e : plays) {
+    const auto bad = [] { return InvalidArgument("plays need lesson_id, started_at and seconds", "plays"); };
+    if (!e.is_object()) return bad();
+    auto lesson_id = OptionalString(e, "lesson_id", 64);
+    auto started_at = OptionalInt(e, "started_at");
+    auto seconds = OptionalNumber(e, "seconds", "plays");
+    // A viewing is a start event and progress/end events; a play without a kind is one viewing.
+    auto kind = OptionalString(e, "kind", 16);
+    if (!lesson_id.ok() || !started_at.ok() || !seconds.ok() || !kind.ok() || lesson_id->empty() ||
+        *started_at <= 0 || *seconds < 0) {
+      return bad();
+    }
+    if (*kind != "" && *kind != "start" && *kind != "progress" && *kind != "end") {
+      return InvalidArgument("a play's kind is start, progress or end", "plays");
+    }
+    r.plays.push_back({*lesson_id, *started_at, *seconds, kind->empty() || *kind == "start"});
+  }
+  return r;
 }
 
 Result<SearchQuery> SearchQueryFrom(const Request& req) {

@@ -20,7 +20,10 @@ std::string DumpJson(const nlohmann::json& j);
 Result<nlohmann::json> ParseBody(const http::Request& req);
 // A required, non-empty string field of at most `max_len` bytes.
 Result<std::string> RequiredString(const nlohmann::json& j, const char* field, size_t max_len = 200);
-std::string OptionalString(const nlohmann::json& j, const char* field);
+// A string field that may be absent or null ("" then); any other type is InvalidArgument naming it.
+Result<std::string> OptionalString(const nlohmann::json& j, const char* field, size_t max_len = 10000);
+// A whole number that may be absent or null (`absent` then); any other type is InvalidArgument.
+Result<std::int64_t> OptionalInt(const nlohmann::json& j, const char* field, std::int64_t absent = 0);
 Result<std::vector<std::string>> StringList(const nlohmann::json& j, const char* field);
 // A short identifier chosen by an admin: letters, digits, '-', '_', '.'.
 bool IsId(const std::string& s);
@@ -44,5 +47,7 @@ Result<SearchQuery> SearchQueryFrom(const http::Request& req);
 nlohmann::json SchoolJson(const School& s);
 nlohmann::json LessonJson(const Lesson& l);
 nlohmann::json PackVersionJson(const PackVersion& v);
+// A token's record as GET /v1/tokens lists it: id, prefix, role, school, label, times (0 = none).
+nlohmann::json TokenJson(const TokenInfo& t);
 
 }  // namespace lm::catalog

@@ -3,7 +3,7 @@
 namespace lm::catalog {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
-extern const std::array<const char*, 4> kCatalogMigrations = {
+extern const std::array<const char*, 5> kCatalogMigrations = {
     R"sql(
 CREATE TABLE schools (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
@@ -92,6 +92,19 @@ WHERE EXISTS (SELECT 1 FROM pack_targets t WHERE t.pack_id = p.id AND t.version 
   ((t.target_kind = 'school' AND t.target_id = s.id) OR (t.target_kind = 'community' AND t.target_id IN
   (SELECT community_id FROM community_members WHERE school_id = s.id))))
 GROUP BY s.id, p.id HAVING count(*) = sum(inv.state = 'complete');
+)sql",
+    // 5: tokens get a stable id (what `token revoke` takes), their first characters to recognise
+    // them by, when they were made, when they expire and when they were revoked. Tokens were
+    // always kept as their SHA-256 only; those issued before keep no prefix and created_at 0.
+    R"sql(
+CREATE TABLE tokens_v5 (
+  id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,
+  school_id TEXT NOT NULL DEFAULT '', label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL DEFAULT 0,
+  expires_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);
+INSERT INTO tokens_v5 (id, hash, role, school_id, label) SELECT rowid, hash, role, school_id, label FROM tokens
+ORDER BY rowid;
+DROP TABLE tokens;
+ALTER TABLE tokens_v5 RENAME TO tokens;
 )sql",
 };
 

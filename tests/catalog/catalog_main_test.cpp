@@ -1,6 +1,6 @@
 // lessonmesh-catalog as an operator runs it: settings from TOML with flags on top, errors that
-// name the bad key, `token create`, serving with the key in its key file, and a clean stop on
-// SIGTERM. Every run has a deadline; a server still running when its test ends is killed.
+// name the bad key, `token create|list|revoke`, serving with the key in its key file, and a clean
+// stop on SIGTERM. Every run has a deadline; a server still running when its test ends is killed.
 
 #include <gtest/gtest.h>
 
@@ -170,6 +170,64 @@ TEST(CatalogMainTest, FlagsOverrideTheConfigFile) {
   auto idle = client.Request("GET", "/v1/edges/conghua-lx/packs?wait=60", "", headers);
   EXPECT_EQ(idle.status, 304);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, lm::testing::ScaledDuration(20));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(30), 0);
+}
+
+// The operator lists tokens (never a token itself) and revokes one while the catalog runs: the
+// running catalog refuses it at once, saying so. Expiry comes from --expires.
+TEST(CatalogMainTest, TokensAreListedAndRevokedFromTheCommandLine) {
+  TempDir tmp;
+  const std::string data = (tmp / "data").string();
+  const Ran created = RunCatalog(tmp, {"--data-dir", data, "token", "create", "--role", "teacher", "--school",
+                                       "tianhe-3", "--label", "王老师的笔记本", "--expires", "30d"});
+  ASSERT_EQ(created.status, 0) << created.err;
+  const std::string teacher = created.out.substr(0, 64);
+  ASSERT_EQ(RunCatalog(tmp, {"--data-dir", data, "token", "create", "--role", "supervisor"}).status, 0);
+
+  ChildProcess server;
+  ASSERT_EQ(server.StartPiped({Binary(), "--data-dir", data, "--port", "0"}), "");
+  const std::uint16_t port = ListeningPort(server);
+  ASSERT_NE(port, 0);
+  const auto lessons = [&] {
+    return lm::testing::HttpClient(port).Request("GET", "/v1/lessons?q=x", "", {{"Authorization", "Bearer " + teacher}});
+  };
+  EXPECT_EQ(lessons().status, 200);
+
+  // The list: a header, the teacher's, the supervisor's and the bootstrap admin's rows.
+  const Ran listed = RunCatalog(tmp, {"--data-dir", data, "token", "list"});
+  ASSERT_EQ(listed.status, 0) << listed.err;
+  EXPECT_EQ(listed.out.find(teacher), std::string::npos) << "the list shows a token";
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 4) << listed.out;
+  std::smatch row;
+  ASSERT_TRUE(std::regex_search(listed.out, row,
+                                std::regex("\n(\\d+) +" + teacher.substr(0, 8) +
+                                           " +teacher +tianhe-3 +(\\S+) +(\\S+) +- +active +王老师的笔记本\n")))
+      << listed.out;
+  const std::string id = row[1];
+  EXPECT_TRUE(std::regex_match(std::string(row[2]), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << row[2];
+  EXPECT_GT(std::string(row[3]), std::string(row[2])) << "it expires after it was made";
+
+  const Ran revoked = RunCatalog(tmp, {"--data-dir", data, "token", "revoke", id});
+  ASSERT_EQ(revoked.status, 0) << revoked.err;
+  EXPECT_NE(revoked.out.find("revoked token " + id), std::string::npos) << revoked.out;
+  const auto refused = lessons();
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(nlohmann::json::parse(refused.body, nullptr, false).value("code", ""), "token_revoked") << refused.body;
+  EXPECT_NE(RunCatalog(tmp, {"--data-dir", data, "token", "list"}).out.find(" revoked "), std::string::npos);
+
+  // Refusals: exit 2 and one line that says why.
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--data-dir", data, "token", "revoke", "999"}, "no token with id 999"},
+           {{"--data-dir", data, "token", "revoke", "abc"}, "ID"},
+           {{"--data-dir", data, "token", "create", "--role", "admin", "--expires", "tomorrow"}, "expires"},
+           {{"--data-dir", data, "token", "create", "--role", "admin", "--expires", "2020-01-01"}, "future"},
+       }) {
+    const Ran ran = RunCatalog(tmp, args);
+    EXPECT_EQ(ran.status, 2) << args.back() << ": " << ran.err;
+    EXPECT_NE(ran.err.find(says), std::string::npos) << ran.err;
+    EXPECT_EQ(std::count(ran.err.begin(), ran.err.end(), '\n'), 1) << ran.err;
+  }
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(30), 0);
 }

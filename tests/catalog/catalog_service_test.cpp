@@ -72,7 +72,7 @@ class CatalogServiceTest : public ::testing::Test {
 
   std::string Token(Role role, const std::string& school) {
     auto t = NewToken();
-    EXPECT_TRUE(store_->PutToken(TokenHash(*t), {role, school}, "test").ok());
+    EXPECT_TRUE(store_->PutToken(TokenHash(*t), {.role = role, .school_id = school}).ok());
     return *t;
   }
 
@@ -253,9 +253,10 @@ TEST_F(CatalogServiceTest, WrongTypesInsideABodyAreRefusedWith400) {
   auto report = Call("POST", "/v1/edges/conghua-lx/report", edge,
                      {{"report_id", "r1"}, {"free_bytes", "lots"}, {"inventory", json::array()}});
   EXPECT_EQ(report.status, 400) << report.body;
-  EXPECT_EQ(json::parse(report.body)["field"], "body");
+  EXPECT_EQ(json::parse(report.body)["field"], "free_bytes");
   report = Call("POST", "/v1/edges/conghua-lx/report", edge, {{"report_id", "r2"}, {"inventory", {1, 2}}});
   EXPECT_EQ(report.status, 400) << report.body;
+  EXPECT_EQ(json::parse(report.body)["field"], "inventory");
   json manifest = {{"schema", 1}, {"id", std::string(32, 'a')}, {"kind", "lesson"}, {"title", "t"},
                    {"duration_s", "long"}, {"files", json::array()}};
   auto lesson = Call("POST", "/v1/lessons", origin_,

@@ -55,7 +55,7 @@ class ListingsTest : public ::testing::Test {
 
   std::string Token(Role role, const std::string& school) {
     auto t = NewToken();
-    EXPECT_TRUE(store_->PutToken(TokenHash(*t), {role, school}, "test").ok());
+    EXPECT_TRUE(store_->PutToken(TokenHash(*t), {.role = role, .school_id = school}).ok());
     return *t;
   }
 

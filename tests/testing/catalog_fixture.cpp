@@ -1,5 +1,7 @@
 #include "tests/testing/catalog_fixture.h"
 
+#include <chrono>
+
 #include "catalog/auth.h"
 #include "catalog/catalog_service.h"
 #include "catalog/sqlite_catalog_store.h"
@@ -41,10 +43,10 @@ void CatalogFixture::Stop() {
 std::string CatalogFixture::Token(catalog::Role role, const std::string& school) {
   auto store = catalog::SqliteCatalogStore::Open((data_dir_ / "catalog.db").string());
   if (!store.ok()) return "";
-  auto token = catalog::NewToken();
-  if (!token.ok()) return "";
-  if (!(*store)->PutToken(catalog::TokenHash(*token), {role, school}, "test").ok()) return "";
-  return *token;
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto issued = catalog::IssueToken(**store, {.role = role, .school_id = school, .label = "test"}, now);
+  return issued.ok() ? issued->token : "";
 }
 
 }  // namespace lm::testing
