@@ -15,7 +15,7 @@ inline constexpr std::size_t kSmallBodyLimit = 64 * 1024;  // a route that takes
 
 struct RouteInfo {
   std::string method{};              // "GET", "POST", ...
-  std::string pattern{};             // "/v1/packs/{id}"; a last segment "{name*}" takes the rest of the path
+  std::string pattern{};             // "/v1/packs/{pack}"; a last segment "{name*}" takes the rest of the path
   bool is_public = false;            // no token needed
   std::vector<std::string> roles{};  // the token roles allowed; empty: any valid token
   // The {param} naming whose resource this is (a school, an upload): a token of another owner is
