@@ -19,15 +19,18 @@ CatalogClient::CatalogClient(std::string base_url, std::string origin_token, int
 
 Result<TokenOwner> CatalogClient::WhoIs(const std::string& bearer_token) const {
   http::ClientRequest req;
-  req.url = base_url_ + "/v1/whoami";
-  req.headers["Authorization"] = "Bearer " + bearer_token;
+  req.method = "POST";
+  req.url = base_url_ + "/v1/whois";
+  req.headers["Authorization"] = "Bearer " + origin_token_;
+  req.headers["Content-Type"] = "application/json";
+  req.body = json{{"token", bearer_token}}.dump(-1, ' ', false, json::error_handler_t::replace);
   req.timeout_ms = timeout_ms_;
   ASSIGN_OR_RETURN(http::ClientReply reply, http::Fetch(req));
-  if (reply.status == 401) return Status(StatusCode::kNotFound, "the catalog does not know this token");
-  if (reply.status != 200) return IoError("catalog whoami: " + http::ReasonOf(reply));
+  if (reply.status == 404 || reply.status == 400) return Status(StatusCode::kNotFound, http::ReasonOf(reply));
+  if (reply.status != 200) return IoError("catalog whois: " + http::ReasonOf(reply));
   auto j = json::parse(reply.body, nullptr, false);
   if (!j.is_object() || !j.contains("role") || !j["role"].is_string()) {
-    return IoError("catalog whoami: unexpected reply");
+    return IoError("catalog whois: unexpected reply");
   }
   return TokenOwner{j["role"].get<std::string>(), j.value("school_id", std::string())};
 }

@@ -20,7 +20,9 @@ class CatalogClient {
   // `base_url`: "http://host:port"; `origin_token`: a catalog token with role origin.
   CatalogClient(std::string base_url, std::string origin_token, int timeout_ms = 10000);
 
-  // kNotFound: the catalog does not know the token; kIo: the catalog cannot be reached.
+  // Whose token a caller presented (POST /v1/whois, with the origin's own token). kNotFound: the
+  // catalog does not know the token, or it was revoked or has expired (the message says which);
+  // kIo: the catalog cannot be reached, or refused the origin's own token.
   Result<TokenOwner> WhoIs(const std::string& bearer_token) const;
 
   // Registers the bundle in `bundle_dir`. kIo when the catalog cannot be reached or failed (5xx):

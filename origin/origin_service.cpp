@@ -11,7 +11,6 @@
 #include "bundle/v1_torrent.h"
 #include "common/atomic_file.h"
 #include "common/hex.h"
-#include "common/http/bearer.h"
 #include "common/http/http_server.h"
 #include "common/http/static_files.h"
 #include "common/logging.h"
@@ -20,6 +19,7 @@
 #include "origin/catalog_client.h"
 #include "origin/catalog_registrar.h"
 #include "origin/job_queue.h"
+#include "origin/origin_routes.h"
 #include "origin/seeder.h"
 #include "origin/tracker.h"
 #include "origin/transcode_workers.h"
@@ -39,25 +39,9 @@ std::int64_t UnixNow() {
       .count();
 }
 
-constexpr std::size_t kSmallBodyLimit = 64u * 1024;
 constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
 // Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (bundle/v1_torrent.h).
 constexpr const char* kV1TwinFile = bundle::kV1TwinTorrentFile;
-
-json JobJson(const Job& j) {
-  json out = {{"id", j.id},
-              {"upload_id", j.upload_id},
-              {"state", JobStateName(j.state)},
-              {"progress", j.state == JobState::kDone ? 1.0 : j.progress},
-              {"attempts", j.attempts},
-              {"created_at", j.created_at},
-              {"updated_at", j.updated_at}};
-  if (!j.error.empty()) out["error"] = j.error;
-  if (!j.lesson_id.empty()) out["lesson_id"] = j.lesson_id;
-  if (j.state == JobState::kDone) out["registered"] = j.registered;
-  if (j.state == JobState::kQueued && j.attempts > 0) out["next_attempt_at"] = j.next_attempt_at;
-  return out;
-}
 
 }  // namespace
 
@@ -76,6 +60,7 @@ struct OriginService::Parts {
   std::unique_ptr<http::StaticFiles> pages;  // the teacher's page
   std::unique_ptr<Tracker> tracker;
   std::unique_ptr<Seeder> seeder;
+  std::unique_ptr<OriginRoutes> routes;
   std::unique_ptr<TranscodeWorkers> workers;
   std::unique_ptr<CatalogRegistrar> registrar;
   std::unique_ptr<http::HttpServer> server;
@@ -116,79 +101,6 @@ struct OriginService::Parts {
     return catalog->RegisterLesson(bundles_root / job.lesson_id, school);
   }
 
-  void Handle(const http::Request& req, const http::Responder& respond) {
-    if (pages->Owns(req.path)) return respond(pages->Handle(req));
-    if (tus->Owns(req.path)) return respond(tus->Handle(req));
-    if (bundle_files->Owns(req.path)) return respond(bundle_files->Handle(req));
-    if (tracker->Owns(req.path)) return respond(tracker->Handle(req));
-    if (req.path == "/healthz") return respond(http::JsonReply(200, R"({"status":"ok"})"));
-    if (req.path == "/v1/torrents" && req.method == "GET") return respond(Torrents());
-    if (req.path == "/v1/jobs" || req.path.rfind("/v1/jobs/", 0) == 0) return respond(Jobs(req));
-    respond(http::ErrorReply(404, "not_found", "no such resource"));
-  }
-
-  http::Reply Torrents() {
-    json list = json::array();
-    for (const auto& t : seeder->Torrents()) {
-      list.push_back({{"lesson_id", t.lesson_id},
-                      {"info_hash_v1", t.info_hash_v1},
-                      {"state", t.state},
-                      {"uploaded_bytes", t.uploaded_bytes},
-                      {"peers", t.peers},
-                      {"from_resume_data", t.from_resume_data}});
-    }
-    return http::JsonReply(200, json{{"torrents", list}}.dump());
-  }
-
-  // A job is shown to whoever uploaded its file.
-  http::Reply Jobs(const http::Request& req) {
-    if (req.method != "GET") return http::ErrorReply(405, "method_not_allowed", "GET only");
-    auto who = auth->Authenticate(http::BearerToken(req));
-    if (!who.ok()) return http::AuthFailureReply(who.status(), "a teacher's bearer token is required");
-    Result<Job> job = Status(StatusCode::kNotFound, "no such job");
-    if (req.path == "/v1/jobs" && req.Query("upload").empty()) return MyJobs(*who);
-    if (req.path == "/v1/jobs") {
-      const std::string upload = req.Query("upload");
-      if (!IsLowerHex(upload, 32)) {
-        return http::ErrorReply(400, "invalid_argument", "upload must be an upload id (32 hex digits)", "upload");
-      }
-      job = jobs->GetByUpload(upload);
-    } else {
-      const std::string id = req.path.substr(std::string("/v1/jobs/").size());
-      if (!IsDecimal(id, 18, /*positive=*/true)) return http::ErrorReply(404, "not_found", "no such job");
-      job = jobs->Get(std::stoll(id));
-    }
-    if (!job.ok()) return http::ErrorReply(job.status());
-    auto upload = uploads->Get(job->upload_id);
-    if (upload.ok() && upload->owner != *who) {
-      return http::ErrorReply(403, "forbidden", "this job belongs to someone else's upload");
-    }
-    return http::JsonReply(200, JobJson(*job).dump());
-  }
-
-  // GET /v1/jobs: the caller's latest uploads that finished, with what the teacher typed
-  // (the teacher's page lists them as "my lessons").
-  http::Reply MyJobs(const std::string& owner) {
-    constexpr int kScanned = 1000;  // the newest jobs looked at
-    constexpr size_t kListed = 100;
-    auto recent = jobs->Recent(kScanned);
-    if (!recent.ok()) return http::ErrorReply(recent.status());
-    json list = json::array();
-    for (const Job& j : *recent) {
-      auto upload = uploads->Get(j.upload_id);
-      if (!upload.ok() || upload->owner != owner) continue;
-      json item = JobJson(j);
-      for (const char* key : {"title", "teacher", "subject", "grade", "filename"}) {
-        auto it = upload->metadata.find(key);
-        item[key] = it == upload->metadata.end() ? "" : it->second;
-      }
-      item["bytes"] = upload->length;
-      list.push_back(std::move(item));
-      if (list.size() == kListed) break;
-    }
-    return http::JsonReply(200, json{{"jobs", list}}.dump(-1, ' ', false, json::error_handler_t::replace));
-  }
-
   // Silent peers leave the tracker's memory even in swarms nobody announces to any more.
   void ScheduleTrackerSweep() {
     server->RunAfter(kTrackerSweepPeriod, [this] {
@@ -199,7 +111,7 @@ struct OriginService::Parts {
 
 };
 
-Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& config) {
+Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& config, OriginServiceHooks hooks) {
   RETURN_IF_ERROR(ValidateOriginConfig(config));
   auto p = std::make_unique<Parts>();
   p->config = config;
@@ -210,7 +122,8 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   if (ec) return IoError("create " + p->bundles_root.string() + ": " + ec.message());
 
   p->catalog = std::make_unique<CatalogClient>(config.catalog_url, config.catalog_token);
-  p->auth = std::make_unique<UploaderAuth>([c = p->catalog.get()](const std::string& t) { return c->WhoIs(t); });
+  p->auth = std::make_unique<UploaderAuth>([c = p->catalog.get()](const std::string& t) { return c->WhoIs(t); },
+                                           UploaderAuth::kPositiveTtl, hooks.clock);
   ASSIGN_OR_RETURN(p->uploads, UploadStore::Open(data / "uploads", config.max_upload_bytes));
   ASSIGN_OR_RETURN(p->jobs, JobQueue::Open((data / "jobs.db").string()));
   p->bundle_files = std::make_unique<bundle::BundleFiles>(p->bundles_root, "/bundles");
@@ -269,21 +182,23 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
     }
   }
 
+  http::FailedAuthLimits failed_auth;
+  failed_auth.clock = hooks.clock;
+  p->routes = std::make_unique<OriginRoutes>(
+      OriginRouteParts{*p->tus, *p->jobs, *p->uploads, *p->auth, *p->bundle_files, *p->tracker, *p->seeder, *p->pages},
+      config.max_upload_bytes, failed_auth);
+
   http::ServerOptions server_options;
   server_options.address = config.listen_address;
   server_options.port = config.port;
   server_options.worker_threads = config.http_threads;
-  // PATCH bodies stream to disk as they arrive (a cut keeps what came), so they may be as large as
-  // an upload; TusRoutes refuses anything past the upload's declared length.
-  const std::size_t patch_limit = static_cast<std::size_t>(config.max_upload_bytes);
+  OriginRoutes* routes = p->routes.get();
   ASSIGN_OR_RETURN(
       p->server,
       http::HttpServer::Start(
-          server_options, [parts](http::Request r, http::Responder respond) { parts->Handle(r, respond); },
-          [patch_limit](const std::string& method, const std::string&) {
-            return method == "PATCH" ? patch_limit : kSmallBodyLimit;
-          },
-          [parts](const http::Request& head) { return parts->tus->Stream(head); }));
+          server_options, [routes](http::Request r, http::Responder respond) { respond(routes->Handle(r)); },
+          [routes](const std::string& method, const std::string& target) { return routes->BodyLimit(method, target); },
+          [routes](const http::Request& head) { return routes->Stream(head); }));
   // The web seed and tracker URLs in new torrents need the server's port.
   p->public_url = PublicUrl(config, p->server->port());
   transcoder::BundleOptions bundle;

@@ -4,11 +4,11 @@
 // and the libtorrent seeder, behind one HTTP server. lessonmesh-origin's main() and the
 // integration tests both run it.
 //
-// Routes: OPTIONS/POST /uploads, HEAD/PATCH/DELETE /uploads/{id} (tus 1.0); GET /v1/jobs/{id},
-// GET /v1/jobs?upload={upload id}, GET /v1/jobs (the caller's jobs); GET/HEAD /bundles/{lesson id}/{file}; GET /announce,
-// GET /scrape; GET /healthz; GET /v1/torrents (what is seeded).
+// Routes: origin_routes.h.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,11 +17,16 @@
 
 namespace lm::origin {
 
+struct OriginServiceHooks {
+  // The clock of the token cache and of the failed-authentication limiter (tests move it).
+  std::function<std::chrono::steady_clock::time_point()> clock = nullptr;
+};
+
 class OriginService {
  public:
   // Opens the data directory (requeueing jobs a crash left running), seeds every bundle already
   // there, starts the workers and the HTTP server.
-  static Result<std::unique_ptr<OriginService>> Start(const OriginConfig& config);
+  static Result<std::unique_ptr<OriginService>> Start(const OriginConfig& config, OriginServiceHooks hooks = {});
   ~OriginService();  // Stop()
   OriginService(const OriginService&) = delete;
   OriginService& operator=(const OriginService&) = delete;

@@ -17,12 +17,13 @@ std::string Fingerprint(const std::string& token) {
 }
 }  // namespace
 
-UploaderAuth::UploaderAuth(WhoIs who_is, std::chrono::seconds ttl) : who_is_(std::move(who_is)), ttl_(ttl) {}
+UploaderAuth::UploaderAuth(WhoIs who_is, std::chrono::seconds ttl, Clock clock)
+    : who_is_(std::move(who_is)), ttl_(ttl), clock_(std::move(clock)) {}
 
 Result<std::string> UploaderAuth::Authenticate(const std::string& bearer_token) {
   if (bearer_token.empty()) return Status(StatusCode::kNotFound, "a teacher's bearer token is required");
   const std::string fingerprint = Fingerprint(bearer_token);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_ ? clock_() : std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(fingerprint);

@@ -1,7 +1,10 @@
 #pragma once
 // Decides who may upload: a bearer token the catalog knows with role teacher (or admin). Answers
-// are cached for a few minutes so that a teacher's many PATCH requests cost the catalog one call,
-// and a catalog that is briefly down does not stop uploads already under way. Thread-safe.
+// are cached so that a teacher's many PATCH requests cost the catalog one call per 30 s: a token
+// revoked at the catalog stops working here within those 30 s. Unknown tokens are remembered for
+// 10 s. While the catalog cannot be reached, a token it accepted before keeps working (the entry is
+// only stale), so that a catalog briefly down does not stop uploads under way; a token never seen
+// gets 503. Thread-safe.
 
 #include <chrono>
 #include <functional>
@@ -17,7 +20,13 @@ namespace lm::origin {
 class UploaderAuth {
  public:
   using WhoIs = std::function<Result<TokenOwner>(const std::string& bearer_token)>;
-  explicit UploaderAuth(WhoIs who_is, std::chrono::seconds ttl = std::chrono::minutes(5));
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  // How long an accepted token is trusted without asking the catalog again: the most a revoked
+  // token keeps working here.
+  static constexpr std::chrono::seconds kPositiveTtl{30};
+
+  // `clock`: null = steady_clock (tests move it).
+  explicit UploaderAuth(WhoIs who_is, std::chrono::seconds ttl = kPositiveTtl, Clock clock = nullptr);
 
   // The uploader's identity, "<school id>/<token fingerprint>" (the token itself is never kept).
   // kNotFound: unknown token (HTTP 401); kInvalidArgument: not a teacher (403); kIo: the catalog
@@ -34,6 +43,7 @@ class UploaderAuth {
   };
   WhoIs who_is_;
   std::chrono::seconds ttl_;
+  Clock clock_;
   std::mutex mu_;
   std::map<std::string, Entry> cache_;  // by token fingerprint
 };

@@ -54,7 +54,7 @@ void OriginFixture::TearDown() {
 }
 
 void OriginFixture::StartOrigin() {
-  auto origin = origin::OriginService::Start(config_);
+  auto origin = origin::OriginService::Start(config_, hooks_);
   ASSERT_TRUE(origin.ok()) << origin.status().ToString();
   origin_ = std::move(*origin);
 }

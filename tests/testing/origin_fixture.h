@@ -65,6 +65,7 @@ class OriginFixture : public ::testing::Test {
   TempDir tmp_;
   CatalogFixture catalog_{tmp_ / "catalog"};
   origin::OriginConfig config_;
+  origin::OriginServiceHooks hooks_;  // StartOrigin starts the origin with these
   std::unique_ptr<origin::OriginService> origin_;
   std::string origin_token_, teacher_, other_teacher_, edge_, admin_;
 };
