@@ -79,32 +79,97 @@ EdgeRoutes::EdgeRoutes(EdgeRoutesOptions options, EdgeStore& store, Transfer& tr
       transfer_(transfer),
       follower_(follower),
       files_(options_.lessons_dir, "/lessons"),
-      pages_(options_.web_dir, {{"/", "classroom.html"}, {"/print", "print.html"}}) {}
+      pages_(options_.web_dir, {{"/", "classroom.html"}, {"/print", "print.html"}}),
+      failed_auth_(options_.failed_auth) {}
+
+const std::vector<EdgeRoutes::Route>& EdgeRoutes::Routes() {
+  static const std::vector<Route> kRoutes = [] {
+    std::vector<Route> routes;
+    const auto open = [&](const char* method, const char* pattern, Target target, bool json_body = false) {
+      routes.push_back({{.method = method, .pattern = pattern, .is_public = true, .json_body = json_body}, target});
+    };
+    // Reads answer HEAD as well.
+    const auto read = [&](const char* pattern, Target target) {
+      open("GET", pattern, target);
+      open("HEAD", pattern, target);
+    };
+    open("GET", "/healthz", Target::kHealth);
+    open("GET", "/metrics", Target::kMetrics);
+    read("/", Target::kPages);  // the classroom page
+    read("/print", Target::kPages);
+    read("/web/{file*}", Target::kPages);
+    read("/v1/lessons", Target::kLessons);
+    read("/v1/lessons/{lesson}", Target::kOneLesson);
+    read("/v1/downloads", Target::kDownloads);
+    read("/v1/status", Target::kStatus);
+    open("POST", "/v1/plays", Target::kPlays, /*json_body=*/true);
+    routes.push_back({{.method = "POST", .pattern = "/v1/sync", .roles = {"admin"}}, Target::kSync});
+    read("/lessons/{lesson}/qr.svg", Target::kQr);  // before the files: no bundle file has this name
+    read("/lessons/{lesson}/{file}", Target::kFile);
+    return routes;
+  }();
+  return kRoutes;
+}
+
+std::vector<http::RouteInfo> EdgeRoutes::RouteTable() {
+  std::vector<http::RouteInfo> out;
+  for (const Route& r : Routes()) out.push_back(r.info);
+  return out;
+}
+
+std::size_t EdgeRoutes::BodyLimit(const std::string& method, const std::string& target) {
+  const std::string_view path = std::string_view(target).substr(0, target.find('?'));
+  std::vector<std::string> params;
+  for (const Route& r : Routes()) {
+    if (r.info.method == method && http::MatchesPattern(r.info.pattern, path, &params)) return r.info.body_limit;
+  }
+  return http::kSmallBodyLimit;
+}
 
 Reply EdgeRoutes::Handle(const Request& req) {
   ++requests_;
-  const std::string& p = req.path;
-  if (p == "/healthz") return JsonReply(200, R"({"status":"ok"})");
-  if (p == "/metrics") return Metrics();
-  if (pages_.Owns(p)) return pages_.Handle(req);
-  if (p.rfind("/lessons/", 0) == 0) return LessonFile(req);
-  if (p == "/v1/plays") {
-    if (req.method != "POST") return ErrorReply(405, "method_not_allowed", "play events are POSTed");
-    return Plays(req);
-  }
-  if (p == "/v1/sync") {
-    if (req.method != "POST") return ErrorReply(405, "method_not_allowed", "POST to ask the catalog now");
-    if (http::BearerToken(req) != options_.admin_token || options_.admin_token.empty()) {
-      return ErrorReply(401, "unauthorized", "this needs the edge's admin token");
+  const Route* route = nullptr;
+  bool path_known = false;
+  std::vector<std::string> params;
+  for (const Route& r : Routes()) {
+    if (!http::MatchesPattern(r.info.pattern, req.path, &params)) continue;
+    path_known = true;
+    if (r.info.method == req.method) {
+      route = &r;
+      break;
     }
-    follower_.SyncNow();
-    return JsonReply(202, R"({"sync":"requested"})");
   }
-  if (req.method != "GET" && req.method != "HEAD") return ErrorReply(405, "method_not_allowed", "read with GET");
-  if (p == "/v1/lessons") return Lessons(req);
-  if (p.rfind("/v1/lessons/", 0) == 0) return OneLesson(p.substr(std::string("/v1/lessons/").size()));
-  if (p == "/v1/downloads") return Downloads();
-  if (p == "/v1/status") return StatusReply();
+  if (!route) {
+    return path_known ? ErrorReply(405, "method_not_allowed", "method not allowed on this resource")
+                      : ErrorReply(404, "not_found", "no such resource");
+  }
+  if (!route->info.is_public) {
+    // The one role: the IT teacher with the local admin token.
+    if (auto too_many = failed_auth_.Refuse(req)) return std::move(*too_many);
+    if (options_.admin_token.empty() || http::BearerToken(req) != options_.admin_token) {
+      failed_auth_.Failed(req);
+      return http::Unauthenticated("this needs the edge's admin token (admin.token in its cache_dir)");
+    }
+  }
+  return Dispatch(*route, req, params);
+}
+
+Reply EdgeRoutes::Dispatch(const Route& route, const Request& req, const std::vector<std::string>& params) {
+  switch (route.target) {
+    case Target::kHealth: return JsonReply(200, R"({"status":"ok"})");
+    case Target::kMetrics: return Metrics();
+    case Target::kPages: return pages_.Handle(req);
+    case Target::kLessons: return Lessons(req);
+    case Target::kOneLesson: return OneLesson(params[0]);
+    case Target::kDownloads: return Downloads();
+    case Target::kStatus: return StatusReply();
+    case Target::kPlays: return Plays(req);
+    case Target::kSync:
+      follower_.SyncNow();
+      return JsonReply(202, R"({"sync":"requested"})");
+    case Target::kQr: return LessonQr(req, params[0]);
+    case Target::kFile: return LessonFile(req, params[0], params[1]);
+  }
   return ErrorReply(404, "not_found", "no such resource");
 }
 
@@ -225,6 +290,11 @@ Reply EdgeRoutes::Plays(const Request& req) {
   const json b = json::parse(req.body, nullptr, false);
   if (!b.is_object()) return ErrorReply(400, "invalid_argument", "the body must be a JSON object", "body");
   PlayEvent e;
+  for (const char* key : {"event_id", "lesson_id", "rendition", "kind"}) {
+    if (b.contains(key) && !b[key].is_string() && !b[key].is_null()) {
+      return ErrorReply(400, "invalid_argument", std::string(key) + " must be a string", key);
+    }
+  }
   auto str = [&](const char* key) { return b.contains(key) && b[key].is_string() ? b[key].get<std::string>() : ""; };
   e.event_id = str("event_id");
   e.lesson_id = str("lesson_id");
@@ -242,6 +312,9 @@ Reply EdgeRoutes::Plays(const Request& req) {
     return ErrorReply(400, "invalid_argument", "seconds watched must be a number from 0 to 86400", "seconds");
   }
   e.seconds = b["seconds"].get<double>();
+  if (b.contains("started_at") && !b["started_at"].is_null() && !b["started_at"].is_number_integer()) {
+    return ErrorReply(400, "invalid_argument", "started_at must be unix seconds", "started_at");
+  }
   e.started_at = b.contains("started_at") && b["started_at"].is_number_integer() ? b["started_at"].get<std::int64_t>()
                                                                                  : UnixNow();
   if (e.started_at <= 0) return ErrorReply(400, "invalid_argument", "started_at must be unix seconds", "started_at");
@@ -254,18 +327,14 @@ Reply EdgeRoutes::Plays(const Request& req) {
   return JsonReply(*added ? 201 : 200, Dump({{"event_id", e.event_id}, {"stored", *added}}));
 }
 
-Reply EdgeRoutes::LessonFile(const Request& req) {
-  // /lessons/<id>/<file>: only lessons that are complete and verified.
-  const std::string rest = req.path.substr(std::string("/lessons/").size());
-  const size_t slash = rest.find('/');
-  const std::string id = rest.substr(0, slash);
-  if (!IsLowerHex(id, 32) || slash == std::string::npos) return ErrorReply(404, "not_found", "no such lesson file");
-  if (rest.substr(slash + 1) == "qr.svg") return LessonQr(req, id);
+// /lessons/<id>/<file>: only lessons that are complete and verified.
+Reply EdgeRoutes::LessonFile(const Request& req, const std::string& id, const std::string& file) {
+  if (!IsLowerHex(id, 32)) return ErrorReply(404, "not_found", "no such lesson file");
   auto lesson = store_.Lesson(id);
   if (!lesson.ok() || lesson->state != LessonState::kReady) {
     return ErrorReply(404, "not_found", "lesson " + id + " is not on this edge yet");
   }
-  if (rest.substr(slash + 1) == "master.m3u8") return HeldMaster(req, *lesson);
+  if (file == "master.m3u8") return HeldMaster(req, *lesson);
   return files_.Handle(req);
 }
 
@@ -294,7 +363,7 @@ Reply EdgeRoutes::HeldMaster(const Request& req, const EdgeLesson& lesson) {
 // The code a classroom's phone or tablet scans: this edge's URL for the lesson, with the host the
 // client used to reach the edge (its name or address on the school LAN).
 Reply EdgeRoutes::LessonQr(const Request& req, const std::string& id) {
-  if (req.method != "GET" && req.method != "HEAD") return ErrorReply(405, "method_not_allowed", "read with GET");
+  if (!IsLowerHex(id, 32)) return ErrorReply(404, "not_found", "no such lesson");
   const std::string host = req.Header("host");
   const bool host_ok = !host.empty() && host.size() <= 255 &&
                        std::all_of(host.begin(), host.end(), [](char c) {

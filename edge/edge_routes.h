@@ -1,9 +1,11 @@
 #pragma once
-// The edge's HTTP routes, for the classrooms on the school LAN (no token) and for the school's IT
-// teacher (a local admin token): the classroom page and the printable page of a pack's QR codes
-// (web/dist), playable lessons and search, downloads in progress, status, play events, the lesson
-// files themselves (only for complete, verified lessons), each lesson's QR code, health and
-// metrics. Knows no sockets; thread-safe.
+// The edge's HTTP routes as one table, for the classrooms on the school LAN (no token) and for
+// the school's IT teacher (the local admin token): the classroom page and the printable page of a
+// pack's QR codes (web/dist), playable lessons and search, downloads in progress, status, play
+// events, the lesson files themselves (only for complete, verified lessons), each lesson's QR
+// code, health and metrics. Requests are dispatched by the table only (RouteTable, what the access
+// tests walk); an address that gave a wrong admin token too often is refused (429) for a while.
+// Knows no sockets; thread-safe.
 //
 //   GET  /, /print?pack=ID, /web/...               the classroom page, the printable QR page, their assets
 //   GET  /v1/lessons[?q=&subject=&grade=&pack=]   playable lessons
@@ -15,6 +17,7 @@
 //   GET  /lessons/ID/FILE                          bundle files with Range and ETag
 //   GET  /lessons/ID/qr.svg                        QR code of http://HOST/#lesson=ID (HOST: as the client asked)
 //   GET  /healthz, /metrics
+// (GET routes answer HEAD too, except /healthz and /metrics.)
 
 #include <atomic>
 #include <cstdint>
@@ -22,10 +25,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bundle/bundle_files.h"
-#include "common/http/static_files.h"
+#include "common/http/failed_auth_limiter.h"
 #include "common/http/http_types.h"
+#include "common/http/route_table.h"
+#include "common/http/static_files.h"
 #include "edge/edge_store.h"
 
 namespace lm::edge {
@@ -41,21 +47,35 @@ struct EdgeRoutesOptions {
   std::int64_t quota_bytes = 0;
   std::int64_t min_free_bytes = 0;
   std::filesystem::path web_dir;  // the built pages (EdgeConfig::web_dir)
+  http::FailedAuthLimits failed_auth{};  // wrong admin tokens, per client address
 };
 
 class EdgeRoutes {
  public:
   EdgeRoutes(EdgeRoutesOptions options, EdgeStore& store, Transfer& transfer, PackFollower& follower);
 
+  // Every route, as data; the one role is "admin", the local admin token.
+  static std::vector<http::RouteInfo> RouteTable();
+  // The largest body of the route for `method` and `target` (64 KiB where none matches).
+  static std::size_t BodyLimit(const std::string& method, const std::string& target);
+
   http::Reply Handle(const http::Request& request);
 
  private:
+  enum class Target { kHealth, kMetrics, kPages, kLessons, kOneLesson, kDownloads, kStatus, kPlays, kSync, kQr, kFile };
+  struct Route {
+    http::RouteInfo info;
+    Target target;
+  };
+  static const std::vector<Route>& Routes();
+  http::Reply Dispatch(const Route& route, const http::Request& req, const std::vector<std::string>& params);
+
   http::Reply Lessons(const http::Request& req);
   http::Reply OneLesson(const std::string& id);
   http::Reply Downloads();
   http::Reply StatusReply();
   http::Reply Plays(const http::Request& req);
-  http::Reply LessonFile(const http::Request& req);
+  http::Reply LessonFile(const http::Request& req, const std::string& id, const std::string& file);
   http::Reply HeldMaster(const http::Request& req, const EdgeLesson& lesson);
   http::Reply LessonQr(const http::Request& req, const std::string& id);
   http::Reply Metrics();
@@ -66,6 +86,7 @@ class EdgeRoutes {
   PackFollower& follower_;
   bundle::BundleFiles files_;
   http::StaticFiles pages_;
+  http::FailedAuthLimiter failed_auth_;
   std::atomic<std::int64_t> plays_received_{0};
   std::atomic<std::int64_t> requests_{0};
 };

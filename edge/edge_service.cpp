@@ -443,7 +443,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   EdgeRoutes* routes = s.routes.get();
   auto server = http::HttpServer::Start(
       sopts, [routes](http::Request req, http::Responder respond) { respond(routes->Handle(req)); },
-      [](const std::string&, const std::string&) -> std::size_t { return 64 * 1024; });
+      &EdgeRoutes::BodyLimit);
   if (!server.ok()) {
     s.Stop();
     return server.status();
