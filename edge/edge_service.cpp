@@ -104,6 +104,14 @@ struct EdgeService::Impl {
   std::thread scrubber;
   std::map<std::string, std::chrono::steady_clock::time_point> scrubbed;  // scrubber thread only
 
+  // Kept bytes per lesson of each accepted pack version, parsed once (KeptBytes).
+  struct KeptOfPack {
+    std::int64_t version = 0;
+    std::vector<std::pair<std::string, std::int64_t>> lessons;  // in the manifest's order
+  };
+  std::mutex kept_mu;
+  std::map<std::int64_t, KeptOfPack> kept_of_packs;  // by pack id
+
   std::chrono::system_clock::time_point Now() const {
     return hooks.clock ? hooks.clock() : std::chrono::system_clock::now();
   }
@@ -124,23 +132,59 @@ struct EdgeService::Impl {
     wake.notify_all();
   }
 
-  // Bytes of the files this school keeps, per lesson, from the signed manifests.
+  // Bytes of the files this school keeps, per lesson, from the signed manifests. Each reconcile
+  // and each report asks; a pack version's manifest is parsed once (kept_of_packs).
   std::map<std::string, std::int64_t> KeptBytes() {
     std::map<std::string, std::int64_t> out;
-    auto packs = store->Packs();
-    if (!packs.ok()) return out;
-    for (const auto& p : *packs) {
-      auto m = bundle::ParsePackManifest(p.signed_manifest.manifest);
-      if (!m.ok()) continue;
-      for (const auto& item : m->items) {
-        std::int64_t bytes = 0;
-        for (const auto& f : item.files) {
-          if (KeepsFile(f.path, config.renditions)) bytes += f.size_bytes;
+    auto versions = store->PackVersions();
+    if (!versions.ok()) return out;
+    std::lock_guard lock(kept_mu);
+    bool stale = kept_of_packs.size() != versions->size();
+    for (const auto& [pack, version] : *versions) {
+      auto it = kept_of_packs.find(pack);
+      stale = stale || it == kept_of_packs.end() || it->second.version != version;
+    }
+    if (stale) {
+      auto packs = store->Packs();
+      if (!packs.ok()) return out;
+      std::map<std::int64_t, KeptOfPack> fresh;
+      for (const auto& p : *packs) {
+        auto held = kept_of_packs.find(p.pack_id);
+        if (held != kept_of_packs.end() && held->second.version == p.version) {
+          fresh.emplace(p.pack_id, std::move(held->second));
+          continue;
         }
-        out[item.lesson_id] = bytes;
+        KeptOfPack k;
+        k.version = p.version;
+        if (auto m = bundle::ParsePackManifest(p.signed_manifest.manifest); m.ok()) {
+          for (const auto& item : m->items) {
+            std::int64_t bytes = 0;
+            for (const auto& f : item.files) {
+              if (KeepsFile(f.path, config.renditions)) bytes += f.size_bytes;
+            }
+            k.lessons.emplace_back(item.lesson_id, bytes);
+          }
+        }
+        fresh.emplace(p.pack_id, std::move(k));
       }
+      kept_of_packs = std::move(fresh);
+    }
+    // In pack id order, a later item overriding an earlier one, as the manifests were read before.
+    for (const auto& [pack, k] : kept_of_packs) {
+      for (const auto& [id, bytes] : k.lessons) out[id] = bytes;
     }
     return out;
+  }
+
+  // Puts a lesson in the BitTorrent session; its torrent is read only when the session lacks it.
+  void AddToSession(const EdgeLesson& l) {
+    if (transfer->Has(l.id)) return;
+    auto torrent = store->Torrent(l.id);
+    if (!torrent.ok()) {
+      log->error("torrent_unreadable lesson={} error=\"{}\"", l.id, torrent.status().message());
+      return;
+    }
+    transfer->Add(l.id, *torrent);
   }
 
   void Verify(const std::string& id) {
@@ -186,7 +230,7 @@ struct EdgeService::Impl {
       const bool pinned = !l.pinned_until.empty() && l.pinned_until >= today;
       if (l.state == LessonState::kReady) {
         used += kept_of(l);
-        transfer->Add(l.id, l.torrent);  // seeded to the other schools
+        AddToSession(l);  // seeded to the other schools
         // Its files arrived outside the session (a USB import): a recheck finds them, so it seeds.
         if (auto s = session_state.find(l.id); s != session_state.end() &&
                                                (s->second == "downloading" || s->second == "queued")) {
@@ -234,7 +278,7 @@ struct EdgeService::Impl {
     };
     for (EdgeLesson* l : wanted) {
       if (l->state == LessonState::kDownloading || l->state == LessonState::kVerifying) {
-        transfer->Add(l->id, l->torrent);
+        AddToSession(*l);
         order.push_back(l->id);
         // A full disk stopped it: make room if unpinned lessons allow, then let it go on.
         auto p = progress.find(l->id);
@@ -265,7 +309,7 @@ struct EdgeService::Impl {
       }
       used += need;
       (void)store->SetState(l->id, LessonState::kDownloading);
-      transfer->Add(l->id, l->torrent);
+      AddToSession(*l);
       order.push_back(l->id);
     }
     transfer->SetOrder(order);

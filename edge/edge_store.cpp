@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS plays (
 CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
+// Without the torrent (a few KB to a few hundred per lesson): EdgeStore::Torrent reads it.
 constexpr char kLessonColumns[] =
-    "id, kind, title, info_hash_v1, info_hash_v2, torrent, total_bytes, state, error, added_at, ready_at, "
+    "id, kind, title, info_hash_v1, info_hash_v2, total_bytes, state, error, added_at, ready_at, "
     "last_played_at, teacher, subject, grade, duration_s, renditions, "
     "(SELECT min(needed_by) FROM pack_items WHERE lesson_id = lessons.id), "
     "lessons.pinned_until, "
@@ -59,27 +60,26 @@ EdgeLesson LessonFromRow(const Statement& st) {
   l.title = st.Text(2);
   l.info_hash_v1 = st.Text(3);
   l.info_hash_v2 = st.Text(4);
-  l.torrent = st.Text(5);
-  l.total_bytes = st.Int(6);
-  l.state = StateFrom(st.Text(7));
-  l.error = st.Text(8);
-  l.added_at = st.Int(9);
-  l.ready_at = st.Int(10);
-  l.last_played_at = st.Int(11);
-  l.teacher = st.Text(12);
-  l.subject = st.Text(13);
-  l.grade = st.Text(14);
-  l.duration_s = st.Double(15);
-  const json renditions = json::parse(st.Text(16), nullptr, false);
+  l.total_bytes = st.Int(5);
+  l.state = StateFrom(st.Text(6));
+  l.error = st.Text(7);
+  l.added_at = st.Int(8);
+  l.ready_at = st.Int(9);
+  l.last_played_at = st.Int(10);
+  l.teacher = st.Text(11);
+  l.subject = st.Text(12);
+  l.grade = st.Text(13);
+  l.duration_s = st.Double(14);
+  const json renditions = json::parse(st.Text(15), nullptr, false);
   if (renditions.is_array()) {
     for (const auto& r : renditions) {
       if (r.is_string()) l.renditions.push_back(r.get<std::string>());
     }
   }
-  l.needed_by = st.IsNull(17) ? "" : st.Text(17);
-  l.pinned_until = st.IsNull(18) ? "" : st.Text(18);
-  if (!st.IsNull(19)) {
-    const std::string packs = st.Text(19);
+  l.needed_by = st.IsNull(16) ? "" : st.Text(16);
+  l.pinned_until = st.IsNull(17) ? "" : st.Text(17);
+  if (!st.IsNull(18)) {
+    const std::string packs = st.Text(18);
     size_t start = 0;
     while (start < packs.size()) {
       const size_t comma = std::min(packs.find(',', start), packs.size());
@@ -214,6 +214,14 @@ Result<EdgeLesson> EdgeStore::Lesson(const std::string& id) {
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return Status(StatusCode::kNotFound, "no lesson " + id + " on this edge");
   return LessonFromRow(*st);
+}
+
+Result<std::string> EdgeStore::Torrent(const std::string& id) {
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared("SELECT torrent FROM lessons WHERE id = ?1"));
+  st->Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status(StatusCode::kNotFound, "no lesson " + id + " on this edge");
+  return st->Text(0);
 }
 
 Status EdgeStore::SetState(const std::string& id, LessonState state, const std::string& error, std::int64_t now) {

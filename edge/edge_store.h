@@ -35,7 +35,6 @@ struct EdgeLesson {
   std::string kind;  // lesson | document
   std::string title;
   std::string info_hash_v1, info_hash_v2;
-  std::string torrent;  // bencoded
   std::int64_t total_bytes = 0;
   LessonState state = LessonState::kQueued;
   std::string error;  // why it waits
@@ -81,10 +80,13 @@ class EdgeStore {
   // pack id -> accepted version.
   Result<std::map<std::int64_t, std::int64_t>> PackVersions();
 
+  // Every lesson, without its torrent: the listings ask for this on each request.
   Result<std::vector<EdgeLesson>> Lessons();
-  // The ids of the lessons held or named (cheap: no torrents read).
+  // The ids of the lessons held or named.
   Result<std::set<std::string>> LessonIds();
   Result<EdgeLesson> Lesson(const std::string& id);
+  // A lesson's torrent (bencoded), read only when the session or a USB export needs it.
+  Result<std::string> Torrent(const std::string& id);
   Status SetState(const std::string& id, LessonState state, const std::string& error = {}, std::int64_t now = 0);
   // Records what lesson.json says and which renditions are held, and indexes it for search.
   Status SetMetadata(const std::string& id, const bundle::LessonManifest& manifest,

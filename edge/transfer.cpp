@@ -125,6 +125,7 @@ struct Transfer::Impl {
   // Snapshots for readers.
   mutable std::mutex snapshot_mu;
   std::map<std::string, DownloadProgress> progress;
+  std::set<std::string> added;  // Add()ed and not Remove()d since (Has)
   TransferTotals totals;
   BandwidthNow bandwidth;
 
@@ -151,6 +152,12 @@ struct Transfer::Impl {
     for (auto& fn : batch) fn();
   }
 
+  // A lesson that could not be added: the owner may offer its torrent again.
+  void Forget(const std::string& id) {
+    std::lock_guard lock(snapshot_mu);
+    added.erase(id);
+  }
+
   void AddNow(const std::string& id, const std::string& torrent) {
     if (handles.count(id)) return;
     lt::error_code ec;
@@ -158,6 +165,7 @@ struct Transfer::Impl {
                                                  ec, lt::from_span);
     if (ec) {
       log->error("torrent_unreadable lesson={} error=\"{}\"", id, ec.message());
+      Forget(id);
       return;
     }
     lt::add_torrent_params params;
@@ -189,6 +197,7 @@ struct Transfer::Impl {
     lt::torrent_handle h = session.add_torrent(std::move(params), ec);
     if (ec) {
       log->error("add_failed lesson={} error=\"{}\"", id, ec.message());
+      Forget(id);
       return;
     }
     handles[id] = h;
@@ -400,7 +409,16 @@ void Transfer::Stop() {
 }
 
 void Transfer::Add(const std::string& lesson_id, const std::string& torrent) {
+  {
+    std::lock_guard lock(impl_->snapshot_mu);
+    impl_->added.insert(lesson_id);
+  }
   impl_->Post([this, lesson_id, torrent] { impl_->AddNow(lesson_id, torrent); });
+}
+
+bool Transfer::Has(const std::string& lesson_id) const {
+  std::lock_guard lock(impl_->snapshot_mu);
+  return impl_->added.count(lesson_id) > 0;
 }
 
 void Transfer::SetOrder(const std::vector<std::string>& lesson_ids) {
@@ -415,6 +433,10 @@ void Transfer::SetOrder(const std::vector<std::string>& lesson_ids) {
 }
 
 void Transfer::Remove(const std::string& lesson_id, bool delete_files) {
+  {
+    std::lock_guard lock(impl_->snapshot_mu);
+    impl_->added.erase(lesson_id);
+  }
   impl_->Post([this, lesson_id, delete_files] {
     auto it = impl_->handles.find(lesson_id);
     if (it == impl_->handles.end()) return;

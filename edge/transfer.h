@@ -74,6 +74,9 @@ class Transfer {
 
   // Adds a lesson's torrent (bencoded); a lesson already in the session is left as it is.
   void Add(const std::string& lesson_id, const std::string& torrent);
+  // Whether the lesson was Add()ed and not Remove()d since (its torrent unreadable: false again
+  // once the session thread found so), so the owner reads a torrent only for a lesson it lacks.
+  bool Has(const std::string& lesson_id) const;
   // The download order: lessons earlier in the list start (and finish) first.
   void SetOrder(const std::vector<std::string>& lesson_ids);
   // Takes a lesson out of the session; with `delete_files`, its files too.

@@ -84,7 +84,7 @@ Result<ExportReport> ExportPack(const ExportOptions& o) {
     e.item = &item;
     auto lesson = store->Lesson(item.lesson_id);
     if (lesson.ok()) {
-      e.torrent = lesson->torrent;
+      if (auto torrent = store->Torrent(item.lesson_id); torrent.ok()) e.torrent = std::move(*torrent);
       if (lesson->state == LessonState::kReady) {
         ASSIGN_OR_RETURN(bundle::LessonManifest lm, bundle::ReadLessonManifest(lessons_dir / item.lesson_id));
         std::error_code ec;

@@ -53,7 +53,7 @@ TEST(EdgeStoreTest, PackVersionsReplaceItemsAndAddOnlyNewLessons) {
   auto b = (*store)->Lesson(kB);
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(b->packs.empty());  // unpinned, still here until space is needed
-  EXPECT_EQ(b->torrent, "torrent-b");
+  EXPECT_EQ(*(*store)->Torrent(kB), "torrent-b");
   auto versions = (*store)->PackVersions();
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->at(4), 2);
