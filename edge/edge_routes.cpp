@@ -280,6 +280,7 @@ Reply EdgeRoutes::StatusReply() {
               {"quota_bytes", options_.quota_bytes},
               {"min_free_bytes", options_.min_free_bytes}}},
             {"lessons", {{"ready", ready}, {"total", total}}},
+            {"errors", options_.errors ? options_.errors() : std::vector<std::string>()},
             {"plays_pending", pending_plays.ok() ? *pending_plays : -1},
             {"torrent_port", transfer_.listen_port()},
             {"now", UnixNow()}};

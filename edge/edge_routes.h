@@ -11,7 +11,7 @@
 //   GET  /v1/lessons[?q=&subject=&grade=&pack=]   playable lessons
 //   GET  /v1/lessons/ID                            one lesson (any state)
 //   GET  /v1/downloads                             pending lessons: bytes, rate, ETA, state, why stuck
-//   GET  /v1/status                                catalog reachable, last sync, schedule, disk and quota
+//   GET  /v1/status                                catalog reachable, last sync, schedule, disk and quota, errors
 //   POST /v1/plays                                 {"event_id", "lesson_id", "rendition", "seconds", "started_at"}
 //   POST /v1/sync                                  (admin) ask the catalog now
 //   GET  /lessons/ID/FILE                          bundle files with Range and ETag
@@ -48,6 +48,9 @@ struct EdgeRoutesOptions {
   std::int64_t min_free_bytes = 0;
   std::filesystem::path web_dir;  // the built pages (EdgeConfig::web_dir)
   http::FailedAuthLimits failed_auth{};  // wrong admin tokens, per client address
+  // What the edge reports to the catalog as wrong now ("disk_full lesson=ID bytes_needed=N"), shown
+  // in /v1/status too; none if unset.
+  std::function<std::vector<std::string>()> errors;
 };
 
 class EdgeRoutes {

@@ -33,6 +33,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kReconcilePeriod = std::chrono::seconds(30);
+// While a full disk holds a lesson stopped mid-download, the keeper looks this often whether space
+// has come back (someone deleted files), so the lesson goes on soon after; and as soon again when
+// an evicted lesson's record could not be removed (the full disk refused SQLite's write).
+constexpr auto kDiskFullRecheckPeriod = std::chrono::seconds(3);
 
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -100,6 +104,10 @@ struct EdgeService::Impl {
   bool reconcile = true;
   std::deque<std::string> to_verify;
   std::vector<std::string> errors;  // for the reports: disk_full and the like
+  bool look_again_soon = false;      // kDiskFullRecheckPeriod applies (keeper thread only)
+  // Evicted lessons whose files are deleted but whose record a full disk kept SQLite from removing
+  // (keeper thread only): removed again at each pass until it works, and never re-added meanwhile.
+  std::set<std::string> evicted_unrecorded;
   std::thread keeper;
   std::thread scrubber;
   std::map<std::string, std::chrono::steady_clock::time_point> scrubbed;  // scrubber thread only
@@ -210,6 +218,10 @@ struct EdgeService::Impl {
   }
 
   void Reconcile() {
+    for (auto it = evicted_unrecorded.begin(); it != evicted_unrecorded.end();) {
+      it = store->Remove(*it).ok() ? evicted_unrecorded.erase(it) : std::next(it);
+    }
+    look_again_soon = !evicted_unrecorded.empty();
     auto lessons = store->Lessons();
     if (!lessons.ok()) {
       log->error("reconcile_failed error=\"{}\"", lessons.status().message());
@@ -226,6 +238,7 @@ struct EdgeService::Impl {
     std::int64_t used = 0;
     std::vector<EdgeLesson*> wanted, evictable;
     for (auto& l : *lessons) {
+      if (evicted_unrecorded.count(l.id)) continue;  // gone but for its record
       const bool in_pack = !l.packs.empty();
       const bool pinned = !l.pinned_until.empty() && l.pinned_until >= today;
       if (l.state == LessonState::kReady) {
@@ -265,6 +278,10 @@ struct EdgeService::Impl {
     size_t next_evict = 0;
     std::map<std::string, DownloadProgress> progress;
     for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
+    // Free disk as this pass leaves it. The session thread deletes an evicted lesson's files after
+    // this pass has gone on, so statvfs would not show the room made here: asked again after each
+    // eviction, it made one lesson short of space evict every unpinned lesson at once.
+    std::int64_t free_bytes = FreeBytes(cache_dir);
     // Evicts the next least recently played unpinned lesson to make room for `for_id`; false when
     // none is left.
     auto evict_next = [&](const std::string& for_id) {
@@ -272,8 +289,15 @@ struct EdgeService::Impl {
       EdgeLesson* victim = evictable[next_evict++];
       log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), for_id);
       transfer->Remove(victim->id, /*delete_files=*/true);
-      (void)store->Remove(victim->id);
+      // On a full disk this write can fail (SQLite has no room for its log): the files go all the
+      // same, as the room is what is needed, and the record goes in a later pass.
+      if (Status st = store->Remove(victim->id); !st.ok()) {
+        log->error("evict_record_failed lesson={} error=\"{}\"", victim->id, st.message());
+        evicted_unrecorded.insert(victim->id);
+        look_again_soon = true;
+      }
       used -= kept_of(*victim);
+      free_bytes += kept_of(*victim);
       return true;
     };
     for (EdgeLesson* l : wanted) {
@@ -284,18 +308,20 @@ struct EdgeService::Impl {
         auto p = progress.find(l->id);
         if (p != progress.end() && p->second.error == "disk_full") {
           const std::int64_t missing = std::max<std::int64_t>(0, p->second.bytes_wanted - p->second.bytes_done);
-          while (missing + min_free_bytes > FreeBytes(cache_dir) && evict_next(l->id)) {
+          while (missing + min_free_bytes > free_bytes && evict_next(l->id)) {
           }
-          if (missing + min_free_bytes <= FreeBytes(cache_dir)) {
+          if (missing + min_free_bytes <= free_bytes) {
+            free_bytes -= missing;
             transfer->Retry(l->id);
           } else {
             errors_now.push_back("disk_full lesson=" + l->id + " bytes_needed=" + std::to_string(missing));
+            look_again_soon = true;
           }
         }
         continue;
       }
       const std::int64_t need = kept_of(*l);
-      auto fits = [&] { return used + need <= quota_bytes && need <= FreeBytes(cache_dir) - min_free_bytes; };
+      auto fits = [&] { return used + need <= quota_bytes && need <= free_bytes - min_free_bytes; };
       while (!fits() && evict_next(l->id)) {
       }
       if (!fits()) {
@@ -308,6 +334,7 @@ struct EdgeService::Impl {
         continue;
       }
       used += need;
+      free_bytes -= need;  // what it will take, though statvfs does not show it yet
       (void)store->SetState(l->id, LessonState::kDownloading);
       AddToSession(*l);
       order.push_back(l->id);
@@ -371,7 +398,8 @@ struct EdgeService::Impl {
       if (!verify.empty()) Verify(verify);
       if (do_reconcile) {
         Reconcile();
-        next_reconcile = std::chrono::steady_clock::now() + kReconcilePeriod;
+        const auto period = look_again_soon ? kDiskFullRecheckPeriod : kReconcilePeriod;
+        next_reconcile = std::chrono::steady_clock::now() + period;
       }
     }
   }
@@ -459,7 +487,10 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   ASSIGN_OR_RETURN(topts.schedule, BandwidthSchedule::Parse(config.schedule));
   if (s.hooks.clock) topts.clock = s.hooks.clock;
   Impl* raw = impl.get();
-  ASSIGN_OR_RETURN(s.transfer, Transfer::Start(std::move(topts), [raw](const std::string& id) { raw->OnDownloaded(id); }));
+  // A full disk that stopped a lesson is looked at at once: eviction may make room.
+  ASSIGN_OR_RETURN(s.transfer, Transfer::Start(
+                                   std::move(topts), [raw](const std::string& id) { raw->OnDownloaded(id); },
+                                   [raw](const std::string&) { raw->RequestReconcile(); }));
 
   FollowerOptions fopts;
   fopts.catalog_url = config.catalog_url;
@@ -477,6 +508,10 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   ropts.quota_bytes = s.quota_bytes;
   ropts.min_free_bytes = s.min_free_bytes;
   ropts.web_dir = config.web_dir;
+  ropts.errors = [raw] {
+    std::lock_guard lock(raw->mu);
+    return raw->errors;
+  };
   s.routes = std::make_unique<EdgeRoutes>(std::move(ropts), *s.store, *s.transfer, *s.follower);
 
   http::ServerOptions sopts;

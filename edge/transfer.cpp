@@ -108,6 +108,7 @@ bool KeepsFile(const std::string& file_name, const std::vector<std::string>& ren
 struct Transfer::Impl {
   TransferOptions options;
   OnDownloaded on_downloaded;
+  OnDiskFull on_disk_full;
   std::shared_ptr<spdlog::logger> log = AreaLogger("edge.transfer");
   lt::session session;
 
@@ -125,7 +126,8 @@ struct Transfer::Impl {
   // Snapshots for readers.
   mutable std::mutex snapshot_mu;
   std::map<std::string, DownloadProgress> progress;
-  std::set<std::string> added;  // Add()ed and not Remove()d since (Has)
+  std::set<std::string> disk_full;  // paused by a full disk until Retry
+  std::set<std::string> added;      // Add()ed and not Remove()d since (Has)
   TransferTotals totals;
   BandwidthNow bandwidth;
 
@@ -133,8 +135,8 @@ struct Transfer::Impl {
   std::atomic<bool> stopped{false};
   std::thread thread;
 
-  Impl(TransferOptions o, OnDownloaded cb, lt::settings_pack pack)
-      : options(std::move(o)), on_downloaded(std::move(cb)), session(std::move(pack)) {}
+  Impl(TransferOptions o, OnDownloaded cb, OnDiskFull full, lt::settings_pack pack)
+      : options(std::move(o)), on_downloaded(std::move(cb)), on_disk_full(std::move(full)), session(std::move(pack)) {}
 
   fs::path ResumePath(const std::string& id) const { return options.resume_dir / (id + ".resume"); }
 
@@ -266,6 +268,10 @@ struct Transfer::Impl {
         p.upload_bytes_per_second = st.upload_payload_rate;
         p.peers = st.num_peers;
         p.error = st.errc ? st.errc.message() : std::string();
+        if (disk_full.count(id)) {
+          p.state = "paused";
+          p.error = "disk_full";
+        }
         if (p.state == "finished" && st.total_wanted > 0 && !reported_done.count(id)) finished.push_back(id);
       }
     }
@@ -275,6 +281,31 @@ struct Transfer::Impl {
       reported_done.insert(id);
       auto h = handles.find(id);
       if (h != handles.end()) h->second.flush_cache();
+    }
+  }
+
+  // A write failed for a full disk. libtorrent then leaves the torrent in upload mode (no error
+  // set, state unchanged) and, being auto-managed, tries writing again by itself after
+  // optimistic_disk_retry; the lesson is paused instead and marked, so the owner sees it stopped
+  // and resumes it (Retry) only once it has made or found room.
+  void StopForFullDisk(const std::string& id) {
+    auto h = handles.find(id);
+    if (h == handles.end()) return;
+    h->second.unset_flags(lt::torrent_flags::auto_managed);
+    h->second.pause();
+    bool first = false;
+    {
+      std::lock_guard lock(snapshot_mu);
+      first = disk_full.insert(id).second;
+      auto it = progress.find(id);
+      if (it != progress.end()) {
+        it->second.state = "paused";
+        it->second.error = "disk_full";
+      }
+    }
+    if (first) {
+      log->warn("lesson_disk_full lesson={}", id);
+      if (on_disk_full) on_disk_full(id);
     }
   }
 
@@ -306,13 +337,17 @@ struct Transfer::Impl {
       ++totals.peers_banned;
       log->warn("peer_banned lesson={} peer={}", b->torrent_name(), b->endpoint.address().to_string());
     } else if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
-      log->error("file_error lesson={} file={} error=\"{}\"", fe->torrent_name(), fe->filename(), fe->error.message());
-      const bool disk_full = fe->error == boost::system::errc::no_space_on_device;
-      std::lock_guard lock(snapshot_mu);
-      auto it = progress.find(fe->torrent_name());
-      if (it != progress.end()) {
-        it->second.state = "error";
-        it->second.error = disk_full ? "disk_full" : fe->error.message();
+      const std::string id = fe->torrent_name();
+      log->error("file_error lesson={} file={} error=\"{}\"", id, fe->filename(), fe->error.message());
+      if (fe->error == boost::system::errc::no_space_on_device) {
+        StopForFullDisk(id);
+      } else {
+        std::lock_guard lock(snapshot_mu);
+        auto it = progress.find(id);
+        if (it != progress.end()) {
+          it->second.state = "error";
+          it->second.error = fe->error.message();
+        }
       }
     } else if (auto* s = lt::alert_cast<lt::state_changed_alert>(a)) {
       (void)s;
@@ -356,7 +391,8 @@ struct Transfer::Impl {
   }
 };
 
-Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDownloaded on_downloaded) {
+Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDownloaded on_downloaded,
+                                                  OnDiskFull on_disk_full) {
   std::error_code ec;
   fs::create_directories(options.lessons_dir, ec);
   if (ec) return IoError("create " + options.lessons_dir.string() + ": " + ec.message());
@@ -390,7 +426,8 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
   pack.set_int(lt::settings_pack::auto_manage_interval, 2);
   pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::error | lt::alert_category::status |
                                                   lt::alert_category::storage | lt::alert_category::peer);
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(on_downloaded), std::move(pack));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(on_downloaded), std::move(on_disk_full),
+                                     std::move(pack));
   Impl* raw = impl.get();
   raw->ApplyPeerClasses();
   raw->ApplyBandwidth();
@@ -447,6 +484,7 @@ void Transfer::Remove(const std::string& lesson_id, bool delete_files) {
     fs::remove(impl_->ResumePath(lesson_id), ec);
     std::lock_guard lock(impl_->snapshot_mu);
     impl_->progress.erase(lesson_id);
+    impl_->disk_full.erase(lesson_id);
   });
 }
 
@@ -477,10 +515,20 @@ void Transfer::Retry(const std::string& lesson_id) {
   impl_->Post([this, lesson_id] {
     auto it = impl_->handles.find(lesson_id);
     if (it == impl_->handles.end()) return;
+    bool was_disk_full = false;
+    {
+      std::lock_guard lock(impl_->snapshot_mu);
+      was_disk_full = impl_->disk_full.erase(lesson_id) > 0;
+    }
     it->second.clear_error();
+    it->second.unset_flags(lt::torrent_flags::upload_mode);  // where libtorrent put it on the full disk
     it->second.set_flags(lt::torrent_flags::auto_managed);
     it->second.resume();
-    impl_->log->info("lesson_retried lesson={}", lesson_id);
+    // Writes failed: what the files hold is not what libtorrent's picker believes. Going on
+    // without a check, pieces it fetched again failed their hash and the origin's seed was
+    // banned for it; a check makes the picker agree with the disk first.
+    if (was_disk_full) it->second.force_recheck();
+    impl_->log->info("lesson_retried lesson={} recheck={}", lesson_id, was_disk_full);
   });
 }
 

@@ -6,7 +6,9 @@
 // in the order the owner gives (nearest needed-by date first) with a bounded number downloading at
 // once; the bandwidth schedule caps the WAN rate and is re-applied whenever the clock crosses one
 // of its boundaries. Resume data is saved periodically and on Stop, so a kill -9 loses at most
-// the pieces in flight.
+// the pieces in flight. A lesson whose write fails for a full disk is paused (not left in
+// libtorrent's upload mode, which would try the disk again on its own every ten minutes) and
+// stays so, reported as "disk_full", until the owner makes room and calls Retry.
 //
 // One thread (owned here) owns the session and alone pops its alerts; callers' commands are queued
 // to it. Thread-safe. libtorrent stays inside the .cpp.
@@ -50,7 +52,7 @@ struct DownloadProgress {
   std::int64_t download_bytes_per_second = 0;
   std::int64_t upload_bytes_per_second = 0;
   int peers = 0;
-  std::string error;
+  std::string error;  // "disk_full" when a full disk paused it; else libtorrent's, if any
 };
 
 // Transfer totals, for /metrics and the schedule test.
@@ -66,8 +68,11 @@ class Transfer {
   // Called on the session thread when every wanted piece of a lesson is on disk (also for
   // lessons found complete at start); keep it short: hand the lesson to a verifier.
   using OnDownloaded = std::function<void(const std::string& lesson_id)>;
+  // Called on the session thread when a full disk stopped a lesson; keep it short.
+  using OnDiskFull = std::function<void(const std::string& lesson_id)>;
 
-  static Result<std::unique_ptr<Transfer>> Start(TransferOptions options, OnDownloaded on_downloaded);
+  static Result<std::unique_ptr<Transfer>> Start(TransferOptions options, OnDownloaded on_downloaded,
+                                                 OnDiskFull on_disk_full = {});
   ~Transfer();  // Stop()s if not stopped
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -85,7 +90,7 @@ class Transfer {
   void Recheck(const std::string& lesson_id);
   // Pauses or resumes one lesson.
   void SetPaused(const std::string& lesson_id, bool paused);
-  // Clears a lesson's storage error (a full disk that has space again) and lets it go on.
+  // Clears a lesson's storage error or disk-full stop (the disk has space again) and lets it go on.
   void Retry(const std::string& lesson_id);
 
   std::vector<DownloadProgress> Progress() const;
