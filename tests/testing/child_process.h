@@ -40,6 +40,8 @@ class ChildProcess {
   // SIGTERM, up to `grace_seconds` to end, then SIGKILL to the group; how it ended.
   std::optional<int> Stop(double grace_seconds);
 
+  // Its process id (-1 before Start): e.g. to reach its mount namespace through /proc/PID/root.
+  pid_t pid() const { return pid_; }
   std::string out() const;  // what it wrote to stdout (file mode)
   std::string err() const;
 
