@@ -11,16 +11,11 @@
 #include <atomic>
 #include <ctime>
 
-#include <libtorrent/add_torrent_params.hpp>
-#include <libtorrent/session.hpp>
-#include <libtorrent/torrent_handle.hpp>
-#include <libtorrent/torrent_info.hpp>
-#include <libtorrent/torrent_status.hpp>
-
 #include "bundle/lesson_manifest.h"
 #include "common/xxh3.h"
 #include "edge/edge_service.h"
 #include "tests/edge/edge_lab.h"
+#include "tests/edge/test_seeder.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/wait_for.h"
 
@@ -271,40 +266,7 @@ TEST_F(EdgeDeliveryTest, KilledThreeTimesMidDownloadItCompletesAndKeepsWhatItHad
 namespace lm::edge {
 namespace {
 
-// A BitTorrent peer for the test: seeds a lesson from `dir` (checked first), then can have its
-// files damaged on disk so that it serves bad data, as a broken or hostile peer would.
-class TestSeeder {
- public:
-  TestSeeder(const fs::path& torrent, const fs::path& save_path, const std::string& address = "127.0.0.1") {
-    lt::settings_pack pack;
-    pack.set_str(lt::settings_pack::listen_interfaces, address + ":0");
-    pack.set_str(lt::settings_pack::outgoing_interfaces, address);
-    pack.set_bool(lt::settings_pack::enable_dht, false);
-    pack.set_bool(lt::settings_pack::enable_lsd, false);
-    pack.set_bool(lt::settings_pack::enable_upnp, false);
-    pack.set_bool(lt::settings_pack::enable_natpmp, false);
-    pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
-    pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
-    session_ = std::make_unique<lt::session>(std::move(pack));
-    lt::add_torrent_params p;
-    lt::error_code ec;
-    p.ti = std::make_shared<lt::torrent_info>(torrent.string(), ec);
-    EXPECT_FALSE(ec) << ec.message();
-    p.save_path = save_path.string();
-    p.trackers.clear();
-    p.url_seeds.clear();
-    handle_ = session_->add_torrent(std::move(p), ec);
-    EXPECT_FALSE(ec) << ec.message();
-  }
-  bool Seeding() const { return handle_.status().is_seeding; }
-  void ConnectTo(std::uint16_t port) {
-    handle_.connect_peer(lt::tcp::endpoint(lt::make_address("127.0.0.1"), port));
-  }
-
- private:
-  std::unique_ptr<lt::session> session_;
-  lt::torrent_handle handle_;
-};
+using lm::testing::TestSeeder;
 
 TEST_F(EdgeDeliveryTest, APeerThatSendsBadDataIsBannedAndTheLessonStillCompletes) {
   const std::string doc = UploadDocument(1500000, 21, "课件 坏节点");
