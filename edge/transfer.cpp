@@ -408,7 +408,9 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
   pack.set_bool(lt::settings_pack::enable_natpmp, false);
   pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
   // TCP only: uTP's delay-based congestion control mistakes the schedule's rate limiter for a
-  // congested path and crawls far below the cap.
+  // congested path and crawls far below the cap. NAT holepunching (ut_holepunch) goes with it:
+  // libtorrent still offers the extension, but the connection it arranges is uTP, so two boxes
+  // that are both behind NATs meet only through a forwarded port (or the origin in between).
   pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
   pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
   // Under a tight cap the rate limiter hands out bandwidth once a tick and peers keep only a few
