@@ -5,7 +5,7 @@
 
 #include "common/http/http_client.h"
 #include "edge/bandwidth_schedule.h"
-#include "edge/transfer.h"
+#include "edge/network_range.h"
 
 namespace lm::edge {
 

@@ -24,6 +24,7 @@
 
 #include "common/status.h"
 #include "edge/bandwidth_schedule.h"
+#include "edge/network_range.h"
 
 namespace lm::edge {
 
@@ -106,9 +107,6 @@ class Transfer {
   explicit Transfer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// "10.0.0.0/8" -> its first and last address; kInvalidArgument (field "lan_networks") otherwise.
-Result<std::pair<std::string, std::string>> NetworkRange(const std::string& cidr);
 
 // Which files of a lesson the school keeps: false for a rendition ("720p.mp4", "720p.m3u8") not in
 // `renditions`; true for everything else (lesson.json, master playlist, poster, documents).

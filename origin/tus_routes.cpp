@@ -7,6 +7,7 @@
 
 #include "common/http/bearer.h"
 #include "common/text_checks.h"
+#include "common/tus_headers.h"
 
 namespace lm::origin {
 
@@ -15,14 +16,6 @@ using http::Request;
 
 namespace {
 constexpr char kTusVersion[] = "1.0.0";
-
-bool ParseLength(const std::string& s, std::int64_t* out) {
-  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  *out = std::stoll(s);
-  return true;
-}
 
 // An HTTP date (RFC 7231 IMF-fixdate), "Sun, 06 Nov 1994 08:49:37 GMT", whatever the locale.
 std::string HttpDate(std::int64_t unix_seconds) {
@@ -156,9 +149,8 @@ std::optional<http::StreamOrReply> TusRoutes::Stream(const Request& head) {
   auto appender = store_.BeginAppend(std::get<UploadInfo>(info).id, offset, checksum);
   if (!appender.ok()) return PatchError(appender.status());
   // A body that is known to go past the end is refused before a byte of it is written.
-  std::int64_t body_bytes = 0;
-  if (ParseLength(head.Header("content-length"), &body_bytes) &&
-      body_bytes > (*appender)->info().length - (*appender)->info().offset) {
+  if (const auto body_bytes = ParseTusLength(head.Header("content-length"));
+      body_bytes && *body_bytes > (*appender)->info().length - (*appender)->info().offset) {
     return PatchError(InvalidArgument("the body goes past Upload-Length", "body"));
   }
   // Both callbacks share the appender; on_end ends it (the server never calls them at once).
@@ -179,17 +171,15 @@ std::optional<http::StreamOrReply> TusRoutes::Stream(const Request& head) {
 }
 
 Reply TusRoutes::Create(const Request& req, const std::string& owner) {
-  std::int64_t length = 0;
-  if (!ParseLength(req.Header("upload-length"), &length)) {
-    return Error(400, "invalid_argument", "Upload-Length must be the size in bytes", "Upload-Length");
-  }
-  if (length > store_.max_bytes()) {
+  const auto length = ParseTusLength(req.Header("upload-length"));
+  if (!length) return Error(400, "invalid_argument", "Upload-Length must be the size in bytes", "Upload-Length");
+  if (*length > store_.max_bytes()) {
     return Error(413, "too_large", "the upload is larger than " + std::to_string(store_.max_bytes()) + " bytes",
                  "Upload-Length");
   }
   auto metadata = ParseUploadMetadata(req.Header("upload-metadata"));
   if (!metadata.ok()) return Error(400, "invalid_argument", metadata.status().message(), "Upload-Metadata");
-  auto info = store_.Create(length, *metadata, owner, now_());
+  auto info = store_.Create(*length, *metadata, owner, now_());
   if (!info.ok()) return Error(400, "invalid_argument", info.status().message(), info.status().field());
   Reply r;
   r.status = 201;
@@ -221,9 +211,9 @@ TusRoutes::OrReply<TusRoutes::PatchHeaders> TusRoutes::ParsePatch(const Request&
                  "Content-Type");
   }
   PatchHeaders patch;
-  if (!ParseLength(req.Header("upload-offset"), &patch.offset)) {
-    return Error(400, "invalid_argument", "Upload-Offset must be a byte offset", "Upload-Offset");
-  }
+  const auto offset = ParseTusLength(req.Header("upload-offset"));
+  if (!offset) return Error(400, "invalid_argument", "Upload-Offset must be a byte offset", "Upload-Offset");
+  patch.offset = *offset;
   if (const std::string h = req.Header("upload-checksum"); !h.empty()) {
     auto c = ParseUploadChecksum(h);
     if (!c.ok()) return Error(400, "invalid_argument", c.status().message(), "Upload-Checksum");

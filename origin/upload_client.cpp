@@ -11,9 +11,8 @@
 
 #include "common/atomic_file.h"
 #include "common/http/http_client.h"
-#include "common/base64.h"
+#include "common/tus_headers.h"
 #include "common/tus_metadata.h"
-#include "common/text_checks.h"
 
 namespace lm::origin {
 
@@ -69,9 +68,9 @@ class Session {
     ASSIGN_OR_RETURN(http::ClientReply r, http::Fetch(Request("HEAD", url)));
     if (r.status == 404 || r.status == 410) return Status(StatusCode::kNotFound, "the origin no longer has it");
     if (r.status != 200) return Refused(r, "resume");
-    const std::string offset = r.Header("upload-offset");
-    if (!IsDecimal(offset, 18)) return IoError("the origin sent no Upload-Offset");
-    return static_cast<std::int64_t>(std::stoll(offset));
+    const auto offset = ParseTusLength(r.Header("upload-offset"));
+    if (!offset) return IoError("the origin sent no Upload-Offset");
+    return *offset;
   }
 
   Result<std::string> Create(std::int64_t size) const {
@@ -98,14 +97,14 @@ class Session {
     unsigned char digest[SHA_DIGEST_LENGTH];
     SHA1(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
     req.headers["Upload-Checksum"] =
-        "sha1 " + Base64Encode(std::string(reinterpret_cast<const char*>(digest), sizeof(digest)));
+        EncodeUploadChecksum({"sha1", std::string(reinterpret_cast<const char*>(digest), sizeof(digest))});
     req.body = bytes;
     ASSIGN_OR_RETURN(http::ClientReply r, http::Fetch(req));
     if (r.status == 409 || r.status == 460) return IoError("offset or checksum mismatch; asking the origin again");
     if (r.status != 204) return Refused(r, "upload");
-    const std::string next = r.Header("upload-offset");
-    if (!IsDecimal(next, 18)) return IoError("the origin sent no Upload-Offset");
-    return static_cast<std::int64_t>(std::stoll(next));
+    const auto next = ParseTusLength(r.Header("upload-offset"));
+    if (!next) return IoError("the origin sent no Upload-Offset");
+    return *next;
   }
 
  private:

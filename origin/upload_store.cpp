@@ -11,7 +11,6 @@
 
 #include "common/atomic_file.h"
 #include "common/hex.h"
-#include "common/base64.h"
 #include "common/text_checks.h"
 #include "common/unique_fd.h"
 
@@ -253,18 +252,6 @@ Result<int> UploadStore::ExpireIdleSince(std::int64_t cutoff) {
     ++removed;
   }
   return removed;
-}
-
-Result<UploadChecksum> ParseUploadChecksum(std::string_view header) {
-  const size_t space = header.find(' ');
-  if (space == std::string_view::npos) return InvalidArgument("Upload-Checksum must be \"sha1 <base64>\"", "Upload-Checksum");
-  UploadChecksum c;
-  c.algorithm = std::string(header.substr(0, space));
-  if (c.algorithm != "sha1") return InvalidArgument("only sha1 checksums are supported", "Upload-Checksum");
-  auto digest = Base64Decode(header.substr(space + 1));
-  if (!digest.ok() || digest->size() != 20) return InvalidArgument("Upload-Checksum digest is not a sha1", "Upload-Checksum");
-  c.digest = *digest;
-  return c;
 }
 
 }  // namespace lm::origin

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/tus_headers.h"
 #include "common/tus_metadata.h"
 #include "common/unique_fd.h"
 
@@ -31,12 +32,6 @@ struct UploadInfo {
   std::int64_t created_at = 0;                  // unix seconds
   std::int64_t updated_at = 0;
   bool complete() const { return offset == length; }
-};
-
-// tus Upload-Checksum: "sha1 <base64 digest>".
-struct UploadChecksum {
-  std::string algorithm;  // only "sha1" is supported
-  std::string digest;     // raw bytes
 };
 
 class UploadStore;
@@ -132,11 +127,5 @@ class UploadStore {
   // for a checksummed append (its bytes count only once verified), else -1 (the file's size).
   std::map<std::string, std::int64_t> appending_;
 };
-
-// Parses a tus Upload-Metadata header: "key base64value,key2 base64value2" (a value may be absent).
-// kInvalidArgument (field "Upload-Metadata") for bad keys or base64.
-
-// Parses "sha1 <base64>"; kInvalidArgument (field "Upload-Checksum") if malformed or unsupported.
-Result<UploadChecksum> ParseUploadChecksum(std::string_view header);
 
 }  // namespace lm::origin

@@ -79,10 +79,7 @@ constexpr std::uint64_t kSendfileChunk = 1 << 20;
 // The request's header as a handler sees it; false if the path's percent-encoding is malformed.
 bool ToRequest(const bhttp::request_header<>& msg, tcp::socket& socket, Request* req) {
   req->method = std::string(msg.method_string());
-  req->target = std::string(msg.target());
-  const size_t q = req->target.find('?');
-  if (!PercentDecode(std::string_view(req->target).substr(0, q), &req->path, false)) return false;
-  if (q != std::string::npos) req->query = ParseQuery(std::string_view(req->target).substr(q + 1));
+  if (!SetTarget(std::string_view(msg.target().data(), msg.target().size()), req)) return false;
   for (const auto& field : msg) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

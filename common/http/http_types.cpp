@@ -73,6 +73,15 @@ bool PercentDecode(std::string_view in, std::string* out, bool plus_is_space) {
   return true;
 }
 
+bool SetTarget(std::string_view target, Request* request) {
+  request->target = std::string(target);
+  request->query.clear();
+  const size_t q = target.find('?');
+  if (!PercentDecode(target.substr(0, q), &request->path, false)) return false;
+  if (q != std::string_view::npos) request->query = ParseQuery(target.substr(q + 1));
+  return true;
+}
+
 std::map<std::string, std::string> ParseQuery(std::string_view query) {
   std::map<std::string, std::string> out;
   while (!query.empty()) {

@@ -82,6 +82,10 @@ Reply JsonReply(int status, std::string json_body);
 Reply ErrorReply(const Status& status);
 Reply ErrorReply(int http_status, std::string_view code, std::string_view message, std::string_view field = {});
 
+// Sets `request`'s target as received ("/v1/lessons?q=%E5%88%86") and what handlers read of it: the
+// percent-decoded path and the decoded query. False (the request is malformed) if the path's
+// percent-encoding is; the server answers that with 400.
+bool SetTarget(std::string_view target, Request* request);
 // Splits "a=1&b=%E5%88%86" into decoded pairs; '+' is a space.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 // Decodes %XX escapes; false if an escape is malformed.

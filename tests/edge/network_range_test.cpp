@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "edge/network_range.h"
 #include "edge/transfer.h"
 
 namespace lm::edge {

@@ -191,10 +191,14 @@ TEST(UploadMetadataTest, ParsesTusHeaders) {
   EXPECT_EQ(ParseUploadMetadata("title !!!notbase64").status().field(), "Upload-Metadata");
   EXPECT_EQ(ParseUploadMetadata("bad/key dGl0bGU=").status().field(), "Upload-Metadata");
   EXPECT_TRUE(ParseUploadMetadata("").ok());
+  EXPECT_EQ(*ParseTusLength("000123"), 123);
+  EXPECT_FALSE(ParseTusLength("+1").has_value());
+  EXPECT_FALSE(ParseTusLength("1234567890123456789").has_value());
 
   auto c = ParseUploadChecksum("sha1 " + Base64Encode(Sha1Of("abc").digest));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->digest, Sha1Of("abc").digest);
+  EXPECT_EQ(EncodeUploadChecksum(*c), "sha1 " + Base64Encode(Sha1Of("abc").digest));
   EXPECT_EQ(ParseUploadChecksum("md5 AAAA").status().field(), "Upload-Checksum");
   EXPECT_EQ(ParseUploadChecksum("sha1 AAAA").status().field(), "Upload-Checksum");
   EXPECT_EQ(ParseUploadChecksum("sha1").status().field(), "Upload-Checksum");
