@@ -1,5 +1,6 @@
 #include "bundle/torrent_file.h"
 
+#include <libtorrent/bdecode.hpp>
 #include <libtorrent/torrent_info.hpp>
 
 #include "common/hex.h"
@@ -8,7 +9,16 @@
 namespace lm::bundle {
 
 namespace {
+
 constexpr std::int64_t kMaxTorrentBytes = 16 * 1024 * 1024;
+
+bool HasV1Pieces(const lt::torrent_info& ti) {
+  const auto section = ti.info_section();
+  lt::error_code ec;
+  const lt::bdecode_node info = lt::bdecode(section, ec);
+  return !ec && info.type() == lt::bdecode_node::dict_t && info.dict_find_string("pieces").type() == lt::bdecode_node::string_t;
+}
+
 }  // namespace
 
 Result<TorrentFile> ParseTorrent(std::string bytes) {
@@ -17,8 +27,15 @@ Result<TorrentFile> ParseTorrent(std::string bytes) {
   if (ec) return InvalidArgument("not a torrent: " + ec.message());
   TorrentFile out;
   const auto& ih = ti.info_hashes();
-  if (ih.has_v1()) out.info_hash_v1 = HexEncode(ih.v1.data(), ih.v1.size());
+  // libtorrent gives every torrent a SHA-1 of its info dictionary, v2-only ones too: a torrent has a
+  // v1 info hash only if its info dictionary has v1 piece hashes.
+  if (ih.has_v1() && HasV1Pieces(ti)) out.info_hash_v1 = HexEncode(ih.v1.data(), ih.v1.size());
   if (ih.has_v2()) out.info_hash_v2 = HexEncode(ih.v2.data(), ih.v2.size());
+  // libtorrent also loads a "meta version 2" torrent whose file tree is missing and that has no v1
+  // pieces: nothing in it can be checked.
+  if (out.info_hash_v1.empty() && out.info_hash_v2.empty()) {
+    return InvalidArgument("not a torrent: it has neither v1 piece hashes nor a v2 file tree");
+  }
   out.bytes = std::move(bytes);
   return out;
 }

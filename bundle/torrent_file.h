@@ -16,7 +16,8 @@ struct TorrentFile {
   std::string info_hash_v2;  // 64 hex digits; "" for a v1-only torrent
 };
 
-// kInvalidArgument if `bytes` is not a torrent libtorrent can load.
+// kInvalidArgument if `bytes` is not a torrent libtorrent can load, or one with neither v1 piece
+// hashes nor a v2 file tree.
 Result<TorrentFile> ParseTorrent(std::string bytes);
 // Reads and parses a .torrent file (at most 16 MiB).
 Result<TorrentFile> ReadTorrentFile(const std::filesystem::path& path);

@@ -29,9 +29,14 @@ Result<std::string> V1OnlyTorrent(const std::string& hybrid_torrent) {
   const lt::torrent_info twin(lt::span<char const>(out.data(), static_cast<long>(out.size())), twin_ec, lt::from_span);
   const lt::torrent_info original(
       lt::span<char const>(hybrid_torrent.data(), static_cast<long>(hybrid_torrent.size())), original_ec, lt::from_span);
-  if (twin_ec || original_ec || !twin.info_hashes().has_v1() || twin.info_hashes().has_v2() ||
-      twin.num_pieces() != original.num_pieces() || twin.total_size() != original.total_size()) {
-    return Internal("could not make a v1-only twin of the torrent");
+  if (original_ec) return InvalidArgument("not a torrent: " + original_ec.message());
+  if (twin_ec || !twin.info_hashes().has_v1() || twin.info_hashes().has_v2()) {
+    return InvalidArgument("the torrent's v1 part is not a torrent of its own" +
+                           (twin_ec ? ": " + twin_ec.message() : std::string()));
+  }
+  // libtorrent loads a hybrid whose v2 file tree and v1 file list disagree; it has no one twin.
+  if (twin.num_pieces() != original.num_pieces() || twin.total_size() != original.total_size()) {
+    return InvalidArgument("the torrent's v1 and v2 parts describe different files");
   }
   return out;
 }

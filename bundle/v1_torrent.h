@@ -10,7 +10,8 @@
 
 namespace lm::bundle {
 
-// The bencoded v1-only torrent; kInvalidArgument if `hybrid_torrent` is not a torrent with v1.
+// The bencoded v1-only torrent; kInvalidArgument if `hybrid_torrent` is not a torrent with v1, or
+// a hybrid whose v1 and v2 parts describe different files.
 Result<std::string> V1OnlyTorrent(const std::string& hybrid_torrent);
 
 }  // namespace lm::bundle
