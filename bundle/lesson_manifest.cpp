@@ -111,6 +111,7 @@ Result<SourceInfo> ParseSource(const json* j) {
       if (!rotation->is_number_integer()) return InvalidArgument("source.video.rotation must be an integer");
       s.rotation = rotation->get<int>();
     }
+    if (width > 65535 || height > 65535) return InvalidArgument("source.video has an impossible size", "source.video");
     s.width = static_cast<int>(width);
     s.height = static_cast<int>(height);
   }
@@ -276,11 +277,16 @@ Result<LessonManifest> ParseLessonManifest(std::string_view json_text) {
 
   ASSIGN_OR_RETURN(const json* files, f.Array("files"));
   std::set<std::string> paths;
+  std::int64_t total = 0;
   for (size_t i = 0; i < files->size(); ++i) {
     ASSIGN_OR_RETURN(BundleFile file, ParseFile((*files)[i], i));
     if (!paths.insert(file.path).second) {
       return InvalidArgument("files lists " + file.path + " twice", "files[" + std::to_string(i) + "].path");
     }
+    if (file.size_bytes > kMaxBundleBytes - total) {
+      return InvalidArgument("files add up to more than 1 PiB", "files[" + std::to_string(i) + "].size");
+    }
+    total += file.size_bytes;
     m.files.push_back(std::move(file));
   }
   auto listed = [&](const std::string& path, const std::string& field) -> Status {

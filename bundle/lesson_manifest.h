@@ -18,6 +18,9 @@ inline constexpr int kLessonManifestSchema = 1;
 inline constexpr char kLessonManifestFile[] = "lesson.json";
 inline constexpr char kLessonTorrentFile[] = "lesson.torrent";
 inline constexpr char kV1TwinTorrentFile[] = "lesson.v1.torrent";
+// The most bytes the files of one bundle (or of one pack manifest) may add up to: far more than
+// any lesson, and small enough that sums of sizes never overflow.
+inline constexpr std::int64_t kMaxBundleBytes = std::int64_t{1} << 50;  // 1 PiB
 
 enum class BundleKind { kLesson, kDocument };
 const char* BundleKindName(BundleKind kind);  // "lesson" | "document"
@@ -92,8 +95,9 @@ std::string WriteLessonManifest(const LessonManifest& manifest);
 
 // kInvalidArgument (naming the field) for text that is not a schema-1 manifest: bad JSON, a
 // missing or mistyped key, an id that is not 32 hex digits, a digest that is not one, a negative
-// size, a path that is absolute, has "." or ".." parts, backslashes or control characters, the same
-// path twice, or a rendition, playlist, poster or document that the file list does not hold.
+// size or sizes adding up to more than kMaxBundleBytes, a video size over 65535, a path that is
+// absolute, has "." or ".." parts, backslashes or control characters, the same path twice, or a
+// rendition, playlist, poster or document that the file list does not hold.
 Result<LessonManifest> ParseLessonManifest(std::string_view json_text);
 
 // Reads and parses `bundle_dir`/lesson.json.

@@ -57,6 +57,7 @@ Result<PackItem> ParseItem(const json& j, const std::string& prefix) {
   ASSIGN_OR_RETURN(item.info_hash_v2, String(j, "info_hash_v2", p));
   if (!IsLowerHex(item.info_hash_v2, 64)) return Bad(p + "info_hash_v2", "must be 64 hex digits");
   ASSIGN_OR_RETURN(item.total_bytes, Int(j, "total_bytes", p));
+  if (item.total_bytes > kMaxBundleBytes) return Bad(p + "total_bytes", "is more than 1 PiB");
   ASSIGN_OR_RETURN(item.needed_by, String(j, "needed_by", p));
   if (!IsIsoDate(item.needed_by)) return Bad(p + "needed_by", "must be a date YYYY-MM-DD");
   ASSIGN_OR_RETURN(item.pinned_until, String(j, "pinned_until", p));
@@ -158,8 +159,14 @@ Result<PackManifest> ParsePackManifest(std::string_view json_text) {
   ASSIGN_OR_RETURN(m.targets.schools, Strings(*targets, "schools", "targets."));
   auto items = j.find("items");
   if (items == j.end() || !items->is_array()) return Bad("items", "must be an array");
+  std::int64_t total = 0;  // of every item's files: the edge adds them up
   for (size_t i = 0; i < items->size(); ++i) {
-    ASSIGN_OR_RETURN(PackItem item, ParseItem((*items)[i], "items[" + std::to_string(i) + "]"));
+    const std::string prefix = "items[" + std::to_string(i) + "]";
+    ASSIGN_OR_RETURN(PackItem item, ParseItem((*items)[i], prefix));
+    for (const BundleFile& f : item.files) {
+      if (f.size_bytes > kMaxBundleBytes - total) return Bad(prefix + ".files", "add up to more than 1 PiB");
+      total += f.size_bytes;
+    }
     m.items.push_back(std::move(item));
   }
   return m;

@@ -67,7 +67,8 @@ std::string CanonicalPackManifest(const PackManifest& manifest);
 Result<SignedPackManifest> SignPackManifest(const SigningKey& key, const PackManifest& manifest);
 
 // Parses canonical bytes; kInvalidArgument naming the field if they are not a schema-1 pack
-// manifest (ids, hashes, dates, file paths and sizes are all checked).
+// manifest (ids, hashes, dates, file paths and sizes are all checked; sizes, each item's total and
+// all the files together are at most kMaxBundleBytes).
 Result<PackManifest> ParsePackManifest(std::string_view json_text);
 
 // What an edge accepts: the signature verifies under `pinned_public_key_base64`, the bytes parse,

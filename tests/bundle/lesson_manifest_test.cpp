@@ -109,6 +109,9 @@ TEST(LessonManifestTest, MalformedManifestsNameTheField) {
       {[](json& j) { j["renditions"][1]["file"] = "missing.mp4"; }, "renditions[1].file"},
       {[](json& j) { j["renditions"][0]["width"] = "wide"; }, "renditions[0].width"},
       {[](json& j) { j["source"]["video"]["interlaced"] = "no"; }, "source.video.interlaced"},
+      // Found by tests/fuzz: an int-sized width that wrote back negative, sizes whose total overflowed.
+      {[](json& j) { j["source"]["video"]["width"] = 2147483648LL; }, "source.video"},
+      {[](json& j) { j["files"][1]["size"] = kMaxBundleBytes; }, "files[1].size"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     auto parsed = ParseLessonManifest(Edited(cases[i].edit));
