@@ -2,7 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace lm {
@@ -10,6 +12,21 @@ namespace lm {
 struct TomlReader::Table {
   toml::table table;
 };
+
+namespace {
+
+// An integer, or a float that is a whole number within the integers' range ("port = 8.08e3").
+// Not toml++'s value<int64_t>(): it casts a float to an integer before checking that it fits,
+// which is undefined for 6e81.
+std::optional<std::int64_t> WholeNumber(const toml::node& node) {
+  if (const auto i = node.value_exact<std::int64_t>()) return *i;
+  const auto d = node.value_exact<double>();
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (!d || !(*d >= -kTwoTo63 && *d < kTwoTo63) || std::trunc(*d) != *d) return std::nullopt;
+  return static_cast<std::int64_t>(*d);
+}
+
+}  // namespace
 
 TomlReader::TomlReader(std::string name, std::unique_ptr<Table> table)
     : name_(std::move(name)), table_(std::move(table)) {}
@@ -68,7 +85,7 @@ Status TomlReader::Get(std::string_view key, bool* out) const {
 Status TomlReader::Get(std::string_view key, std::int64_t* out, std::int64_t lo, std::int64_t hi) const {
   const toml::node* node = table_->table.get(key);
   if (!node) return Status::Ok();
-  auto v = node->value<std::int64_t>();  // a float that is a whole number is accepted
+  const std::optional<std::int64_t> v = WholeNumber(*node);
   if (!v || *v < lo || *v > hi) {
     return Error(key, std::string(key) + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
@@ -89,6 +106,25 @@ Status TomlReader::Get(std::string_view key, std::vector<std::string>* out) cons
   }
   *out = std::move(values);
   return Status::Ok();
+}
+
+std::string TomlString(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {  // control characters may not appear raw in a TOML string
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace lm

@@ -45,4 +45,8 @@ class TomlReader {
   std::unique_ptr<Table> table_;
 };
 
+// `text` (UTF-8) as a TOML basic string, quoted and escaped, for programs that write a settings
+// file (lessonmesh-edge enrol): TomlReader reads it back as exactly `text`.
+std::string TomlString(std::string_view text);
+
 }  // namespace lm

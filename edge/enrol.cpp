@@ -7,6 +7,7 @@
 #include "common/atomic_file.h"
 #include "common/http/http_client.h"
 #include "common/signing.h"
+#include "common/toml_reader.h"
 
 namespace lm::edge {
 
@@ -14,16 +15,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// TOML basic string.
-std::string Quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 
 Result<json> GetJson(const std::string& url, const std::string& token) {
   http::ClientRequest req;
@@ -64,16 +55,16 @@ Result<EnrolResult> Enrol(const EnrolRequest& r) {
   const std::string toml =
       "# LessonMesh edge — 学校资源节点配置 (written by `lessonmesh-edge enrol`)\n"
       "# 本校在目录服务中的编号 / this school's id in the catalog\n"
-      "school_id = " + Quoted(r.school_id) + "\n"
+      "school_id = " + TomlString(r.school_id) + "\n"
       "# 目录服务地址 / the catalog\n"
-      "catalog_url = " + Quoted(base) + "\n"
+      "catalog_url = " + TomlString(base) + "\n"
       "# 本节点令牌文件 (0600) / this edge's token\n"
-      "token_file = " + Quoted(out.token_file) + "\n"
+      "token_file = " + TomlString(out.token_file) + "\n"
       "# 资源包签名公钥（已固定，不再从网络获取）/ the pack-signing key, pinned: never fetched again\n"
       "# fingerprint " + out.fingerprint + "\n"
-      "catalog_key = " + Quoted(out.public_key) + "\n"
+      "catalog_key = " + TomlString(out.public_key) + "\n"
       "# 缓存目录、容量上限、保留的磁盘空间 / cache, quota, free disk kept\n"
-      "cache_dir = " + Quoted(r.cache_dir) + "\n"
+      "cache_dir = " + TomlString(r.cache_dir) + "\n"
       "quota = \"200GB\"\n"
       "min_free = \"2GB\"\n"
       "# 本校保留的清晰度 / renditions kept\n"
