@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/base64.h"
+#include "common/text_checks.h"
 
 namespace lm {
 
@@ -35,6 +36,8 @@ Result<std::map<std::string, std::string>> ParseUploadMetadata(std::string_view 
     if (space != std::string_view::npos) {
       auto decoded = Base64Decode(pair.substr(space + 1));
       if (!decoded.ok()) return InvalidArgument("value of " + key + " is not base64", "Upload-Metadata");
+      // Titles, names and file names: text, kept and shown as it was sent.
+      if (!IsUtf8(*decoded)) return InvalidArgument("value of " + key + " is not UTF-8 text", "Upload-Metadata");
       value = *decoded;
     }
     out[key] = value;

@@ -15,7 +15,7 @@ namespace lm {
 std::string EncodeUploadMetadata(const std::map<std::string, std::string>& metadata);
 
 // kInvalidArgument (field "Upload-Metadata") for a key that is not [A-Za-z0-9_.-]{1,64} or a
-// value that is not base64.
+// value that is not base64 of UTF-8 text.
 Result<std::map<std::string, std::string>> ParseUploadMetadata(std::string_view header);
 
 }  // namespace lm
