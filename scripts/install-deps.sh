@@ -18,6 +18,8 @@ packages=(
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libqrencode-dev
   # tests; stock clients the origin must work with (BitTorrent)
   googletest libgtest-dev libgmock-dev aria2 transmission-cli
+  # the fuzz harnesses (tests/fuzz): clang with libFuzzer and the sanitizers' runtimes
+  clang libclang-rt-14-dev
   # bench/edge_serve serves the same file with it, side by side with the edge
   nginx
   # the web pages' browser tests (playwright-core drives it; no browser is downloaded)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds LessonMesh and runs every test in a normal build, then every test but the `system` ones
 # (our programs and stock clients run as processes, browsers) again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Installs the dependencies first.
+# UndefinedBehaviorSanitizer, then the fuzz harnesses (tests/fuzz: clang, libFuzzer, ASan + UBSan)
+# on their corpora and for LM_FUZZ_SECONDS of fuzzing in all. Installs the dependencies first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -17,4 +18,11 @@ if [ "${LM_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
     UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE system
+fi
+
+if [ "${LM_SKIP_FUZZ:-0}" != 1 ]; then
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DLM_FUZZ=ON -DLM_FUZZ_SECONDS="${LM_FUZZ_SECONDS:-120}" >/dev/null
+  cmake --build build-fuzz -j "$jobs" --target fuzzers
+  ctest --test-dir build-fuzz --output-on-failure -j "$jobs" -L fuzz
 fi
