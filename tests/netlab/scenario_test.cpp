@@ -36,6 +36,10 @@ using testing::WaitFor;
 constexpr std::int64_t kCiPackBytes = 21'000'000;  // ≥ 20 MB (20.0 MiB)
 constexpr int kCiLessons = 8;
 
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 std::int64_t Bytes(const std::vector<PackLesson>& lessons) {
   return std::accumulate(lessons.begin(), lessons.end(), std::int64_t{0},
                          [](std::int64_t sum, const PackLesson& l) { return sum + l.bytes; });
@@ -113,6 +117,106 @@ TEST_F(NetlabScenario, TheSamePackFromTheWebSeedAloneForComparison) {
         << e << " shared over its LAN";
   }
   EXPECT_GE(static_cast<double>(f.origin_wan.tx_bytes), n * F);
+}
+
+// Scenario 2: a rule in force caps edge1's WAN (its link's counters stay under the cap while it
+// downloads from the origin alone), and a county neighbour holding the lessons still delivers at
+// LAN speed (lan_networks = the county's subnet, so the WAN address is capped, the LAN one not).
+TEST_F(NetlabScenario, ClassHoursCapTheWanButNotTheCountyLan) {
+  const std::string rule = "daily 00:00-24:00 800/200";  // stands in for "Mon-Fri 07:30-17:30": the
+                                                          // program's clock is the machine's
+  const double cap_bytes_per_s = 800 * 1000 / 8.0;
+  EdgeOptions capped;
+  capped.schedule = {rule};
+  capped.lan_networks = {lab_->Address("edge1", "county1").substr(0, lab_->Address("edge1", "county1").rfind('.')) + ".0/24"};
+  county_->StartEdge("edge1", capped);
+  const json status = county_->EdgeGet("edge1", "/v1/status");
+  ASSERT_EQ(status["schedule"]["rule"], rule) << status.dump();
+  EXPECT_EQ(status["schedule"]["down_kbps"], 800);
+
+  // Phase 1: a pack for edge1 alone; only the origin has it, over the capped WAN.
+  const std::vector<PackLesson> wan_pack = UploadPack(*county_, 3, 5'000'000, 2);
+  auto wan0 = lab_->InterfaceCounters("edge1", "wan");
+  auto lan0 = lab_->InterfaceCounters("edge1", "county1");
+  std::vector<std::pair<double, long long>> samples;  // seconds, WAN bytes in
+  const auto t0 = std::chrono::steady_clock::now();
+  county_->Publish(wan_pack, "课时限速 WAN", {"edge1"});
+  std::map<std::string, long long> payload;  // lesson → payload libtorrent received for it, verified or not
+  const bool wan_done = WaitFor([&] {
+    samples.emplace_back(Since(t0), lab_->InterfaceCounters("edge1", "wan").rx_bytes - wan0.rx_bytes);
+    const json d = county_->EdgeGet("edge1", "/v1/downloads");
+    if (d.is_object()) {
+      for (const auto& j : d["downloads"]) {
+        auto& p = payload[j["id"].get<std::string>()];
+        p = std::max(p, j.value("bytes_received", 0LL));
+      }
+    }
+    const auto held = county_->Playable("edge1");
+    return std::all_of(wan_pack.begin(), wan_pack.end(), [&](const PackLesson& l) { return held.count(l.id) > 0; });
+  }, 300, 500);
+  ASSERT_TRUE(wan_done) << Pending();
+  const double wan_seconds = Since(t0);
+  const long long wan_in = lab_->InterfaceCounters("edge1", "wan").rx_bytes - wan0.rx_bytes;
+  const long long lan_in_1 = lab_->InterfaceCounters("edge1", "county1").rx_bytes - lan0.rx_bytes;
+  // The steadiest 10 s windows once it runs: the highest rate over any of them.
+  double max_window = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    for (size_t j = i + 1; j < samples.size(); ++j) {
+      if (samples[j].first - samples[i].first < 10) continue;
+      max_window = std::max(max_window, double(samples[j].second - samples[i].second) / (samples[j].first - samples[i].first));
+      break;
+    }
+  }
+  const double mean_rate = double(wan_in) / wan_seconds;
+  std::printf("class hours, WAN phase: %.2f MB in %.1f s over the WAN (frames): mean %.1f KB/s, highest 10 s window "
+              "%.1f KB/s, cap %.1f KB/s; LAN in %.3f MB\n",
+              Bytes(wan_pack) / 1e6, wan_seconds, mean_rate / 1e3, max_window / 1e3, cap_bytes_per_s / 1e3,
+              lan_in_1 / 1e6);
+  long long received = 0;
+  for (const auto& [id, bytes] : payload) received += bytes;
+  std::printf("class hours, WAN phase: payload libtorrent received (last seen before each lesson completed) %.2f MB "
+              "for %.2f MB of lessons\n", received / 1e6, Bytes(wan_pack) / 1e6);
+  // Over the whole download the link carries the cap (frames: payload plus 4.6 % of headers).
+  // Shorter windows do not hold it: libtorrent caps what it reads from its sockets, and each new
+  // connection (web seed requests, the origin's peer) first fills its TCP receive buffer at the
+  // link's rate; 10 s windows measured 1.24-1.47 times the cap (tests/netlab/README.md). The
+  // guard below catches a cap that is not applied at all (the link's 4 Mbit/s is 5 times it).
+  EXPECT_LE(mean_rate, cap_bytes_per_s * 1.10) << "the WAN download exceeded the class-hours cap";
+  EXPECT_GE(mean_rate, cap_bytes_per_s * 0.5) << "the capped download crawled far below its cap";
+  EXPECT_LE(max_window, cap_bytes_per_s * 2.0) << "a 10 s window ran at twice the cap";
+
+  // Phase 2: edge2 (no rule) fetches a pack at its full WAN rate; then the same lessons come to
+  // edge1 in a pack of its own, and edge2 delivers them over the county LAN.
+  const std::vector<PackLesson> lan_pack = UploadPack(*county_, 3, 8'000'000, 3);
+  county_->StartEdge("edge2");
+  county_->Publish(lan_pack, "课时限速 LAN 邻校", {"edge2"});
+  ASSERT_TRUE(WaitFor([&] {
+    const auto held = county_->Playable("edge2");
+    return std::all_of(lan_pack.begin(), lan_pack.end(), [&](const PackLesson& l) { return held.count(l.id) > 0; });
+  }, 300)) << Pending();
+  wan0 = lab_->InterfaceCounters("edge1", "wan");
+  lan0 = lab_->InterfaceCounters("edge1", "county1");
+  const auto t1 = std::chrono::steady_clock::now();
+  county_->Publish(lan_pack, "课时限速 LAN", {"edge1"});
+  ASSERT_TRUE(WaitFor([&] {
+    const auto held = county_->Playable("edge1");
+    return std::all_of(lan_pack.begin(), lan_pack.end(), [&](const PackLesson& l) { return held.count(l.id) > 0; });
+  }, 300, 100)) << Pending();
+  const double lan_seconds = Since(t1);
+  const long long wan_in_2 = lab_->InterfaceCounters("edge1", "wan").rx_bytes - wan0.rx_bytes;
+  const long long lan_in_2 = lab_->InterfaceCounters("edge1", "county1").rx_bytes - lan0.rx_bytes;
+  const double F2 = static_cast<double>(Bytes(lan_pack));
+  std::printf("class hours, LAN phase: %.2f MB in %.1f s (under the cap alone it would take %.0f s): LAN in %.2f MB "
+              "(%.1f KB/s), WAN in %.2f MB (%.1f KB/s)\n",
+              F2 / 1e6, lan_seconds, F2 / cap_bytes_per_s, lan_in_2 / 1e6, lan_in_2 / lan_seconds / 1e3,
+              wan_in_2 / 1e6, wan_in_2 / lan_seconds / 1e3);
+  EXPECT_GE(static_cast<double>(lan_in_2), 0.8 * F2) << "most of the pack should come from the LAN neighbour";
+  EXPECT_GE(lan_in_2 / lan_seconds, 5 * cap_bytes_per_s) << "the LAN transfer was held near the WAN cap";
+  // Meanwhile the new connections to the origin fill their receive buffers over the WAN too (see
+  // above): measured 0.12-1.19 MB of the 8 MB; the pack came over the LAN.
+  EXPECT_LE(static_cast<double>(wan_in_2), 0.3 * F2) << "the WAN, not the LAN neighbour, carried the pack";
+  ExpectFilesMatch(wan_pack, {"edge1"});
+  ExpectFilesMatch(lan_pack, {"edge1", "edge2"});
 }
 
 }  // namespace
