@@ -219,5 +219,66 @@ TEST_F(NetlabScenario, ClassHoursCapTheWanButNotTheCountyLan) {
   ExpectFilesMatch(lan_pack, {"edge1", "edge2"});
 }
 
+// Scenario 3: county2's three edges under a tight class-hours cap (the LAN between them free),
+// downloading one lesson at a time: the lessons complete in the order of their needed-by dates,
+// whatever order they were uploaded and listed in.
+TEST_F(NetlabScenario, UnderATightCapLessonsCompleteInTheOrderOfTheirDates) {
+  const int days[] = {4, 1, 6, 2, 5, 3};
+  std::vector<PackLesson> pack;
+  for (int i = 0; i < 6; ++i) {
+    PackLesson l = county_->UploadDocument(1'000'000, 500 + i, "第" + std::to_string(i + 1) + "课 " +
+                                                                   std::to_string(days[i]) + "天后用");
+    l.needed_by = DaysFromToday(days[i]);
+    pack.push_back(std::move(l));
+  }
+  const std::vector<std::string> county2 = {"edge4", "edge5", "edge6"};
+  EdgeOptions tight;
+  tight.schedule = {"daily 00:00-24:00 600/150"};
+  tight.max_active_downloads = 1;
+  for (const std::string& e : county2) county_->StartEdge(e, tight);
+  const auto t0 = std::chrono::steady_clock::now();
+  county_->Publish(pack, "按需用日期", county2);
+  std::map<std::string, std::map<std::string, double>> done;  // edge → lesson → seconds after publishing
+  std::map<std::string, std::string> done_date;                // lesson → the date its last edge had it
+  const bool all = WaitFor([&] {
+    size_t n = 0;
+    for (const std::string& e : county2) {
+      const auto held = county_->Playable(e);
+      for (const PackLesson& l : pack) {
+        if (held.count(l.id) && !done[e].count(l.id)) {
+          done[e][l.id] = Since(t0);
+          done_date[l.id] = DaysFromToday(0);
+        }
+      }
+      n += done[e].size();
+    }
+    return n == county2.size() * pack.size();
+  }, 400, 250);
+  std::vector<PackLesson> by_date = pack;
+  std::stable_sort(by_date.begin(), by_date.end(), [](const PackLesson& a, const PackLesson& b) { return a.needed_by < b.needed_by; });
+  std::printf("needed-by order under a 600 kbit/s cap, one lesson at a time (seconds after publishing):\n%-12s %-14s",
+              "needed_by", "lesson");
+  for (const std::string& e : county2) std::printf(" %8s", e.c_str());
+  std::printf("\n");
+  int before_date = 0;
+  for (const PackLesson& l : by_date) {
+    std::printf("%-12s %-14s", l.needed_by.c_str(), l.id.substr(0, 12).c_str());
+    for (const std::string& e : county2) std::printf(" %8.1f", done[e].count(l.id) ? done[e][l.id] : -1.0);
+    std::printf("\n");
+    if (done_date.count(l.id) && done_date[l.id] <= l.needed_by) ++before_date;
+  }
+  std::printf("complete before their date at every edge: %d of %zu (%.0f %%)\n", before_date, pack.size(),
+              100.0 * before_date / static_cast<double>(pack.size()));
+  ASSERT_TRUE(all) << Pending();
+  for (const std::string& e : county2) {
+    for (size_t k = 0; k + 1 < by_date.size(); ++k) {
+      EXPECT_LE(done[e][by_date[k].id], done[e][by_date[k + 1].id])
+          << e << ": the lesson needed " << by_date[k + 1].needed_by << " came before the one needed "
+          << by_date[k].needed_by;
+    }
+  }
+  ExpectFilesMatch(pack, county2);
+}
+
 }  // namespace
 }  // namespace lm::netlab
