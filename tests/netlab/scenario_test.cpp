@@ -280,5 +280,52 @@ TEST_F(NetlabScenario, UnderATightCapLessonsCompleteInTheOrderOfTheirDates) {
   ExpectFilesMatch(pack, county2);
 }
 
+// Scenario 4: mid-distribution edge3 is killed with SIGKILL (a power cut) and started again, and
+// edge5's WAN goes down for 30 s (every packet dropped) and comes back; every edge ends complete
+// with every file matching.
+TEST_F(NetlabScenario, AfterAKillAndAWanOutageEveryEdgeCompletes) {
+  const std::vector<PackLesson> pack = UploadPack(*county_, 6, 12'000'000, 4);
+  StartEdges();
+  const double F = static_cast<double>(Bytes(pack));
+  const DistributionBound bound = KumarRoss(lab_->topology(), F);
+  const LinkSpec wan5 = lab_->Link("edge5", "wan");
+  const long long edge3_before = lab_->InterfaceCounters("edge3", "wan").rx_bytes +
+                                 lab_->InterfaceCounters("edge3", "county1").rx_bytes;
+  double killed_at = -1, down_at = -1, up_at = -1;
+  auto faults = [&](double now, const std::set<std::string>& complete) {
+    if (killed_at < 0 && !complete.count("edge3")) {
+      const long long in = lab_->InterfaceCounters("edge3", "wan").rx_bytes +
+                           lab_->InterfaceCounters("edge3", "county1").rx_bytes - edge3_before;
+      if (static_cast<double>(in) >= 0.3 * F) {
+        county_->KillEdge("edge3");
+        killed_at = now;
+        county_->StartEdge("edge3");
+      }
+    }
+    if (down_at < 0 && !complete.count("edge5")) {
+      const json d = county_->EdgeGet("edge5", "/v1/downloads");
+      if (d.is_object() && !d["downloads"].empty()) {  // it has the pack: now its WAN goes
+        LinkSpec down = wan5;
+        down.loss = 1;
+        lab_->SetLink("edge5", "wan", down);
+        down_at = now;
+      }
+    }
+    if (down_at >= 0 && up_at < 0 && now - down_at >= 30) {
+      lab_->SetLink("edge5", "wan", wan5);
+      up_at = now;
+    }
+  };
+  const DistributionFigures f = Distribute(*county_, pack, std::max(300.0, 6 * bound.wan_s), faults);
+  if (down_at >= 0 && up_at < 0) lab_->SetLink("edge5", "wan", wan5);
+  std::printf("%s", Describe("distribution with faults", f, bound).c_str());
+  std::printf("edge3 killed at %.1f s and restarted; edge5's WAN down from %.1f s to %.1f s\n", killed_at, down_at, up_at);
+  ASSERT_GE(f.seconds, 0) << Pending();
+  EXPECT_GE(killed_at, 0) << "edge3 was complete before it received 30 % of the pack";
+  EXPECT_GE(down_at, 0) << "edge5 never had the pack to lose its WAN over";
+  EXPECT_GE(up_at, 0) << "every edge completed before edge5's WAN came back";
+  ExpectFilesMatch(pack, county_->Edges());
+}
+
 }  // namespace
 }  // namespace lm::netlab
