@@ -330,6 +330,14 @@ json County::EdgeGet(const std::string& host, const std::string& target) const {
   return json::parse(r.body, nullptr, false);
 }
 
+long long County::EdgeMetric(const std::string& host, const std::string& name) const {
+  InNamespace in(lab_.NamespacePath(host));
+  const HttpResult r = HttpClient(kEdgePort).Request("GET", "/metrics");
+  const size_t at = r.body.find("\n" + name + " ");
+  if (r.status != 200 || at == std::string::npos) return -1;
+  return std::stoll(r.body.substr(at + name.size() + 2));
+}
+
 std::set<std::string> County::Playable(const std::string& host) const {
   std::set<std::string> ids;
   const json body = EdgeGet(host, "/v1/lessons");
@@ -467,6 +475,10 @@ DistributionFigures Distribute(County& county, const std::vector<PackLesson>& le
     return false;
   }, deadline_seconds, 250);
   if (!all) snapshot();
+  for (const std::string& e : county.Edges()) {
+    f.hash_failures[e] = county.EdgeMetric(e, "lessonmesh_edge_hash_failures_total");
+    f.peers_banned[e] = county.EdgeMetric(e, "lessonmesh_edge_peers_banned_total");
+  }
   for (auto& [e, c] : f.connections) {
     const double n = samples[e];
     c = {c.origin_peer / n, c.web_seed / n, c.lan / n, c.wan_same_county / n, c.wan_other_county / n};
@@ -494,16 +506,19 @@ std::string Describe(const std::string& label, const DistributionFigures& f, con
       b.lan_s, b.origin_s, b.counties_s, b.county_in_s, f.seconds >= 0 ? f.seconds / b.lan_s : 0.0);
   add("origin WAN egress %.2f MB = %.2f x F (target <= 1.5); ingress %.2f MB\n", f.origin_wan.tx_bytes / mb,
       f.origin_egress_ratio(), f.origin_wan.rx_bytes / mb);
-  add("%-8s %10s %10s %10s %10s %9s | connections (mean): %6s %6s %6s %6s %6s\n", "edge", "WAN in MB", "WAN out MB",
-      "LAN in MB", "LAN out MB", "done at s", "origin", "webseed", "LAN", "WAN-cty", "WAN-oth");
+  add("%-8s %10s %10s %10s %10s %9s %6s %6s | connections (mean): %6s %6s %6s %6s %6s\n", "edge", "WAN in MB",
+      "WAN out MB", "LAN in MB", "LAN out MB", "done at s", "hashf", "banned", "origin", "webseed", "LAN", "WAN-cty",
+      "WAN-oth");
   for (const auto& [e, s] : f.edge_seconds) {
     const Lab::Counters w = f.edge_wan.count(e) ? f.edge_wan.at(e) : Lab::Counters{};
     const Lab::Counters l = f.edge_lan.count(e) ? f.edge_lan.at(e) : Lab::Counters{};
     const DistributionFigures::Connections c =
         f.connections.count(e) ? f.connections.at(e) : DistributionFigures::Connections{};
-    add("%-8s %10.2f %10.2f %10.2f %10.2f %9.1f |                     %6.1f %6.1f %6.1f %6.1f %6.1f\n", e.c_str(),
-        w.rx_bytes / mb, w.tx_bytes / mb, l.rx_bytes / mb, l.tx_bytes / mb, s, c.origin_peer, c.web_seed, c.lan,
-        c.wan_same_county, c.wan_other_county);
+    const long long hf = f.hash_failures.count(e) ? f.hash_failures.at(e) : -1;
+    const long long banned = f.peers_banned.count(e) ? f.peers_banned.at(e) : -1;
+    add("%-8s %10.2f %10.2f %10.2f %10.2f %9.1f %6lld %6lld |                     %6.1f %6.1f %6.1f %6.1f %6.1f\n",
+        e.c_str(), w.rx_bytes / mb, w.tx_bytes / mb, l.rx_bytes / mb, l.tx_bytes / mb, s, hf, banned, c.origin_peer,
+        c.web_seed, c.lan, c.wan_same_county, c.wan_other_county);
   }
   return out;
 }

@@ -85,6 +85,8 @@ class County {
   // (and lesson.json byte for byte): "" when all match, else the first difference.
   std::string CheckFiles(const std::string& host, const std::vector<PackLesson>& lessons) const;
   std::string EdgeLogTail(const std::string& host, std::size_t bytes = 3000) const;
+  // A counter of the edge's /metrics ("lessonmesh_edge_hash_failures_total"), -1 if absent.
+  long long EdgeMetric(const std::string& host, const std::string& name) const;
 
   Lab& lab() { return lab_; }
 
@@ -121,6 +123,7 @@ struct DistributionFigures {
     double origin_peer = 0, web_seed = 0, lan = 0, wan_same_county = 0, wan_other_county = 0;
   };
   std::map<std::string, Connections> connections;
+  std::map<std::string, long long> hash_failures, peers_banned;  // each edge's /metrics at the end
   double origin_egress_ratio() const { return pack_bytes > 0 ? double(origin_wan.tx_bytes) / double(pack_bytes) : 0; }
 };
 
