@@ -30,6 +30,8 @@ void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
   keys->Add("scrub_interval_seconds", &c->scrub_interval_seconds, 1, 86400 * 7,
             "pause between re-hashing two held lessons, seconds");
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
+  keys->Add("peer_to_peer", &c->peer_to_peer,
+            "share with other schools and the origin's BitTorrent seeder (true/false); false: the origin's web seed only");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
   AddWebDirKey(keys, &c->web_dir);
 }

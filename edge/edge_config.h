@@ -35,6 +35,9 @@ struct EdgeConfig {
   int scrub_kbps = 2000;                          // background re-hash rate of held files; 0 = off
   int scrub_interval_seconds = 300;               // pause between two lessons' scrubs
   bool lsd = true;                                // find schools on the same network
+  // false: fetch from the origin's web seed (HTTP) only: no tracker, no local discovery, no peer
+  // connections either way, for networks that forbid BitTorrent (and to measure what sharing saves).
+  bool peer_to_peer = true;
   int http_threads = 4;
   std::string web_dir = DefaultWebDir();          // built pages: the classroom page at /, QR codes at /print
 };

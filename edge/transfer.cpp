@@ -149,6 +149,13 @@ struct Transfer::Impl {
           lt::read_resume_data(lt::span<const char>(resume->data(), static_cast<long>(resume->size())), rec);
       if (!rec && loaded.info_hashes == ti->info_hashes()) params = std::move(loaded);
     }
+    if (!options.peer_to_peer) {
+      // Nobody to announce to and no peer to remember: the web seeds are all that is left.
+      ti->clear_trackers();
+      params.trackers.clear();
+      params.tracker_tiers.clear();
+      params.peers.clear();
+    }
     params.ti = ti;
     params.save_path = options.lessons_dir.string();
     const lt::file_storage& files = ti->files();
@@ -375,9 +382,11 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
   pack.set_str(lt::settings_pack::listen_interfaces, options.listen_interfaces);
   pack.set_str(lt::settings_pack::user_agent, "LessonMesh-edge/" LIBTORRENT_VERSION);
   pack.set_bool(lt::settings_pack::enable_dht, false);
-  pack.set_bool(lt::settings_pack::enable_lsd, options.lsd);
+  pack.set_bool(lt::settings_pack::enable_lsd, options.lsd && options.peer_to_peer);
   pack.set_bool(lt::settings_pack::enable_upnp, false);
   pack.set_bool(lt::settings_pack::enable_natpmp, false);
+  // Web seeds only: no peer may connect in (outgoing TCP stays on: the web seeds need it).
+  pack.set_bool(lt::settings_pack::enable_incoming_tcp, options.peer_to_peer);
   pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
   // TCP only: uTP's delay-based congestion control mistakes the schedule's rate limiter for a
   // congested path and crawls far below the cap. NAT holepunching (ut_holepunch) goes with it:

@@ -39,6 +39,9 @@ struct TransferOptions {
   std::vector<std::string> lan_networks = {"10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16",
                                            "169.254.0.0/16", "fc00::/7",      "fe80::/10"};
   bool lsd = true;
+  // false: the web seeds only. Torrents lose their trackers, discovery is off and no peer
+  // connection is made or accepted; libtorrent's HTTP connections to the web seeds remain.
+  bool peer_to_peer = true;
   BandwidthSchedule schedule;
   // The wall clock, injectable for tests of the schedule.
   std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };

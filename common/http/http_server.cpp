@@ -75,6 +75,8 @@ constexpr int kLingerMs = 5000;
 // The most one sendfile call is asked for, so one client's large range does not hold the network
 // thread while other connections wait (the socket's buffer usually takes less anyway).
 constexpr std::uint64_t kSendfileChunk = 1 << 20;
+// A reply's bytes queued in the kernel but not yet sent, at most (TCP_NOTSENT_LOWAT).
+constexpr std::size_t kUnsentBytes = 256 * 1024;
 
 // The request's header as a handler sees it; false if the path's percent-encoding is malformed.
 bool ToRequest(const bhttp::request_header<>& msg, tcp::socket& socket, Request* req) {
@@ -103,7 +105,13 @@ bool IsDisconnect(beast::error_code ec) {
 // reading resumed once it was taken). Everything here runs on the connection's strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket&& socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {
+    // The kernel takes a reply's bytes (written or sendfile'd) only while fewer than this many wait
+    // unsent, so each write or wait for the socket ends as the client takes that much (the progress
+    // the reply's timeout measures), and a slow client does not hold megabytes of send buffer.
+    const int low_water = static_cast<int>(kUnsentBytes);
+    ::setsockopt(stream_.socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &low_water, sizeof low_water);
+  }
 
   void Start() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
@@ -314,12 +322,26 @@ class Session : public std::enable_shared_from_this<Session> {
     res_->body() = std::move(reply.body);
     res_->prepare_payload();
     if (!head_length.empty()) res_->set(bhttp::field::content_length, head_length);
+    serializer_.emplace(*res_);
+    WriteSome();
+  }
+
+  // A string reply goes out as fast as the client takes it, and the timeout is for progress, as
+  // for a file's: each write the socket accepts (kUnsentBytes at most) restarts it. A reader that
+  // keeps taking bytes gets the whole reply however long that takes; one that takes nothing for
+  // read_timeout_ms is dropped.
+  void WriteSome() {
     stream_.expires_after(ms(server_->options.read_timeout_ms));
-    bhttp::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      const bool keep = self->res_->keep_alive();
-      self->res_.reset();
-      self->AfterWrite(ec, keep);
-    });
+    bhttp::async_write_some(stream_, *serializer_,
+                            beast::bind_front_handler(&Session::OnWriteSome, shared_from_this()));
+  }
+
+  void OnWriteSome(beast::error_code ec, std::size_t) {
+    if (!ec && !serializer_->is_done()) return WriteSome();
+    serializer_.reset();
+    const bool keep = res_->keep_alive();
+    res_.reset();
+    AfterWrite(ec, keep);
   }
 
   // A body from a file: the header through Beast, then the bytes straight from the page cache to the
@@ -427,6 +449,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string piece_;       // a streamed body's piece in transit; also the drain buffer
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> res_;
+  std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;  // of *res_, while it is written
   // A file reply in transit: its header (and its serializer while the header is written), the rest.
   std::shared_ptr<bhttp::response<bhttp::empty_body>> file_res_;
   std::optional<bhttp::response_serializer<bhttp::empty_body>> file_head_;

@@ -25,7 +25,8 @@ struct ServerOptions {
   int network_threads = 1;        // threads that read requests and write replies (file replies'
                                   // sendfile runs here): more than one only for heavy file serving
   int read_timeout_ms = 30000;    // to receive a whole request once it has started; for a
-                                  // streamed body, the longest wait for its next piece
+                                  // streamed body, the longest wait for its next piece; for a
+                                  // reply, the longest the client may take no bytes of it
   int idle_timeout_ms = 60000;    // between requests on a kept-alive connection
   std::size_t max_header_bytes = 16 * 1024;
 };

@@ -21,6 +21,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "tests/testing/http_client.h"
 
@@ -338,6 +339,60 @@ TEST(HttpServerTest, BadListenAddressIsAnError) {
     return 1;
   });
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+}
+
+// The reply's timeout is for progress: a client that keeps reading a reply far larger than it can
+// take within the timeout (a web seed range to a school on a slow link) gets all of it, and one that
+// stops reading is dropped. Before, one deadline covered the whole write and cut the slow reader.
+TEST(HttpServerTest, ASlowReaderGetsALargeReplyWholeAndAStalledOneIsDropped) {
+  ServerOptions options;
+  options.read_timeout_ms = 400;
+  const std::string body = Pattern(6u << 20);
+  auto server = HttpServer::Start(
+      options,
+      [&body](Request, Responder respond) {
+        Reply r;
+        r.status = 200;
+        r.content_type = "application/octet-stream";
+        r.body = body;
+        respond(std::move(r));
+      },
+      [](const std::string&, const std::string&) -> std::size_t { return 0; });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  // The reply's body as the connection yields it until the server closes it or it is whole, read
+  // after `first_pause`, then once every `pause`.
+  auto fetch = [&](std::chrono::milliseconds first_pause, std::chrono::milliseconds pause) {
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    socket.open(net::ip::tcp::v4());
+    socket.set_option(net::socket_base::receive_buffer_size(32 * 1024));  // the client's window stays small
+    socket.connect({net::ip::make_address("127.0.0.1"), (*server)->port()});
+    const std::string request = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+    net::write(socket, net::buffer(request));
+    std::this_thread::sleep_for(first_pause);  // the client's pace is what is tested
+    std::string got, piece(256 * 1024, '\0');
+    for (;;) {
+      boost::system::error_code ec;
+      const std::size_t n = socket.read_some(net::buffer(piece), ec);
+      got.append(piece.data(), n);
+      if (ec) break;
+      const size_t head_end = got.find("\r\n\r\n");
+      if (head_end != std::string::npos && got.size() - head_end - 4 >= body.size()) break;
+      std::this_thread::sleep_for(pause);
+    }
+    const size_t head_end = got.find("\r\n\r\n");
+    return head_end == std::string::npos ? std::string() : got.substr(head_end + 4);
+  };
+  // 6 MiB through a 64 KiB window every 10 ms takes over a second, several times the timeout.
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string slow = fetch(std::chrono::milliseconds(0), std::chrono::milliseconds(10));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GT(seconds, 2.0 * options.read_timeout_ms / 1000) << "the reader was not slow";
+  EXPECT_EQ(slow.size(), body.size());
+  EXPECT_TRUE(slow == body) << "the slow reader's body differs";
+  // A client that takes nothing for several timeouts finds the reply cut.
+  const std::string stalled = fetch(std::chrono::milliseconds(3 * options.read_timeout_ms), std::chrono::milliseconds(0));
+  EXPECT_LT(stalled.size(), body.size());
 }
 
 }  // namespace

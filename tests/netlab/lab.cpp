@@ -425,7 +425,7 @@ void Lab::Build() {
     if (h.links.empty()) throw std::runtime_error("netlab: host " + h.name + " has no link");
     for (const auto& [network, spec] : h.links) {
       if (!networks.count(network)) throw std::runtime_error("netlab: host " + h.name + ": no network " + network);
-      if (spec.loss < 0 || spec.loss >= 1 || spec.delay_ms < 0 || spec.down_mbit < 0 || spec.up_mbit < 0)
+      if (spec.loss < 0 || spec.loss > 1 || spec.delay_ms < 0 || spec.down_mbit < 0 || spec.up_mbit < 0)
         throw std::runtime_error("netlab: host " + h.name + ": link to " + network + " out of range");
     }
   }
@@ -552,7 +552,9 @@ void Lab::WriteCoreRules() {
     for (const auto& [chain, match, queue] : {std::tuple{"PREROUTING", "--physdev-in", link->up_queue},
                                                std::tuple{"POSTROUTING", "--physdev-out", link->down_queue}}) {
       const std::string head = std::string("-A ") + chain + " -m physdev " + match + " " + link->port;
-      if (link->spec.loss > 0)
+      if (link->spec.loss >= 1)
+        rules += head + " -j DROP\n";  // down
+      else if (link->spec.loss > 0)
         rules += head + " -m statistic --mode random --probability " + probability + " -j DROP\n";
       if (link->line) rules += head + " -j NFQUEUE --queue-num " + std::to_string(queue) + "\n";
     }
@@ -565,6 +567,10 @@ std::string Lab::Namespace(const std::string& host) const {
   for (const HostSpec& h : topology_.hosts)
     if (h.name == host) return prefix_ + host;
   throw std::runtime_error("netlab: no host " + host);
+}
+
+std::string Lab::NamespacePath(const std::string& host) const {
+  return std::string(kNetnsDir) + "/" + Namespace(host);
 }
 
 std::vector<std::string> Lab::Namespaces() const {
@@ -638,7 +644,7 @@ const LinkSpec& Lab::Link(const std::string& host, const std::string& network) c
 void Lab::SetLink(const std::string& host, const std::string& network, const LinkSpec& spec) {
   LinkState& link = FindLink(host, network);
   const LinkSpec old = link.spec;
-  if (spec.loss < 0 || spec.loss >= 1 || spec.delay_ms < 0 || spec.down_mbit < 0 || spec.up_mbit < 0)
+  if (spec.loss < 0 || spec.loss > 1 || spec.delay_ms < 0 || spec.down_mbit < 0 || spec.up_mbit < 0)
     throw std::runtime_error("netlab: host " + host + ": link to " + network + " out of range");
   const bool queue_changed = spec.queue_ms != old.queue_ms;
   if (spec.up_mbit != old.up_mbit || queue_changed)

@@ -26,7 +26,7 @@ struct LinkSpec {
   double down_mbit = 0;   // toward the host
   double up_mbit = 0;     // from the host
   double delay_ms = 0;    // one way
-  double loss = 0;        // probability that a packet is dropped, each way
+  double loss = 0;        // probability that a packet is dropped, each way; 1: the link is down
   double queue_ms = 100;  // the shaper's buffer, as time at its rate (at least 10 full frames)
   bool operator==(const LinkSpec&) const = default;
 };
@@ -101,6 +101,7 @@ class Lab {
   const std::string& prefix() const { return prefix_; }  // every namespace's name starts with it
   const Topology& topology() const { return topology_; }
   std::string Namespace(const std::string& host) const;   // "lmlab-…-edge1"
+  std::string NamespacePath(const std::string& host) const;  // "/run/netns/lmlab-…-edge1", for InNamespace
   std::string CoreNamespace() const { return prefix_ + "core"; }
   std::vector<std::string> Namespaces() const;             // the core's and every host's
   // The host's IPv4 address on `network` ("10.200.0.3"); its interface there is named `network`.
@@ -121,7 +122,8 @@ class Lab {
 
   const LinkSpec& Link(const std::string& host, const std::string& network) const;
   // Changes a link while traffic flows: rate and loss in place; a new delay starts a new delay
-  // line and the old one lets its held packets go at their time.
+  // line and the old one lets its held packets go at their time. Loss 1 takes the link down (every
+  // packet dropped, each way, as a cut cable upstream would: the host's interface stays up).
   void SetLink(const std::string& host, const std::string& network, const LinkSpec& spec);
   // Each delay line's counts so far (asks every line; throws if one does not answer).
   std::vector<DelayLineStats> DelayLines();

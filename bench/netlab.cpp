@@ -1,0 +1,78 @@
+// netlab_bench: scenario 1 of the network lab at full size. Builds the lab's default county
+// (tests/netlab/README.md), runs the catalog and origin on its origin host and a school box on each
+// of its six edge hosts, uploads a pack of courseware documents, publishes it to every school and
+// prints how long until every edge holds it, the origin's WAN egress and each edge's WAN and LAN
+// traffic, beside the Kumar–Ross lower bound for the same links. --mode both (the default) runs
+// peer-to-peer first, then peer_to_peer = false (the web seed alone) in a fresh lab. Needs root.
+//   sudo build/bin/netlab_bench --mb 100 --lessons 20 [--mode p2p|webseed|both]
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <numeric>
+#include <string>
+
+#include "tests/netlab/county.h"
+#include "tests/netlab/lab.h"
+
+namespace {
+
+int RunOnce(bool peer_to_peer, double mb, int lessons, double deadline_factor) {
+  using namespace lm::netlab;
+  Lab lab;
+  County county(lab);
+  county.Start();
+  std::printf("uploading %d lessons, %.1f MB ...\n", lessons, mb);
+  std::fflush(stdout);
+  const std::vector<PackLesson> pack = UploadPack(county, lessons, static_cast<std::int64_t>(mb * 1e6));
+  EdgeOptions options;
+  options.peer_to_peer = peer_to_peer;
+  for (const std::string& e : county.Edges()) county.StartEdge(e, options);
+  const double bytes = std::accumulate(pack.begin(), pack.end(), 0.0, [](double s, const PackLesson& l) { return s + l.bytes; });
+  const DistributionBound bound = KumarRoss(lab.topology(), bytes);
+  const DistributionFigures f = Distribute(county, pack, deadline_factor * bound.wan_s);
+  std::printf("%s", Describe(peer_to_peer ? "distribution, peer-to-peer" : "distribution, web seed only (peer_to_peer = false)",
+                             f, bound).c_str());
+  int bad = 0;
+  for (const std::string& e : county.Edges()) {
+    const std::string check = county.CheckFiles(e, pack);
+    if (!check.empty()) {
+      std::printf("files: %s\n", check.c_str());
+      ++bad;
+    }
+  }
+  if (bad == 0 && f.seconds >= 0) std::printf("every file of every edge matches its XXH3 in lesson.json\n");
+  std::fflush(stdout);
+  return f.seconds >= 0 && bad == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Scenario 1 of the network lab (distribution to six edges) at full size"};
+  double mb = 100;
+  int lessons = 20;
+  std::string mode = "both";
+  double deadline_factor = 8;
+  app.add_option("--mb", mb, "pack size in MB (10^6 bytes)")->capture_default_str();
+  app.add_option("--lessons", lessons, "courseware documents in the pack")->capture_default_str();
+  app.add_option("--mode", mode, "p2p, webseed or both")->check(CLI::IsMember({"p2p", "webseed", "both"}))->capture_default_str();
+  app.add_option("--deadline-factor", deadline_factor, "give up after this many times the bound")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const std::string why = lm::netlab::Lab::Unavailable();
+  if (!why.empty()) {
+    std::fprintf(stderr, "netlab_bench: %s\n", why.c_str());
+    return 2;
+  }
+  try {
+    int rc = 0;
+    if (mode != "webseed") rc |= RunOnce(true, mb, lessons, deadline_factor);
+    if (mode != "p2p") rc |= RunOnce(false, mb, lessons, deadline_factor);
+    return rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "netlab_bench: %s\n", e.what());
+    return 1;
+  }
+}
