@@ -3,7 +3,10 @@
 // limit chosen per request from its method and target, handlers run on a worker pool so slow work
 // never blocks the network thread, and a graceful Stop(). Shared by the catalog and the origin.
 // Optionally, a stream route takes chosen request bodies piece by piece as they arrive (tus PATCH)
-// instead of whole. Start/Stop from one owning thread; Responders may be called from any thread.
+// instead of whole. Optionally a second listener speaks HTTPS (OpenSSL), its certificate reloadable
+// without dropping connections. Connection limits (in all, per client address) and the header and
+// handshake timeouts keep slow or idle clients from holding the server. Start/Stop from one owning
+// thread; Responders and ReloadTls may be called from any thread.
 
 #include <chrono>
 #include <cstddef>
@@ -18,6 +21,14 @@
 
 namespace lm::http {
 
+// A listener that speaks HTTPS, beside the plain one.
+struct TlsListenerOptions {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 0;  // 0 = any free port (tests)
+  std::string cert_file;   // PEM: the server's certificate, then any intermediates
+  std::string key_file;    // PEM: its private key
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;         // 0 = any free port (tests)
@@ -28,7 +39,15 @@ struct ServerOptions {
                                   // streamed body, the longest wait for its next piece; for a
                                   // reply, the longest the client may take no bytes of it
   int idle_timeout_ms = 60000;    // between requests on a kept-alive connection
+  int header_timeout_ms = 10000;     // to receive a new connection's first request header, whole
+                                    // (at most read_timeout_ms): a client trickling it is cut
+  int handshake_timeout_ms = 10000;  // to complete a TLS handshake
   std::size_t max_header_bytes = 16 * 1024;
+  // Connections held at once, in all and from one client address (both listeners together); the
+  // excess is refused at once (plain HTTP: a 503, then closed). 0 = no limit.
+  int max_connections = 512;
+  int max_connections_per_client = 64;
+  std::optional<TlsListenerOptions> tls;  // set: also listen for HTTPS
 };
 
 // Runs on a worker thread. May respond later (long polls) by keeping the Responder.
@@ -51,6 +70,15 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   std::uint16_t port() const;
+  // The HTTPS listener's port; 0 without one.
+  std::uint16_t tls_port() const;
+
+  // Loads the TLS certificate and key again from their files (after a renewal; SIGHUP): new
+  // connections get the new ones, connections already up keep theirs. On failure (kInvalidArgument)
+  // the old ones stay in use. kInvalidArgument too without a TLS listener.
+  Status ReloadTls();
+  // Connections open now (both listeners).
+  int open_connections() const;
 
   // Runs `fn` on a worker thread after `delay` (for long-poll deadlines), unless stopped first.
   void RunAfter(std::chrono::milliseconds delay, std::function<void()> fn);
