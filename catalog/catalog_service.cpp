@@ -72,6 +72,7 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   server_options.worker_threads = WorkerThreads(config);
   server_options.read_timeout_ms = config.read_timeout_ms;
   server_options.idle_timeout_ms = config.idle_timeout_ms;
+  ApplyServingConfig(config.serving, &server_options);
   CatalogApi* api = p->api.get();
   ASSIGN_OR_RETURN(p->server, http::HttpServer::Start(
                                   server_options,
@@ -80,7 +81,7 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   api->SetRunAfter([s = p->server.get()](std::chrono::milliseconds d, std::function<void()> fn) {
     s->RunAfter(d, std::move(fn));
   });
-  p->log->info("started http={} data={} public_key={}", p->server->port(), config.data_dir,
+  p->log->info("started http={} https={} data={} public_key={}", p->server->port(), p->server->tls_port(), config.data_dir,
                p->key->public_key_base64());
   return std::unique_ptr<CatalogService>(new CatalogService(std::move(p)));
 }
@@ -90,6 +91,18 @@ CatalogService::CatalogService(std::unique_ptr<Parts> parts) : parts_(std::move(
 CatalogService::~CatalogService() { Stop(); }
 
 std::uint16_t CatalogService::port() const { return parts_->server->port(); }
+
+std::uint16_t CatalogService::tls_port() const { return parts_->server->tls_port(); }
+
+Status CatalogService::ReloadTls() {
+  Status st = parts_->server->ReloadTls();
+  if (st.ok()) {
+    parts_->log->info("tls_reloaded");
+  } else {
+    parts_->log->error("tls_reload_failed error=\"{}\"", st.message());
+  }
+  return st;
+}
 
 const std::string& CatalogService::public_key_base64() const { return parts_->key->public_key_base64(); }
 

@@ -23,6 +23,11 @@ class CatalogService {
   CatalogService& operator=(const CatalogService&) = delete;
 
   std::uint16_t port() const;
+  // The HTTPS port; 0 without a certificate configured.
+  std::uint16_t tls_port() const;
+  // Loads the TLS certificate and key again (SIGHUP): new connections get them, those up keep
+  // theirs; on failure the old ones stay (logged).
+  Status ReloadTls();
   // The key edges pin to verify pack manifests.
   const std::string& public_key_base64() const;
 

@@ -59,13 +59,21 @@ int main(int argc, char** argv) {
     return st.ok() ? 0 : Fail(st);
   }
 
-  lm::StopSignals stop_signals;  // before any thread starts
+  lm::StopSignals stop_signals(/*take_hangup=*/true);  // before any thread starts
   auto service = lm::catalog::CatalogService::Start(config);
   if (!service.ok()) return Fail(service.status());
   std::cout << kProgram << " listening on http://" << config.listen_address << ":" << (*service)->port()
-            << " data=" << config.data_dir << " public_key=" << (*service)->public_key_base64() << std::endl;
+            << " data=" << config.data_dir << " public_key=" << (*service)->public_key_base64();
+  if ((*service)->tls_port() != 0) {
+    std::cout << " https=" << config.serving.tls_listen << ":" << (*service)->tls_port();
+  }
+  std::cout << std::endl;
 
-  const int signal_number = stop_signals.Wait();
+  int signal_number = 0;
+  while ((signal_number = stop_signals.Wait()) == SIGHUP) {
+    // A renewed certificate: the service logs the outcome; a failed reload keeps the old one.
+    if ((*service)->tls_port() != 0) (void)(*service)->ReloadTls();
+  }
   std::cerr << kProgram << ": signal " << signal_number << ", stopping\n";
   (*service)->Stop();
   std::cerr << kProgram << ": stopped\n";

@@ -4,10 +4,11 @@
 
 namespace lm {
 
-StopSignals::StopSignals() {
+StopSignals::StopSignals(bool take_hangup) {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
+  if (take_hangup) sigaddset(&set_, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set_, nullptr);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// SIGINT and SIGTERM for a daemon's main(): blocked in every thread, taken by one sigwait. Create
-// it first thing in main(), before any thread starts, so that every thread inherits the mask and
-// none is interrupted; then Wait() once the service runs. Used by one thread (main).
+// SIGINT and SIGTERM for a daemon's main(), and optionally SIGHUP (reload): blocked in every
+// thread, taken by one sigwait. Create it first thing in main(), before any thread starts, so that
+// every thread inherits the mask and none is interrupted; then Wait() once the service runs. Used
+// by one thread (main).
 
 #include <signal.h>
 
@@ -9,12 +10,13 @@ namespace lm {
 
 class StopSignals {
  public:
-  // Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts later).
-  StopSignals();
+  // Blocks SIGINT and SIGTERM, and SIGHUP with `take_hangup`, in the calling thread (and so in
+  // every thread it starts later).
+  explicit StopSignals(bool take_hangup = false);
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
-  // Waits until one of them arrives; returns its number.
+  // Waits until one of them arrives; returns its number (SIGHUP: reload, then wait again).
   int Wait();
 
  private:

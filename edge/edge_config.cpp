@@ -12,6 +12,7 @@ namespace lm::edge {
 void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
   keys->Add("school_id", &c->school_id, "this school's id in the catalog");
   keys->Add("catalog_url", &c->catalog_url, "the catalog, e.g. http://catalog.county.edu.cn:8090");
+  keys->Add("ca_file", &c->ca_file, "PEM file of the CAs to trust for an https catalog_url (default: the system's)");
   keys->Add("token_file", &c->token_file, "file holding this school's edge token");
   keys->Add("catalog_key", &c->catalog_key, "the catalog's pack-signing public key (base64), pinned at enrolment");
   keys->Add("cache_dir", &c->cache_dir, "where lessons and state are kept");

@@ -16,6 +16,8 @@ namespace lm::edge {
 struct EdgeConfig {
   std::string school_id;                          // the catalog's id of this school
   std::string catalog_url = "http://127.0.0.1:8090";
+  std::string ca_file;                            // PEM CAs to trust for an https catalog_url instead of
+                                                  // the system's (a bureau's own CA)
   std::string token_file = "edge.token";          // holds this school's edge token (mode 0600)
   std::string catalog_key;                        // the catalog's Ed25519 public key (base64): the trust anchor
   std::string cache_dir = "edge-data";            // lessons/, state.db, resume/

@@ -495,6 +495,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
 
   FollowerOptions fopts;
   fopts.catalog_url = config.catalog_url;
+  fopts.ca_file = config.ca_file;
   fopts.token = s.token;
   fopts.school_id = config.school_id;
   fopts.catalog_key = config.catalog_key;
@@ -532,6 +533,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
 
   ReporterOptions report;
   report.catalog_url = config.catalog_url;
+  report.ca_file = config.ca_file;
   report.token = s.token;
   report.school_id = config.school_id;
   report.interval = std::chrono::seconds(config.report_interval_seconds);

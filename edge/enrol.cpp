@@ -16,9 +16,10 @@ using nlohmann::json;
 
 namespace {
 
-Result<json> GetJson(const std::string& url, const std::string& token) {
+Result<json> GetJson(const std::string& url, const std::string& token, const std::string& ca_file) {
   http::ClientRequest req;
   req.url = url;
+  req.ca_file = ca_file;
   if (!token.empty()) req.headers["Authorization"] = "Bearer " + token;
   req.timeout_ms = 15000;
   ASSIGN_OR_RETURN(http::ClientReply reply, http::Fetch(req));
@@ -40,11 +41,11 @@ Result<EnrolResult> Enrol(const EnrolRequest& r) {
   std::error_code ec;
   if (fs::exists(r.out_path, ec)) return InvalidArgument(r.out_path + " exists; enrol writes a new config only", "out");
 
-  ASSIGN_OR_RETURN(json who, GetJson(base + "/v1/whoami", r.token));
+  ASSIGN_OR_RETURN(json who, GetJson(base + "/v1/whoami", r.token, r.ca_file));
   if (who.value("role", "") != "edge" || who.value("school_id", "") != r.school_id) {
     return InvalidArgument("this token is not an edge token of school " + r.school_id, "token");
   }
-  ASSIGN_OR_RETURN(json keys, GetJson(base + "/v1/keys", ""));
+  ASSIGN_OR_RETURN(json keys, GetJson(base + "/v1/keys", "", r.ca_file));
   EnrolResult out;
   out.public_key = keys.value("public_key", "");
   ASSIGN_OR_RETURN(out.fingerprint, PublicKeyFingerprint(out.public_key));
@@ -57,7 +58,10 @@ Result<EnrolResult> Enrol(const EnrolRequest& r) {
       "# 本校在目录服务中的编号 / this school's id in the catalog\n"
       "school_id = " + TomlString(r.school_id) + "\n"
       "# 目录服务地址 / the catalog\n"
-      "catalog_url = " + TomlString(base) + "\n"
+      "catalog_url = " + TomlString(base) + "\n" +
+      (r.ca_file.empty() ? std::string()
+                         : "# 信任的证书颁发机构 / the CAs trusted for https\nca_file = " +
+                               TomlString(fs::absolute(r.ca_file).string()) + "\n") +
       "# 本节点令牌文件 (0600) / this edge's token\n"
       "token_file = " + TomlString(out.token_file) + "\n"
       "# 资源包签名公钥（已固定，不再从网络获取）/ the pack-signing key, pinned: never fetched again\n"

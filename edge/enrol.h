@@ -12,6 +12,7 @@ namespace lm::edge {
 
 struct EnrolRequest {
   std::string catalog_url;
+  std::string ca_file;    // https: the CAs to trust ("" = the system's); written into the config
   std::string token;      // this school's edge token, from the admin
   std::string school_id;
   std::string out_path = "edge.toml";

@@ -2,6 +2,7 @@
 // peer-to-peer within the bandwidth schedule, keeps a verified cache and serves classrooms offline.
 //   lessonmesh-edge --config edge.toml            run (every key is also a flag)
 //   lessonmesh-edge enrol --catalog URL --token T --school ID [--out edge.toml] [--cache-dir DIR]
+//                         [--ca-file CA.pem]
 //   lessonmesh-edge export --config edge.toml --pack P --to DIR   a pack onto a USB drive
 //   lessonmesh-edge import --config edge.toml --from DIR          packs from a USB drive
 // Exit codes (lm::CliExitCode): 0 ok, 1 internal, 2 usage or config, 3 refused input (an export
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
   enrol_cmd->add_option("--school", enrol.school_id, "this school's id")->required();
   enrol_cmd->add_option("--out", enrol.out_path, "config file to write (default edge.toml)");
   enrol_cmd->add_option("--cache-dir", enrol.cache_dir, "where lessons will be kept");
+  enrol_cmd->fallthrough();  // --ca-file (the key) may follow the subcommand
 
   std::string export_pack, export_to, import_from;
   auto* export_cmd = app.add_subcommand("export", "write a pack's signed manifest, torrents and lessons to a drive");
@@ -104,7 +106,10 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--from", import_from, "the drive's folder (an export, or a folder of them)")->required();
 
   if (auto exit_code = lm::ParseCommandLine(app, keys, argc, argv, kProgram)) return *exit_code;
-  if (enrol_cmd->parsed()) return RunEnrol(enrol);
+  if (enrol_cmd->parsed()) {
+    enrol.ca_file = config.ca_file;  // the CAs to trust for an https catalog, written into edge.toml
+    return RunEnrol(enrol);
+  }
   if (export_cmd->parsed()) return RunExport(config, export_pack, export_to);
   if (import_cmd->parsed()) return RunImport(config, import_from);
 

@@ -51,6 +51,7 @@ struct PackFollower::Impl {
   http::ClientRequest Request(const std::string& path, int timeout_ms) const {
     http::ClientRequest req;
     req.url = options.catalog_url + path;
+    req.ca_file = options.ca_file;
     req.headers["Authorization"] = "Bearer " + options.token;
     req.timeout_ms = timeout_ms;
     req.cancel = &cancel;

@@ -21,6 +21,7 @@ namespace lm::edge {
 
 struct FollowerOptions {
   std::string catalog_url;
+  std::string ca_file;  // https: the CAs to trust ("" = the system's)
   std::string token;
   std::string school_id;
   std::string catalog_key;  // pinned public key, base64

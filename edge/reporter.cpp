@@ -61,6 +61,7 @@ struct Reporter::Impl {
     http::ClientRequest req;
     req.method = "POST";
     req.url = options.catalog_url + "/v1/edges/" + options.school_id + "/report";
+    req.ca_file = options.ca_file;
     req.headers["Authorization"] = "Bearer " + options.token;
     req.headers["Content-Type"] = "application/json";
     req.body = json{{"report_id", report_id},

@@ -32,6 +32,7 @@ struct ReportContent {
 
 struct ReporterOptions {
   std::string catalog_url;
+  std::string ca_file;  // https: the CAs to trust ("" = the system's)
   std::string token;
   std::string school_id;
   std::chrono::seconds interval{300};

@@ -12,8 +12,11 @@ namespace lm::origin {
 
 using nlohmann::json;
 
-CatalogClient::CatalogClient(std::string base_url, std::string origin_token, int timeout_ms)
-    : base_url_(std::move(base_url)), origin_token_(std::move(origin_token)), timeout_ms_(timeout_ms) {
+CatalogClient::CatalogClient(std::string base_url, std::string origin_token, int timeout_ms, std::string ca_file)
+    : base_url_(std::move(base_url)),
+      origin_token_(std::move(origin_token)),
+      ca_file_(std::move(ca_file)),
+      timeout_ms_(timeout_ms) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
@@ -25,6 +28,7 @@ Result<TokenOwner> CatalogClient::WhoIs(const std::string& bearer_token) const {
   req.headers["Content-Type"] = "application/json";
   req.body = json{{"token", bearer_token}}.dump(-1, ' ', false, json::error_handler_t::replace);
   req.timeout_ms = timeout_ms_;
+  req.ca_file = ca_file_;
   ASSIGN_OR_RETURN(http::ClientReply reply, http::Fetch(req));
   if (reply.status == 404 || reply.status == 400) return Status(StatusCode::kNotFound, http::ReasonOf(reply));
   if (reply.status != 200) return IoError("catalog whois: " + http::ReasonOf(reply));
@@ -53,6 +57,7 @@ Status CatalogClient::RegisterLesson(const std::filesystem::path& bundle_dir, co
   req.headers["Content-Type"] = "application/json";
   req.body = body.dump();
   req.timeout_ms = timeout_ms_;
+  req.ca_file = ca_file_;
   ASSIGN_OR_RETURN(http::ClientReply reply, http::Fetch(req));
   if (reply.status == 200 || reply.status == 201) return Status::Ok();
   if (reply.status >= 400 && reply.status < 500) {

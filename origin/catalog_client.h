@@ -17,8 +17,9 @@ struct TokenOwner {
 
 class CatalogClient {
  public:
-  // `base_url`: "http://host:port"; `origin_token`: a catalog token with role origin.
-  CatalogClient(std::string base_url, std::string origin_token, int timeout_ms = 10000);
+  // `base_url`: "http://host:port" or "https://..."; `origin_token`: a catalog token with role
+  // origin; `ca_file`: the CAs to trust for https ("" = the system's).
+  CatalogClient(std::string base_url, std::string origin_token, int timeout_ms = 10000, std::string ca_file = {});
 
   // Whose token a caller presented (POST /v1/whois, with the origin's own token). kNotFound: the
   // catalog does not know the token, or it was revoked or has expired (the message says which);
@@ -32,6 +33,7 @@ class CatalogClient {
  private:
   std::string base_url_;
   std::string origin_token_;
+  std::string ca_file_;
   int timeout_ms_;
 };
 

@@ -40,11 +40,12 @@ std::filesystem::path DefaultStateFile() {
 }
 
 // Follows the job of `upload_id` until it is done (returns the lesson id) or failed.
-lm::Result<std::string> FollowJob(const std::string& origin, const std::string& token, const std::string& upload_id,
-                                  bool quiet, std::int64_t* job_id) {
+lm::Result<std::string> FollowJob(const lm::origin::UploadSpec& spec, const std::string& upload_id, bool quiet,
+                                  std::int64_t* job_id) {
   lm::http::ClientRequest req;
-  req.url = origin + "/v1/jobs?upload=" + upload_id;
-  req.headers["Authorization"] = "Bearer " + token;
+  req.url = spec.origin_url + "/v1/jobs?upload=" + upload_id;
+  req.ca_file = spec.ca_file;
+  req.headers["Authorization"] = "Bearer " + spec.token;
   req.timeout_ms = 30000;
   std::string last_state;
   int failures = 0;
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
   bool no_wait = false, json_out = false;
   upload->add_option("FILE", file, "the recording or document")->required();
   upload->add_option("--origin", spec.origin_url, "the origin, e.g. http://origin.county.edu.cn:8070")->required();
+  upload->add_option("--ca-file", spec.ca_file, "for an https origin: PEM file of the CAs to trust (or LESSONMESH_CA_FILE)")
+      ->envname("LESSONMESH_CA_FILE");
   upload->add_option("--token", spec.token, "your teacher token (or LESSONMESH_TOKEN)")->envname("LESSONMESH_TOKEN");
   upload->add_option("--title", title, "lesson title (default: the file name)");
   upload->add_option("--teacher", teacher, "teacher's name");
@@ -131,7 +134,7 @@ int main(int argc, char** argv) {
   json out = {{"upload_id", *uploaded}};
   if (!no_wait) {
     std::int64_t job_id = 0;
-    auto lesson = FollowJob(spec.origin_url, spec.token, *uploaded, json_out, &job_id);
+    auto lesson = FollowJob(spec, *uploaded, json_out, &job_id);
     if (job_id) out["job"] = job_id;
     if (!lesson.ok()) return Fail(lesson.status());
     out["lesson_id"] = *lesson;

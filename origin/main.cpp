@@ -37,14 +37,22 @@ int main(int argc, char** argv) {
 
   av_log_set_level(AV_LOG_ERROR);  // the job log says what failed; libav's chatter is not for operators
 
-  lm::StopSignals stop_signals;  // before any thread starts
+  lm::StopSignals stop_signals(/*take_hangup=*/true);  // before any thread starts
   auto service = lm::origin::OriginService::Start(config);
   if (!service.ok()) return Fail(service.status());
   std::cout << kProgram << " listening on http://" << config.listen_address << ":" << (*service)->http_port()
             << " torrent_port=" << (*service)->torrent_port() << " public_url=" << (*service)->public_url()
-            << " data=" << config.data_dir << std::endl;
+            << " data=" << config.data_dir;
+  if ((*service)->https_port() != 0) {
+    std::cout << " https=" << config.serving.tls_listen << ":" << (*service)->https_port();
+  }
+  std::cout << std::endl;
 
-  const int signal_number = stop_signals.Wait();
+  int signal_number = 0;
+  while ((signal_number = stop_signals.Wait()) == SIGHUP) {
+    // A renewed certificate: the service logs the outcome; a failed reload keeps the old one.
+    if ((*service)->https_port() != 0) (void)(*service)->ReloadTls();
+  }
   std::cerr << kProgram << ": signal " << signal_number << ", stopping\n";
   (*service)->Stop();
   std::cerr << kProgram << ": stopped\n";

@@ -10,6 +10,7 @@ void DeclareOriginKeys(OriginConfig* c, ConfigKeys* keys) {
   keys->Add("data_dir", &c->data_dir, "data directory: uploads, bundles, job queue, resume data");
   keys->Add("catalog_url", &c->catalog_url, "the catalog, e.g. http://127.0.0.1:8090");
   keys->Add("catalog_token", &c->catalog_token, "a catalog token with role origin");
+  keys->Add("ca_file", &c->ca_file, "PEM file of the CAs to trust for an https catalog_url (default: the system's)");
   keys->Add("public_url", &c->public_url, "how edges reach this origin (web seed and tracker URLs)");
   keys->Add("workers", &c->workers, 1, 64, "transcodes at once");
   keys->Add("max_upload_bytes", &c->max_upload_bytes, 1, std::int64_t{1} << 50, "largest upload accepted");
@@ -21,6 +22,7 @@ void DeclareOriginKeys(OriginConfig* c, ConfigKeys* keys) {
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
   keys->Add("upload_expire_hours", &c->upload_expire_hours, 1, 24 * 365, "unfinished uploads are removed after this");
   AddWebDirKey(keys, &c->web_dir);
+  DeclareServingKeys(&c->serving, keys);
 }
 
 Status LoadOriginToml(const std::string& path, OriginConfig* c) {
@@ -46,7 +48,7 @@ Status ValidateOriginConfig(const OriginConfig& c) {
   if (c.max_upload_bytes < 1) return InvalidArgument("max_upload_bytes must be positive", "max_upload_bytes");
   if (c.upload_rate_kbps < 0) return InvalidArgument("upload_rate_kbps must be 0 (no limit) or more", "upload_rate_kbps");
   if (c.max_connections < 2) return InvalidArgument("max_connections must be 2 or more", "max_connections");
-  return Status::Ok();
+  return ValidateServingConfig(c.serving);
 }
 
 std::string PublicUrl(const OriginConfig& c, std::uint16_t bound_port) {

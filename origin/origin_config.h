@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/config_keys.h"
+#include "common/serving_config.h"
 #include "common/status.h"
 
 namespace lm::origin {
@@ -16,6 +17,8 @@ struct OriginConfig {
   std::string data_dir = "origin-data";      // uploads/, bundles/, jobs.db, torrent resume data
   std::string catalog_url = "http://127.0.0.1:8090";
   std::string catalog_token;                 // a catalog token with role origin
+  std::string ca_file;                       // PEM CAs to trust for an https catalog_url instead
+                                             // of the system's (a bureau's own CA)
   std::string public_url;                    // how edges reach this origin; "" = http://listen:port
   int workers = 1;                           // transcodes at once (each uses every core)
   std::int64_t max_upload_bytes = 8LL << 30;  // one recording of a 45-minute class fits
@@ -27,10 +30,11 @@ struct OriginConfig {
   int http_threads = 2;
   int upload_expire_hours = 168;             // unfinished uploads are removed after this
   std::string web_dir = DefaultWebDir();     // built pages: the teacher's page at /
+  ServingConfig serving{8473};              // HTTPS (off without a certificate), connection limits
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it; the keys are the
-// field names above ("listen" for listen_address).
+// field names above ("listen" for listen_address), and the serving keys (serving_config.h).
 void DeclareOriginKeys(OriginConfig* config, ConfigKeys* keys);
 // Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadOriginToml(const std::string& path, OriginConfig* config);

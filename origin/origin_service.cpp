@@ -121,7 +121,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   fs::create_directories(p->bundles_root, ec);
   if (ec) return IoError("create " + p->bundles_root.string() + ": " + ec.message());
 
-  p->catalog = std::make_unique<CatalogClient>(config.catalog_url, config.catalog_token);
+  p->catalog = std::make_unique<CatalogClient>(config.catalog_url, config.catalog_token, 10000, config.ca_file);
   p->auth = std::make_unique<UploaderAuth>([c = p->catalog.get()](const std::string& t) { return c->WhoIs(t); },
                                            UploaderAuth::kPositiveTtl, hooks.clock);
   ASSIGN_OR_RETURN(p->uploads, UploadStore::Open(data / "uploads", config.max_upload_bytes));
@@ -192,6 +192,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   server_options.address = config.listen_address;
   server_options.port = config.port;
   server_options.worker_threads = config.http_threads;
+  ApplyServingConfig(config.serving, &server_options);
   OriginRoutes* routes = p->routes.get();
   ASSIGN_OR_RETURN(
       p->server,
@@ -211,8 +212,8 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
     p->log->warn("public_url_missing: new torrents name {} as web seed and tracker, which only this machine "
                  "can reach; set public_url to the address schools use", p->public_url);
   }
-  p->log->info("started http={} torrent_port={} public_url={} data={}", p->server->port(),
-               p->seeder->listen_port(), p->public_url, config.data_dir);
+  p->log->info("started http={} https={} torrent_port={} public_url={} data={}", p->server->port(),
+               p->server->tls_port(), p->seeder->listen_port(), p->public_url, config.data_dir);
   return std::unique_ptr<OriginService>(new OriginService(std::move(p)));
 }
 
@@ -221,6 +222,18 @@ OriginService::OriginService(std::unique_ptr<Parts> parts) : parts_(std::move(pa
 OriginService::~OriginService() { Stop(); }
 
 std::uint16_t OriginService::http_port() const { return parts_->server->port(); }
+
+std::uint16_t OriginService::https_port() const { return parts_->server->tls_port(); }
+
+Status OriginService::ReloadTls() {
+  Status st = parts_->server->ReloadTls();
+  if (st.ok()) {
+    parts_->log->info("tls_reloaded cert={}", parts_->config.serving.tls_cert_file);
+  } else {
+    parts_->log->error("tls_reload_failed error=\"{}\"", st.message());
+  }
+  return st;
+}
 std::uint16_t OriginService::torrent_port() const { return parts_->seeder->listen_port(); }
 const std::string& OriginService::public_url() const { return parts_->public_url; }
 

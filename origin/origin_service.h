@@ -32,6 +32,11 @@ class OriginService {
   OriginService& operator=(const OriginService&) = delete;
 
   std::uint16_t http_port() const;
+  // The HTTPS port; 0 without a certificate configured.
+  std::uint16_t https_port() const;
+  // Loads the TLS certificate and key again (SIGHUP): new connections get them, those up keep
+  // theirs; on failure the old ones stay (logged).
+  Status ReloadTls();
   std::uint16_t torrent_port() const;
   const std::string& public_url() const;
 

@@ -57,6 +57,7 @@ class Session {
     http::ClientRequest r;
     r.method = method;
     r.url = url;
+    r.ca_file = spec_.ca_file;
     r.headers["Tus-Resumable"] = "1.0.0";
     r.headers["Authorization"] = "Bearer " + spec_.token;
     r.timeout_ms = 120000;

@@ -18,7 +18,8 @@ namespace lm::origin {
 
 struct UploadSpec {
   std::filesystem::path file;
-  std::string origin_url;  // "http://host:port"
+  std::string origin_url;  // "http://host:port" or "https://..."
+  std::string ca_file;     // https: PEM CAs to trust ("" = the system's)
   std::string token;       // a teacher's catalog token
   std::map<std::string, std::string> metadata;  // title, teacher, subject, grade, filename
   std::size_t chunk_bytes = 1u << 20;  // a dropped link costs at most this much
