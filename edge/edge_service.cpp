@@ -521,6 +521,8 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   sopts.port = config.port;
   sopts.worker_threads = config.http_threads;
   sopts.network_threads = 2;  // classrooms pull video by ranges: the kernel's copies on two cores
+  // A classroom behind one NAT address is many players: no limit per address, only in all.
+  sopts.max_connections_per_client = 0;
   EdgeRoutes* routes = s.routes.get();
   auto server = http::HttpServer::Start(
       sopts, [routes](http::Request req, http::Responder respond) { respond(routes->Handle(req)); },

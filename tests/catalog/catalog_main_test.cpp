@@ -1,6 +1,6 @@
 // lessonmesh-catalog as an operator runs it: settings from TOML with flags on top, errors that
 // name the bad key, `token create|list|revoke`, serving with the key in its key file, and a clean
-// stop on SIGTERM. Every run has a deadline; a server still running when its test ends is killed.
+// stop on SIGTERM, HTTPS from the config file with its certificate reloaded on SIGHUP. Every run has a deadline; a server still running when its test ends is killed.
 
 #include <gtest/gtest.h>
 
@@ -13,11 +13,13 @@
 #include <regex>
 
 #include "catalog/catalog_config.h"
+#include "common/http/http_client.h"
 #include "common/signing.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/port_hold.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
 #include "tests/testing/wait_for.h"
 
 namespace lm::catalog {
@@ -228,6 +230,52 @@ TEST(CatalogMainTest, TokensAreListedAndRevokedFromTheCommandLine) {
     EXPECT_NE(ran.err.find(says), std::string::npos) << ran.err;
     EXPECT_EQ(std::count(ran.err.begin(), ran.err.end(), '\n'), 1) << ran.err;
   }
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(30), 0);
+}
+
+// HTTPS as an operator sets it up: the certificate and key named in catalog.toml, beside plain
+// HTTP; a renewed certificate (here one for another name) copied over the files and SIGHUP: new
+// connections get it, and the catalog goes on serving.
+TEST(CatalogMainTest, ServesHttpsAndReloadsItsCertificateOnSighup) {
+  TempDir tmp;
+  lm::testing::TestCa ca(tmp.path());
+  const lm::testing::CertFiles first = ca.Issue("by-name", {"localhost"});
+  const lm::testing::CertFiles renewed = ca.Issue("by-address", {"127.0.0.1"});
+  std::filesystem::copy_file(first.cert_file, tmp / "live.pem");
+  std::filesystem::copy_file(first.key_file, tmp / "live.key");
+  WriteFile(tmp / "catalog.toml", "data_dir = \"" + (tmp / "data").string() + "\"\nport = 0\n" +
+                                      "tls_cert_file = \"" + (tmp / "live.pem").string() + "\"\n" +
+                                      "tls_key_file = \"" + (tmp / "live.key").string() + "\"\n" +
+                                      "tls_listen = \"127.0.0.1\"\ntls_port = 0\n");
+  ChildProcess server;
+  ASSERT_EQ(server.StartPiped({Binary(), "--config", (tmp / "catalog.toml").string()}), "");
+  const auto line = server.WaitForLine("listening on", 30);
+  ASSERT_TRUE(line.has_value());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(*line, m, std::regex(R"(https=127\.0\.0\.1:(\d+))"))) << *line;
+  const std::string port = m[1];
+  const auto keys = [&](const std::string& host) {
+    http::ClientRequest req;
+    req.url = "https://" + host + ":" + port + "/v1/keys";
+    req.ca_file = ca.ca_file();
+    req.timeout_ms = static_cast<int>(lm::testing::Scaled(10) * 1000);
+    return http::Fetch(req);
+  };
+  auto by_name = keys("localhost");
+  ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
+  EXPECT_EQ(by_name->status, 200);
+  EXPECT_NE(by_name->body.find("public_key"), std::string::npos) << by_name->body;
+  auto by_address = keys("127.0.0.1");
+  ASSERT_FALSE(by_address.ok());
+  EXPECT_NE(by_address.status().message().find("IP address mismatch"), std::string::npos)
+      << by_address.status().message();
+
+  std::filesystem::copy_file(renewed.cert_file, tmp / "live.pem", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(renewed.key_file, tmp / "live.key", std::filesystem::copy_options::overwrite_existing);
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(lm::testing::WaitFor([&] { return keys("127.0.0.1").ok(); }, 20));
+  EXPECT_FALSE(keys("localhost").ok());  // the old certificate is gone for new connections
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(30), 0);
 }
