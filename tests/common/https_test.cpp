@@ -257,6 +257,20 @@ TEST_F(HttpsTest, ReloadServesTheNewCertificateToNewConnectionsOnly) {
   EXPECT_EQ(after.PeerName(), "server-b");
 }
 
+TEST(HttpsUrlTest, HttpsUrlsParseWithTheirDefaultPort) {
+  auto url = ParseHttpUrl("https://catalog.county.edu.cn/v1/keys");
+  ASSERT_TRUE(url.ok());
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->host, "catalog.county.edu.cn");
+  EXPECT_EQ(url->port, 443);
+  EXPECT_EQ(url->target, "/v1/keys");
+  auto plain = ParseHttpUrl("http://[::1]:8090");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->port, 8090);
+  EXPECT_EQ(ParseHttpUrl("ftp://x/").status().field(), "url");
+}
+
 TEST_F(HttpsTest, StartFailsOnAMissingCertificate) {
   ServerOptions options;
   options.tls = TlsListenerOptions{"127.0.0.1", 0, (dir_ / "none.pem").string(), (dir_ / "none.key").string()};
