@@ -284,9 +284,7 @@ TEST_F(NetlabScenario, UnderATightCapLessonsCompleteInTheOrderOfTheirDates) {
 // Scenario 4: mid-distribution edge3 is killed with SIGKILL (a power cut) and started again, and
 // edge5's WAN goes down for 30 s (every packet dropped) and comes back; every edge ends complete
 // with every file matching.
-// Disabled in the default run with scenario 1: it distributes the same way and stalled the same
-// way in the 2026-11-30 CI check (every edge waiting on the same last pieces).
-TEST_F(NetlabScenario, DISABLED_AfterAKillAndAWanOutageEveryEdgeCompletes) {
+TEST_F(NetlabScenario, AfterAKillAndAWanOutageEveryEdgeCompletes) {
   const std::vector<PackLesson> pack = UploadPack(*county_, 6, 12'000'000, 4);
   StartEdges();
   const double F = static_cast<double>(Bytes(pack));
