@@ -13,7 +13,7 @@
 #include "common/http/file_reply.h"
 #include "common/text_checks.h"
 #include "edge/pack_follower.h"
-#include "edge/qr_code.h"
+#include "common/qr_code.h"
 #include "edge/transfer.h"
 
 namespace lm::edge {
