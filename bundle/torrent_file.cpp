@@ -36,6 +36,9 @@ Result<TorrentFile> ParseTorrent(std::string bytes) {
   if (out.info_hash_v1.empty() && out.info_hash_v2.empty()) {
     return InvalidArgument("not a torrent: it has neither v1 piece hashes nor a v2 file tree");
   }
+  for (const auto& seed : ti.web_seeds()) {
+    if (seed.type == lt::web_seed_entry::url_seed) out.web_seeds.push_back(seed.url);
+  }
   out.bytes = std::move(bytes);
   return out;
 }

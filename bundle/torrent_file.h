@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -14,6 +15,7 @@ struct TorrentFile {
   std::string bytes;         // bencoded .torrent
   std::string info_hash_v1;  // 40 hex digits; "" for a v2-only torrent
   std::string info_hash_v2;  // 64 hex digits; "" for a v1-only torrent
+  std::vector<std::string> web_seeds;  // BEP 19 base URLs (url-list): base + name + "/" + path is a file
 };
 
 // kInvalidArgument if `bytes` is not a torrent libtorrent can load, or one with neither v1 piece

@@ -10,6 +10,7 @@
 #include "catalog/detail/api_json.h"
 #include "catalog/detail/edge_pack_polls.h"
 #include "catalog/pack_manifest.h"
+#include "catalog/pack_qr_sheet.h"
 #include "catalog/reports.h"
 #include "common/http/bearer.h"
 #include "common/logging.h"
@@ -124,6 +125,9 @@ const std::vector<CatalogApi::Route>& CatalogApi::Routes() {
       {"GET", "/v1/packs", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall, &CatalogApi::ListPacks},
       {"GET", "/v1/packs/{pack}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetPackVersion},
+      // The pack's printable QR sheet (PDF), for workbooks and classroom walls.
+      {"GET", "/v1/packs/{pack}/qr.pdf", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
+       &CatalogApi::PackQrSheet},
       {"GET", "/v1/packs/{pack}/versions/{version}", false, kAdminsAndSupervisors, kAdminsAndSupervisorsOnly, kSmall,
        &CatalogApi::GetPackVersion},
       {"GET", "/v1/edges/{school}/packs", false, {R::kEdge, R::kAdmin}, "an edge reads only its own school's packs",
@@ -428,6 +432,20 @@ Reply CatalogApi::GetPackVersion(const Call& call) {
   }
   auto v = store_.GetPackVersion(std::stoll(call.params[0]), version);
   return v.ok() ? JsonReply(200, DumpJson(PackVersionJson(*v))) : ErrorReply(v.status());
+}
+
+// GET /v1/packs/{pack}/qr.pdf: the latest version's QR sheet.
+Reply CatalogApi::PackQrSheet(const Call& call) {
+  if (!IsDecimal(call.params[0], 18, true)) return NotFoundReply();
+  auto v = store_.GetPackVersion(std::stoll(call.params[0]), 0);
+  if (!v.ok()) return ErrorReply(v.status());
+  auto pdf = PackQrSheetPdf(store_, *v, {options_.lan_name, options_.poster_budget_ms});
+  if (!pdf.ok()) return ErrorReply(pdf.status());
+  Reply r;
+  r.content_type = "application/pdf";
+  r.body = std::move(*pdf);
+  r.headers.emplace_back("Content-Disposition", "inline; filename=\"pack-" + call.params[0] + "-qr.pdf\"");
+  return r;
 }
 
 // GET /v1/packs: the latest version of every pack.

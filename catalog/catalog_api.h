@@ -23,6 +23,7 @@
 #include "common/http/http_types.h"
 #include "common/http/route_table.h"
 #include "common/http/static_files.h"
+#include "common/lesson_link.h"
 #include "common/signing.h"
 
 namespace spdlog {
@@ -38,6 +39,8 @@ struct CatalogApiOptions {
   std::function<std::int64_t()> now = nullptr;  // unix seconds; null = the system clock
   std::string web_dir = DefaultWebDir();        // the built pages: /admin and /dashboard
   http::FailedAuthLimits failed_auth{};         // per client address
+  std::string lan_name = kDefaultLanName;       // printed QR codes carry http://<lan_name>/l/ID
+  int poster_budget_ms = 5000;                  // a QR sheet's wait for its posters (from the origin)
 };
 
 class CatalogApi {
@@ -89,6 +92,7 @@ class CatalogApi {
   http::Reply GetLessonTorrent(const Call& call);
   http::Reply PublishPack(const Call& call);
   http::Reply GetPackVersion(const Call& call);
+  http::Reply PackQrSheet(const Call& call);
   http::Reply ListPacks(const Call& call);
   http::Reply EdgePacks(const Call& call);
   http::Reply ReceiveReport(const Call& call);

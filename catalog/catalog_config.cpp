@@ -14,6 +14,7 @@ void DeclareCatalogKeys(CatalogConfig* c, ConfigKeys* keys) {
   keys->Add("idle_timeout_ms", &c->idle_timeout_ms, 100, 3600000, "kept-alive connection with no request");
   keys->Add("max_wait_seconds", &c->max_wait_seconds, 0, 3600, "longest edge long poll");
   AddWebDirKey(keys, &c->web_dir);
+  keys->Add("lan_name", &c->lan_name, "the edges' LAN name in printed QR codes, e.g. lessonmesh.local:8080");
   DeclareServingKeys(&c->serving, keys);
 }
 
@@ -31,6 +32,10 @@ int WorkerThreads(const CatalogConfig& c) {
 Status ValidateCatalogConfig(const CatalogConfig& c) {
   if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty", "data_dir");
   if (c.worker_threads < 0) return InvalidArgument("worker_threads must be 0 (one per core) or more", "worker_threads");
+  if (!IsLanName(c.lan_name)) {
+    return InvalidArgument("lan_name must be a host name with an optional :port, e.g. lessonmesh.local:8080",
+                           "lan_name");
+  }
   return ValidateServingConfig(c.serving);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/config_keys.h"
+#include "common/lesson_link.h"
 #include "common/serving_config.h"
 #include "common/status.h"
 
@@ -20,12 +21,15 @@ struct CatalogConfig {
   int idle_timeout_ms = 75000;                // kept-alive connection with no request
   int max_wait_seconds = 120;                 // longest edge long poll
   std::string web_dir = DefaultWebDir();      // built pages: /admin and /dashboard
-  ServingConfig serving{8493};               // HTTPS (off without a certificate), connection limits
+  // The community's LAN name of a school's edge, printed in QR codes (http://<lan_name>/l/ID): the
+  // same as every edge's lan_name.
+  std::string lan_name = kDefaultLanName;
+  ServingConfig serving{8493};                // HTTPS (off without a certificate), connection limits
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it: listen, port,
-// data_dir, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds, web_dir, and the
-// serving keys (serving_config.h: tls_cert_file, tls_port, http_max_connections, ...).
+// data_dir, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds, web_dir, lan_name, and
+// the serving keys (serving_config.h: tls_cert_file, tls_port, http_max_connections, ...).
 void DeclareCatalogKeys(CatalogConfig* config, ConfigKeys* keys);
 // Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadCatalogToml(const std::string& path, CatalogConfig* config);

@@ -65,6 +65,7 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   CatalogApiOptions api_options;
   api_options.max_wait_seconds = config.max_wait_seconds;
   api_options.web_dir = config.web_dir;
+  api_options.lan_name = config.lan_name;
   p->api = std::make_unique<CatalogApi>(*p->store, *p->key, api_options);
   http::ServerOptions server_options;
   server_options.address = config.listen_address;

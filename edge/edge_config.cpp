@@ -35,6 +35,8 @@ void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
             "share with other schools and the origin's BitTorrent seeder (true/false); false: the origin's web seed only");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
   AddWebDirKey(keys, &c->web_dir);
+  keys->Add("lan_name", &c->lan_name,
+            "the community's LAN name of a school's edge in printed QR codes, e.g. lessonmesh.local:8080");
 }
 
 Result<std::int64_t> ParseByteSize(const std::string& text) {
@@ -81,6 +83,10 @@ Status ValidateEdgeConfig(const EdgeConfig& c) {
   if (auto s = BandwidthSchedule::Parse(c.schedule); !s.ok()) return s.status();
   for (const auto& cidr : c.lan_networks) {
     if (auto r = NetworkRange(cidr); !r.ok()) return r.status();
+  }
+  if (!IsLanName(c.lan_name)) {
+    return InvalidArgument("lan_name must be a host name with an optional :port, e.g. lessonmesh.local:8080",
+                           "lan_name");
   }
   return Status::Ok();
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/config_keys.h"
+#include "common/lesson_link.h"
 #include "common/status.h"
 
 namespace lm::edge {
@@ -42,6 +43,9 @@ struct EdgeConfig {
   bool peer_to_peer = true;
   int http_threads = 4;
   std::string web_dir = DefaultWebDir();          // built pages: the classroom page at /, QR codes at /print
+  // The community's name for "the edge of this school" in printed QR codes (http://<lan_name>/l/ID):
+  // the same on every edge and the catalog; the school's LAN must resolve it to this box.
+  std::string lan_name = kDefaultLanName;
 };
 
 // Declares every key (TOML and flag) with `config`'s field behind it.

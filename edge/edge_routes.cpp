@@ -12,8 +12,9 @@
 #include "common/http/bearer.h"
 #include "common/http/file_reply.h"
 #include "common/text_checks.h"
+#include "edge/lesson_links.h"
 #include "edge/pack_follower.h"
-#include "edge/qr_code.h"
+#include "common/qr_code.h"
 #include "edge/transfer.h"
 
 namespace lm::edge {
@@ -105,6 +106,8 @@ const std::vector<EdgeRoutes::Route>& EdgeRoutes::Routes() {
     open("POST", "/v1/plays", Target::kPlays, /*json_body=*/true);
     routes.push_back({{.method = "POST", .pattern = "/v1/sync", .roles = {"admin"}}, Target::kSync});
     read("/lessons/{lesson}/qr.svg", Target::kQr);  // before the files: no bundle file has this name
+    read("/l/{lesson}", Target::kLink);              // what the printed codes carry
+    read("/v1/packs/{pack}/qr.pdf", Target::kPackQr);
     read("/lessons/{lesson}/{file}", Target::kFile);
     return routes;
   }();
@@ -168,6 +171,8 @@ Reply EdgeRoutes::Dispatch(const Route& route, const Request& req, const std::ve
       follower_.SyncNow();
       return JsonReply(202, R"({"sync":"requested"})");
     case Target::kQr: return LessonQr(req, params[0]);
+    case Target::kLink: return LessonLink(req, params[0]);
+    case Target::kPackQr: return PackQr(req, params[0]);
     case Target::kFile: return LessonFile(req, params[0], params[1]);
   }
   return ErrorReply(404, "not_found", "no such resource");
@@ -381,6 +386,41 @@ Reply EdgeRoutes::LessonQr(const Request& req, const std::string& id) {
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("Vary", "Host");
   return r;
+}
+
+namespace {
+
+// A HEAD is answered as its GET, without the body.
+Reply HeadOf(const Request& req, Reply reply) {
+  if (req.method == "HEAD") {
+    reply.headers.emplace_back("Content-Length", std::to_string(reply.body.size()));
+    reply.body.clear();
+  }
+  return reply;
+}
+
+}  // namespace
+
+Reply EdgeRoutes::LessonLink(const Request& req, const std::string& id) {
+  std::optional<EdgeLesson> lesson;
+  std::optional<DownloadProgress> progress;
+  if (IsLowerHex(id, 32)) {
+    if (auto l = store_.Lesson(id); l.ok()) {
+      lesson = std::move(*l);
+    } else if (l.status().code() != StatusCode::kNotFound) {
+      return ErrorReply(l.status());
+    }
+    if (lesson && lesson->state != LessonState::kReady) {
+      for (auto& p : transfer_.Progress()) {
+        if (p.lesson_id == id) progress = std::move(p);
+      }
+    }
+  }
+  return HeadOf(req, LessonLinkReply(req, id, lesson, progress));
+}
+
+Reply EdgeRoutes::PackQr(const Request& req, const std::string& pack) {
+  return HeadOf(req, PackQrSheetReply(pack, store_, {options_.lessons_dir, options_.lan_name, options_.school_id}));
 }
 
 Reply EdgeRoutes::Metrics() {

@@ -16,6 +16,8 @@
 //   POST /v1/sync                                  (admin) ask the catalog now
 //   GET  /lessons/ID/FILE                          bundle files with Range and ETag
 //   GET  /lessons/ID/qr.svg                        QR code of http://HOST/#lesson=ID (HOST: as the client asked)
+//   GET  /l/ID                                     a printed code: 302 to /#lesson=ID, or "not here yet" (404)
+//   GET  /v1/packs/ID/qr.pdf                       the printable QR sheet of a pack this edge accepted
 //   GET  /healthz, /metrics
 // (GET routes answer HEAD too, except /healthz and /metrics.)
 
@@ -32,6 +34,7 @@
 #include "common/http/http_types.h"
 #include "common/http/route_table.h"
 #include "common/http/static_files.h"
+#include "common/lesson_link.h"
 #include "edge/edge_store.h"
 
 namespace lm::edge {
@@ -47,6 +50,7 @@ struct EdgeRoutesOptions {
   std::int64_t quota_bytes = 0;
   std::int64_t min_free_bytes = 0;
   std::filesystem::path web_dir;  // the built pages (EdgeConfig::web_dir)
+  std::string lan_name = kDefaultLanName;  // printed codes carry http://<lan_name>/l/ID (EdgeConfig::lan_name)
   http::FailedAuthLimits failed_auth{};  // wrong admin tokens, per client address
   // What the edge reports to the catalog as wrong now ("disk_full lesson=ID bytes_needed=N"), shown
   // in /v1/status too; none if unset.
@@ -65,7 +69,7 @@ class EdgeRoutes {
   http::Reply Handle(const http::Request& request);
 
  private:
-  enum class Target { kHealth, kMetrics, kPages, kLessons, kOneLesson, kDownloads, kStatus, kPlays, kSync, kQr, kFile };
+  enum class Target { kHealth, kMetrics, kPages, kLessons, kOneLesson, kDownloads, kStatus, kPlays, kSync, kQr, kLink, kPackQr, kFile };
   struct Route {
     http::RouteInfo info;
     Target target;
@@ -81,6 +85,8 @@ class EdgeRoutes {
   http::Reply LessonFile(const http::Request& req, const std::string& id, const std::string& file);
   http::Reply HeldMaster(const http::Request& req, const EdgeLesson& lesson);
   http::Reply LessonQr(const http::Request& req, const std::string& id);
+  http::Reply LessonLink(const http::Request& req, const std::string& id);
+  http::Reply PackQr(const http::Request& req, const std::string& pack);
   http::Reply Metrics();
 
   EdgeRoutesOptions options_;

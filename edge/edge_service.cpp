@@ -510,6 +510,7 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   ropts.quota_bytes = s.quota_bytes;
   ropts.min_free_bytes = s.min_free_bytes;
   ropts.web_dir = config.web_dir;
+  ropts.lan_name = config.lan_name;
   ropts.errors = [raw] {
     std::lock_guard lock(raw->mu);
     return raw->errors;

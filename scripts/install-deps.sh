@@ -16,8 +16,12 @@ packages=(
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev libsqlite3-dev libssl-dev libxxhash-dev
   # config, CLI, JSON, logging, QR
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libqrencode-dev
+  # the printed QR sheets: PDF (cairo) with Chinese text (pango, the CJK font above), JPEG posters
+  libcairo2-dev libpango1.0-dev libturbojpeg0-dev
   # tests; stock clients the origin must work with (BitTorrent)
   googletest libgtest-dev libgmock-dev aria2 transmission-cli
+  # the QR sheets read back: pages rasterised and text extracted (poppler), codes decoded (zbar)
+  poppler-utils zbar-tools
   # the fuzz harnesses (tests/fuzz): clang with libFuzzer and the sanitizers' runtimes
   clang libclang-rt-14-dev
   # bench/edge_serve serves the same file with it, side by side with the edge

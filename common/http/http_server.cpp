@@ -4,6 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <string>
 
@@ -96,7 +99,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   if (options.tls) impl->Accept(true);
   Impl* raw = impl.get();
   for (int i = 0; i < std::max(1, options.network_threads); ++i) {
-    impl->io_threads.emplace_back([raw] { raw->ioc.run(); });
+    impl->io_threads.emplace_back([raw] {
+      // sendfile(2) has no MSG_NOSIGNAL: a client that closed its end while a file reply was going
+      // out (libtorrent drops a web seed connection whose piece came from a peer) raises SIGPIPE in
+      // the thread that calls it, and SIGPIPE's default ends the process. Blocked here, on the only
+      // threads that write to clients, it stays pending on this thread and sendfile says EPIPE.
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+      raw->ioc.run();
+    });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

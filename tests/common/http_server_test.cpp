@@ -12,18 +12,26 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <signal.h>
+
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "common/http/file_reply.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/wait_for.h"
 
 namespace lm::http {
 namespace {
@@ -393,6 +401,54 @@ TEST(HttpServerTest, ASlowReaderGetsALargeReplyWholeAndAStalledOneIsDropped) {
   // A client that takes nothing for several timeouts finds the reply cut.
   const std::string stalled = fetch(std::chrono::milliseconds(3 * options.read_timeout_ms), std::chrono::milliseconds(0));
   EXPECT_LT(stalled.size(), body.size());
+}
+
+// A client that goes away while a file reply is being sent (it closes its sending side, then the
+// rest, as libtorrent does with a web seed connection it no longer needs) makes the next sendfile
+// raise SIGPIPE, which used to end the whole process: the origin died mid-distribution in the
+// network lab. The signal is now held on the network thread and the server goes on serving.
+TEST(HttpServerTest, AClientGoneMidFileReplyDoesNotEndTheProcess) {
+  lm::testing::TempDir dir;
+  const std::filesystem::path path = dir / "big.bin";
+  lm::testing::WriteFile(path, Pattern(32u << 20));
+  auto server = HttpServer::Start(
+      ServerOptions{},
+      [&path](Request req, Responder respond) {
+        if (req.path == "/ok") return respond(JsonReply(200, R"({"ok":true})"));
+        auto file = OpenReplyFile(path);
+        if (!file.ok()) return respond(ErrorReply(500, "io_error", file.status().message()));
+        respond(FileReply(req, std::move(*file)));
+      },
+      [](const std::string&, const std::string&) -> std::size_t { return 0; });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  {
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    socket.open(net::ip::tcp::v4());
+    socket.set_option(net::socket_base::receive_buffer_size(32 * 1024));
+    socket.connect({net::ip::make_address("127.0.0.1"), (*server)->port()});
+    net::write(socket, net::buffer(std::string("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string piece(64 * 1024, '\0');
+    net::read(socket, net::buffer(piece));
+    socket.shutdown(net::ip::tcp::socket::shutdown_send);  // FIN: the server's side is now CLOSE_WAIT
+    net::read(socket, net::buffer(piece));
+    socket.close();  // with bytes unread: a reset, after which the server's next write is EPIPE
+  }
+  // The reset reaches the server's next sendfile at once; the SIGPIPE it raises is held pending on
+  // a network thread (SigPnd bit 13 of that thread).
+  auto sigpipe_held = [] {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream status(task.path() / "status");
+      for (std::string line; std::getline(status, line);) {
+        if (line.rfind("SigPnd:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) & (1ull << (SIGPIPE - 1))))
+          return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(lm::testing::WaitFor(sigpipe_held, 10)) << "no write met the closed connection";
+  HttpClient client((*server)->port());
+  EXPECT_EQ(client.Request("GET", "/ok").status, 200);
 }
 
 }  // namespace

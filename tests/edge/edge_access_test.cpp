@@ -71,7 +71,7 @@ TEST_F(EdgeAccessTest, EveryRouteChecksWhoCallsAndWhatComesIn) {
   spec.all_roles = {"admin"};
   spec.token_of = [&](const std::string&) { return edge_->admin_token(); };
   spec.allowed_token = [&](const http::RouteInfo&) { return edge_->admin_token(); };
-  spec.params = {{"lesson", std::string(32, '0')}, {"file", "master.m3u8"}};
+  spec.params = {{"lesson", std::string(32, '0')}, {"file", "master.m3u8"}, {"pack", "1"}};
   spec.sample_bodies = {{"POST /v1/plays",
                          {{"event_id", "e-1"},
                           {"lesson_id", std::string(32, '0')},

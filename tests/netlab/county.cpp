@@ -323,6 +323,18 @@ bool County::EdgeRunning(const std::string& host) const {
   return it != running_.end() && it->second->process && !it->second->process->Wait(0).has_value();
 }
 
+std::string County::ServicesEnded() const {
+  std::string out;
+  for (const auto& [name, process] : {std::pair{"catalog", catalog_.get()}, std::pair{"origin", origin_.get()}}) {
+    if (process == nullptr) continue;
+    const auto status = process->Wait(0);
+    if (!status) continue;
+    out += std::string(out.empty() ? "" : "; ") + name + " exited " + std::to_string(*status) +
+           (*status > 128 ? " (signal " + std::to_string(*status - 128) + ")" : "");
+  }
+  return out;
+}
+
 json County::EdgeGet(const std::string& host, const std::string& target) const {
   InNamespace in(lab_.NamespacePath(host));
   const HttpResult r = HttpClient(kEdgePort).Request("GET", target);

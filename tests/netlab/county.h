@@ -77,6 +77,8 @@ class County {
   void KillEdge(const std::string& host);  // SIGKILL, as a power cut would; waits until it is gone
   void StopEdge(const std::string& host);  // SIGTERM (saves resume data)
   bool EdgeRunning(const std::string& host) const;
+  // "" while the catalog and the origin run, else which ended and how ("origin exited 141 (signal 13)").
+  std::string ServicesEnded() const;
   // GET on the edge's HTTP port from inside its host: the JSON body, null unless 200.
   nlohmann::json EdgeGet(const std::string& host, const std::string& target) const;
   // The lessons the edge offers for playing (verified against lesson.json).

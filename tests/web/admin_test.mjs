@@ -3,10 +3,12 @@
 // needed-by and pinned-until dates, chooses the rendition policy and the community, and publishes;
 // the catalog's signed manifest (signature checked with GET /v1/keys) holds exactly the items, order
 // and dates the page set. Then the pack is edited (a date moved) and published again, and the
-// version history shows what changed.
+// version history shows what changed, and the pack's QR sheet downloads as a PDF with its titles.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import {
-  fitsWidth, getJson, launchBrowser, log, makeSchools, newPage, parseArgs, registerDocument, run, screenshot,
-  startCatalog, tempDir, verifyPackSignature,
+  fitsWidth, getJson, launchBrowser, log, makeSchools, newPage, parseArgs, registerDocument, requestsElsewhere, run,
+  screenshot, startCatalog, tempDir, verifyPackSignature,
 } from './lib.mjs';
 
 const args = parseArgs();
@@ -93,12 +95,20 @@ await run('admin_page', async (track) => {
   await page.locator('#history').getByText('《分数的初步认识》需要日期 2026年12月14日 → 2026年12月10日').waitFor();
   await page.locator('#history').getByText('新增发送对象：学校 石岭教学点').waitFor();
 
+  // The pack's QR sheet: a PDF with the lessons' titles in it (decoding the codes is the C++ tests').
+  const [download] = await Promise.all([page.waitForEvent('download'),
+    page.getByRole('button', { name: '打印二维码（PDF）' }).click()]);
+  const pdf = readFileSync(await download.path());
+  if (pdf.subarray(0, 5).toString() !== '%PDF-') throw new Error('the QR sheet is not a PDF');
+  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', await download.path(), '-']).toString().replace(/\s/g, '');
+  if (!text.includes('分数的初步认识') || !text.includes('分数的简单计算')) throw new Error(`QR sheet text: ${text}`);
+
   if (await page.locator('.banner.error:visible').count()) throw new Error(await page.locator('.banner.error').innerText());
   if (page.errors.length) throw new Error(`page errors: ${page.errors.join('\n')}`);
   await page.locator('#history').scrollIntoViewIfNeeded();
   await screenshot(page, args, 'admin');
   await page.setViewportSize({ width: 390, height: 844 });
   if (!(await fitsWidth(page))) throw new Error('the admin page is wider than a phone');
-  const outside = page.requests.filter((r) => !r.url().startsWith(catalog.url));
-  if (outside.length) throw new Error(`requests outside the catalog: ${outside.map((r) => r.url()).join(' ')}`);
+  const outside = requestsElsewhere(page, catalog.url);
+  if (outside.length) throw new Error(`requests outside the catalog: ${outside.join(' ')}`);
 });

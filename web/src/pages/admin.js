@@ -323,9 +323,22 @@ async function loadPacks() {
         h('td', {}, formatDateTime(p.published_at)),
         h('td', { class: 'row' },
           h('button', { type: 'button', onclick: () => guarded(() => showHistory(p.pack_id, p.version)) }, '版本历史'),
+          h('button', { type: 'button', class: 'qr-sheet', onclick: () => guarded(() => downloadQrSheet(p.pack_id)) },
+            '打印二维码（PDF）'),
           h('button', { type: 'button', onclick: () => editPack(m) }, '编辑并发布新版本')));
     })))
     : h('p', { class: 'muted' }, '还没有发布过资源包。'));
+}
+
+// The pack's QR sheet (微课二维码, A4 PDF): fetched with the token, saved as a file to print.
+async function downloadQrSheet(packId) {
+  const pdf = await api(`/v1/packs/${packId}/qr.pdf`, { as: 'blob' });
+  const url = URL.createObjectURL(pdf);
+  const link = h('a', { href: url, download: `资源包${packId}-微课二维码.pdf` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 // What changed from manifest `a` to `b`, as lines of Chinese.

@@ -68,7 +68,7 @@ export async function errorOf(res) {
 }
 
 // fetch() with the bearer token. `body` is sent as JSON. Returns the parsed JSON, or the text when
-// `as` is 'text'. Throws ApiError.
+// `as` is 'text', or a Blob when it is 'blob' (a PDF). Throws ApiError.
 export async function api(path, { method = 'GET', body, as = 'json', signal } = {}) {
   const headers = authHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -81,6 +81,7 @@ export async function api(path, { method = 'GET', body, as = 'json', signal } = 
   }
   if (!res.ok) throw await errorOf(res);
   if (as === 'text') return res.text();
+  if (as === 'blob') return res.blob();
   if (res.status === 204) return null;
   return res.json();
 }

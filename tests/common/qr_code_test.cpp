@@ -3,13 +3,13 @@
 // holds an edge's lesson URL is chosen, and text that fits no code is refused. That a phone
 // decodes them is checked on the printed page in a real browser (tests/web/qr_print_test.mjs).
 
-#include "edge/qr_code.h"
+#include "common/qr_code.h"
 
 #include <gtest/gtest.h>
 
 #include <regex>
 
-namespace lm::edge {
+namespace lm {
 namespace {
 
 const std::string kUrl = "http://192.168.1.20:8080/#lesson=0123456789abcdef0123456789abcdef";
@@ -89,4 +89,4 @@ TEST(QrCodeTest, LongerTextTakesALargerVersionAndTooLongIsRefused) {
 }
 
 }  // namespace
-}  // namespace lm::edge
+}  // namespace lm

@@ -1,11 +1,11 @@
-#include "edge/qr_code.h"
+#include "common/qr_code.h"
 
 #include <qrencode.h>
 
 #include <cerrno>
 #include <memory>
 
-namespace lm::edge {
+namespace lm {
 
 namespace {
 
@@ -62,4 +62,4 @@ Result<std::string> QrSvg(std::string_view text, const QrSvgOptions& options) {
          "<path fill=\"#000\" d=\"" + path + "\"/></svg>\n";
 }
 
-}  // namespace lm::edge
+}  // namespace lm

@@ -1,6 +1,7 @@
 #pragma once
-// QR codes (微课二维码) drawn as SVG: the edge makes one per lesson, pointing at its own URL for
-// that lesson, for the classroom page and the printable page of a pack's codes. Built on
+// QR codes (微课二维码): the module matrix, and the code drawn as SVG. The edge makes one per lesson
+// for the classroom page and the printable page of a pack's codes; the PDF QR sheets of the catalog
+// and the edge (common/qr_sheet.h) draw the same matrix. Built on
 // libqrencode, whose QRcode* is owned by a unique_ptr from the line that makes it. Pure functions;
 // any thread may call them (libqrencode is built thread-safe on Debian).
 
@@ -10,7 +11,7 @@
 
 #include "common/status.h"
 
-namespace lm::edge {
+namespace lm {
 
 struct QrSvgOptions {
   int module_px = 6;      // side of one module in CSS pixels (the SVG scales; this is its natural size)
@@ -31,4 +32,4 @@ Result<QrMatrix> EncodeQr(std::string_view text);
 // modules (runs of a row drawn as one rectangle), crisp at any scale.
 Result<std::string> QrSvg(std::string_view text, const QrSvgOptions& options = {});
 
-}  // namespace lm::edge
+}  // namespace lm
