@@ -28,8 +28,14 @@ started=$(date +%s)
 boxes=(conghua-sl conghua-lk)
 declare -A box_ns box_addr
 net_addr=127.0.0.1
+catalog_port=0
+origin_port=0
 if [ "$(id -u)" = 0 ] && [ -z "${LM_DEMO_LOOPBACK:-}" ] && ip netns list >/dev/null 2>&1; then
   net_addr=10.203.0.1
+  # Fixed ports on the demo's own network: the torrents name the origin's address, so a second
+  # run of the demo over the same data finds the origin where the first left it.
+  catalog_port=8090
+  origin_port=8070
   box_ns=([conghua-sl]=lmdemo-sl [conghua-lk]=lmdemo-lk)
   box_addr=([conghua-sl]=10.203.0.2 [conghua-lk]=10.203.0.3)
 fi
@@ -76,13 +82,13 @@ for box in "${boxes[@]}"; do
   edge_token[$box]=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role edge --school "$box")
 done
 supervisor_token=$($bin/lessonmesh-catalog --data-dir "$catalog_data" token create --role supervisor --label demo)
-$bin/lessonmesh-catalog --data-dir "$catalog_data" --listen "$net_addr" --port 0 > "$work/catalog.out" 2> "$work/catalog.log" &
+$bin/lessonmesh-catalog --data-dir "$catalog_data" --listen "$net_addr" --port "$catalog_port" > "$work/catalog.out" 2> "$work/catalog.log" &
 pids+=($!)
 catalog_url=$(url_of "$work/catalog.out")
 echo "catalog at $catalog_url (data in $catalog_data)"
 
 # The origin: uploads, transcodes, registers, seeds, web seed and tracker.
-$bin/lessonmesh-origin --data-dir "$work/origin" --listen "$net_addr" --port 0 --torrent-port 0 --lsd false \
+$bin/lessonmesh-origin --data-dir "$work/origin" --listen "$net_addr" --port "$origin_port" --torrent-port 0 --lsd false \
   --catalog-url "$catalog_url" --catalog-token "$origin_token" > "$work/origin.out" 2> "$work/origin.log" &
 pids+=($!)
 origin_url=$(url_of "$work/origin.out")
@@ -104,7 +110,7 @@ python3 scripts/demo_catalog.py "$catalog_url" "$(cat "$catalog_data/admin.token
 # fetches the lesson peer-to-peer (from the origin's seeder and from the other box, found on their
 # shared network by local service discovery), verifies it and serves its classroom page.
 declare -A edge_url
-names=([conghua-sl]="石岭教学点" [conghua-lk]="良口镇中心小学")
+declare -A names=([conghua-sl]="石岭教学点" [conghua-lk]="良口镇中心小学")
 for box in "${boxes[@]}"; do
   dir="$work/edge-$box"
   rm -rf "$dir"
