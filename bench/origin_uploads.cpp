@@ -139,14 +139,13 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   // Every job done and registered (the bundles are made one at a time).
-  lm::testing::HttpClient client(port);
   const auto auth = std::map<std::string, std::string>{{"Authorization", "Bearer " + teacher}};
   const auto bundle_deadline = Clock::now() + std::chrono::seconds(3600);
   for (bool all = false; !all && Clock::now() < bundle_deadline;) {
     all = true;
     for (auto& u : done) {
       if (u.result.upload_id.empty() || u.bundled_s >= 0) continue;
-      auto r = client.Request("GET", "/v1/jobs?upload=" + u.result.upload_id, "", auth);
+      auto r = lm::testing::HttpClient(port).Request("GET", "/v1/jobs?upload=" + u.result.upload_id, "", auth);
       u.job = json::parse(r.body, nullptr, false);
       const std::string state = u.job.is_object() ? u.job.value("state", "") : "";
       if ((state == "done" && u.job.value("registered", false)) || state == "failed") {
@@ -190,9 +189,15 @@ int main(int argc, char** argv) {
   }
   const double verify_s = Seconds(verify_start);
   // None lost or doubled: the teacher's jobs, by upload, and the catalog's lessons.
-  const json mine = json::parse(client.Request("GET", "/v1/jobs", "", auth).body, nullptr, false);
+  const auto mine_reply = lm::testing::HttpClient(port).Request("GET", "/v1/jobs", "", auth);
+  const json mine = json::parse(mine_reply.body, nullptr, false);
+  if (!mine.is_object() || !mine.contains("jobs") || !mine["jobs"].is_array()) {
+    Die("GET /v1/jobs: " + std::to_string(mine_reply.status) + " " + mine_reply.body);
+  }
   std::map<std::string, int> jobs_per_upload;
-  for (const auto& j : mine.value("jobs", json::array())) ++jobs_per_upload[j.value("upload_id", "")];
+  for (const auto& j : mine["jobs"]) {
+    if (j.is_object()) ++jobs_per_upload[j.value("upload_id", "")];
+  }
   int uploads_with_one_job = 0;
   for (const auto& u : done) uploads_with_one_job += jobs_per_upload[u.result.upload_id] == 1 ? 1 : 0;
   const auto metrics = lm::testing::HttpClient(catalog.port()).Request("GET", "/metrics").body;

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -128,22 +127,30 @@ PatchOutcome Patch(const CutUploadOptions& o, const std::string& id, std::int64_
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return out;
   const std::int64_t left = o.length - offset;
+  // Expect: 100-continue: the origin checks the header (offset, lock, token) before any byte of the
+  // body is sent, as curl does for large bodies; a refusal costs no body.
   const std::string head = "PATCH /uploads/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n" +
                            "Authorization: Bearer " + o.token + "\r\nContent-Type: application/offset+octet-stream\r\n" +
                            "Upload-Offset: " + std::to_string(offset) + "\r\nContent-Length: " + std::to_string(left) +
-                           "\r\n\r\n";
+                           "\r\nExpect: 100-continue\r\n\r\n";
   if (!SendAll(fd.get(), head)) return out;
+  {
+    std::map<std::string, std::string> headers;
+    const int status = ReadReplyHead(fd.get(), &headers, &out.body);
+    if (status != 100) {
+      out.status = status;
+      if (auto it = headers.find("upload-offset"); it != headers.end()) out.offset = std::stoll(it->second);
+      return out;
+    }
+  }
   const std::int64_t stop = cut_at < left ? cut_at : left;
-  bool answered_early = false;  // the origin refused the PATCH from its header (409, 423, ...)
-  for (std::int64_t sent = 0; sent < stop && !answered_early;) {
+  for (std::int64_t sent = 0; sent < stop;) {
     const auto n = static_cast<std::size_t>(std::min<std::int64_t>(kPieceBytes, stop - sent));
-    if (!SendAll(fd.get(), CoursewareBytes(o.seed, offset + sent, n))) break;
+    if (!SendAll(fd.get(), CoursewareBytes(o.seed, offset + sent, n))) break;  // refused while it came
     sent += static_cast<std::int64_t>(n);
     *bytes_sent += static_cast<std::int64_t>(n);
-    pollfd readable{fd.get(), POLLIN, 0};
-    answered_early = ::poll(&readable, 1, 0) == 1;
   }
-  if (stop < left && !answered_early) {
+  if (stop < left) {
     if (rng() % 2) {  // a reset rather than a clean close
       linger hard{1, 0};
       ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
@@ -228,6 +235,7 @@ CutUploadResult CutTusUpload(const CutUploadOptions& o) {
 
   std::int64_t offset = 0;
   std::size_t next_cut = 0;
+  int pause_ms = 20;  // after a 409/423, doubling to 1 s
   while (Clock::now() < deadline) {
     while (next_cut < cuts.size() && cuts[next_cut] <= offset) ++next_cut;  // passed already
     const std::int64_t cut_at = next_cut < cuts.size() ? cuts[next_cut] - offset : o.length;
@@ -237,11 +245,13 @@ CutUploadResult CutTusUpload(const CutUploadOptions& o) {
       return result;
     }
     if (patch.cut) {
+      pause_ms = 20;
       ++result.cuts;
       ++next_cut;
     } else if (patch.status == 409 || patch.status == 423) {
       ++result.retries;  // the origin is still taking the cut PATCH: a moment, then ask again
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+      pause_ms = std::min(pause_ms * 2, 1000);
     } else if (patch.status != 204) {
       result.error = "PATCH at " + std::to_string(offset) + ": " + std::to_string(patch.status) + " " + patch.body;
       return result;

@@ -2,10 +2,11 @@
 // A tus client whose connections are cut, for the origin's upload load test and
 // bench/origin_uploads. It uploads a generated courseware document (a PDF by its first bytes, so
 // the origin bundles it without transcoding; any range made on demand, so 200 MB never sits in
-// memory): create, then one PATCH with everything left. At `cuts` random offsets it closes the
+// memory): create, then one PATCH with everything left (Expect: 100-continue, so a refused PATCH
+// costs no body). At `cuts` random offsets it closes the
 // connection in the middle of the body (a FIN or a reset, at random), asks HEAD where the origin's
 // copy ends (Upload-Offset) and goes on from there; a 409 or 423 while the origin is still
-// taking the cut PATCH is asked again after a short pause. Blocking; any thread; many at once.
+// taking the cut PATCH is asked again after a pause (20 ms, doubling to 1 s). Blocking; any thread; many at once.
 
 #include <cstdint>
 #include <filesystem>
