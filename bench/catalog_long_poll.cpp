@@ -6,9 +6,10 @@
 // an edge checks it (the signature against the catalog's key, for its school and community; the
 // version must be 2). Prints the catalog's RSS before the edges connect and while they wait (and
 // the difference per waiting connection), the time from the publish to the last edge's reply, and
-// p50/p99 of two other routes (a search, and /v1/packs) from one client before and while they wait.
+// p50/p99 of two other routes (a search, and /v1/packs) from one client before and while they wait;
+// --rounds times in one run (each publishes the next version), then the medians over the rounds.
 //
-//   build/bin/catalog_long_poll [--edges 2000] [--requests 400] [--dir bench/out/catalog_long_poll]
+//   build/bin/catalog_long_poll [--edges 2000] [--requests 400] [--rounds 5] [--dir bench/out/catalog_long_poll]
 //                               [--catalog build/bin/lessonmesh-catalog]
 //
 // The catalog needs a descriptor per waiting edge: this program raises its own open-file limit
@@ -55,6 +56,23 @@ double ProcMiB(int pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;  // kB
   }
   return 0;
+}
+
+// Open descriptors of `pid`.
+int OpenFiles(int pid) {
+  std::error_code ec;
+  int n = 0;
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+std::string Fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof(b), "%.2f", v);
+  return b;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -122,11 +140,13 @@ int main(int argc, char** argv) {
   int edges = 2000;
   int requests = 400;
   int search_lessons = 5000;
+  int rounds = 5;
   std::string dir = "bench/out/catalog_long_poll";
   std::string catalog_bin = "build/bin/lessonmesh-catalog";
   app.add_option("--edges", edges, "edges long-polling at once");
   app.add_option("--requests", requests, "requests to the other routes, before and while the edges wait");
   app.add_option("--search-lessons", search_lessons, "lessons in the search index");
+  app.add_option("--rounds", rounds, "rounds of: routes alone, edges parked, routes while they wait, publish");
   app.add_option("--catalog", catalog_bin, "the lessonmesh-catalog binary");
   app.add_option("--dir", dir, "work directory (recreated)");
   CLI11_PARSE(app, argc, argv);
@@ -203,69 +223,85 @@ int main(int argc, char** argv) {
                           {"targets", {{"communities", {"bench-community"}}}}};
   const std::int64_t pack_id = as_admin("POST", "/v1/packs", pack_body)["pack_id"];
 
-  // The other routes with no edge connected, then the edges.
-  (void)MeasureOtherRoutes(port, admin, 20);  // warm-up
-  const auto before = MeasureOtherRoutes(port, admin, requests);
-  const double rss_before = ProcMiB(catalog.pid(), "VmRSS");
-  lm::testing::LongPollCrowd polls(port, 240);
-  const auto park_start = Clock::now();
-  if (auto failed = polls.Park(crowd); !failed.empty()) Die(failed);
   auto waiting = [&] {
     auto m = admin_client.Request("GET", "/metrics");
     const auto at = m.body.find("\nlessonmesh_edge_polls_waiting ");
     return at == std::string::npos ? -1 : std::atoi(m.body.c_str() + at + 31);
   };
-  if (!lm::testing::WaitFor([&] { return waiting() == edges; }, 60)) {
-    Die("only " + std::to_string(waiting()) + " of " + std::to_string(edges) + " polls parked");
-  }
-  const double park_s = std::chrono::duration<double>(Clock::now() - park_start).count();
-  const double rss_waiting = ProcMiB(catalog.pid(), "VmRSS");
-  const auto during = MeasureOtherRoutes(port, admin, requests);
-  const double rss_after_routes = ProcMiB(catalog.pid(), "VmRSS");
-  const int still_waiting = waiting();
-
-  // Version 2: every edge must be woken with it.
-  const auto publish = Clock::now();
-  const json v2 = as_admin("PUT", "/v1/packs/" + std::to_string(pack_id), pack_body);
-  const double publish_reply_s = std::chrono::duration<double>(Clock::now() - publish).count();
-  const int answered = polls.WaitForReplies(30);
-  double last_s = 0;
-  std::vector<double> woken_s;
-  int verified = 0;
-  std::string first_problem;
-  for (std::size_t i = 0; i < crowd.size(); ++i) {
-    const auto& r = polls.replies()[i];
-    std::int64_t version = 0;
-    std::string problem = r.status == 0 ? "no reply" : lm::testing::VerifyPackInFeed(r, crowd[i].school, pack_id,
-                                                                                     public_key, &version);
-    if (problem.empty() && version != 2) problem = "version " + std::to_string(version);
-    if (problem.empty()) {
-      ++verified;
-      woken_s.push_back(std::chrono::duration<double>(r.at - publish).count());
-      last_s = std::max(last_s, woken_s.back());
-    } else if (first_problem.empty()) {
-      first_problem = crowd[i].school + ": " + problem;
+  (void)MeasureOtherRoutes(port, admin, 20);  // warm-up
+  std::printf("catalog_long_poll: %d rounds: other routes with no edge connected, then %d edges parked, the "
+              "routes again while they wait, then a new version published\n", rounds, edges);
+  std::printf("%-5s %-8s %-9s %-9s %-9s %-11s %-11s %-11s %-11s %-9s %-9s\n", "round", "parked_s", "rss_MiB",
+              "KiB/conn", "fds", "search_p50", "search_p99", "packs_p50", "packs_p99", "woken_s", "verified");
+  std::vector<double> search_p99_ratio, packs_p99_ratio, woken_all, kib_all;
+  bool all_verified = true;
+  std::int64_t version = 1;
+  for (int round = 1; round <= rounds; ++round) {
+    const auto before = MeasureOtherRoutes(port, admin, requests);
+    const double rss_before = ProcMiB(catalog.pid(), "VmRSS");
+    const int files_before = OpenFiles(catalog.pid());
+    lm::testing::LongPollCrowd polls(port, 240);
+    const auto park_start = Clock::now();
+    if (auto failed = polls.Park(crowd); !failed.empty()) Die(failed);
+    if (!lm::testing::WaitFor([&] { return waiting() == edges; }, 60)) {
+      Die("only " + std::to_string(waiting()) + " of " + std::to_string(edges) + " polls parked");
     }
+    const double park_s = std::chrono::duration<double>(Clock::now() - park_start).count();
+    const double rss_waiting = ProcMiB(catalog.pid(), "VmRSS");
+    const int files_waiting = OpenFiles(catalog.pid());
+    const auto during = MeasureOtherRoutes(port, admin, requests);
+    if (waiting() != edges) Die("a parked poll was answered before the publish");
+
+    // A new version: every edge must be woken with it.
+    const auto publish = Clock::now();
+    version = as_admin("PUT", "/v1/packs/" + std::to_string(pack_id), pack_body).value("version", std::int64_t{0});
+    (void)polls.WaitForReplies(30);
+    double last_s = 0;
+    int verified = 0;
+    for (std::size_t i = 0; i < crowd.size(); ++i) {
+      const auto& r = polls.replies()[i];
+      std::int64_t got = 0;
+      std::string problem =
+          r.status == 0 ? "no reply" : lm::testing::VerifyPackInFeed(r, crowd[i].school, pack_id, public_key, &got);
+      if (problem.empty() && got != version) problem = "version " + std::to_string(got);
+      if (problem.empty()) {
+        ++verified;
+        last_s = std::max(last_s, std::chrono::duration<double>(r.at - publish).count());
+      } else if (all_verified) {
+        std::printf("catalog_long_poll: round %d: %s: %s\n", round, crowd[i].school.c_str(), problem.c_str());
+        all_verified = false;
+      }
+    }
+    all_verified = all_verified && verified == edges;
+    const double kib = (rss_waiting - rss_before) * 1024.0 / edges;
+    const double s_p99 = Percentile(during[0].ms, 0.99), p_p99 = Percentile(during[1].ms, 0.99);
+    search_p99_ratio.push_back(s_p99 / Percentile(before[0].ms, 0.99));
+    packs_p99_ratio.push_back(p_p99 / Percentile(before[1].ms, 0.99));
+    woken_all.push_back(last_s);
+    kib_all.push_back(kib);
+    const int errors = before[0].errors + before[1].errors + during[0].errors + during[1].errors;
+    std::printf("%-5d %-8.2f %-9.1f %-9.2f %-9s %-11s %-11s %-11s %-11s %-9.3f %d/%d%s\n", round, park_s, rss_waiting,
+                kib, (std::to_string(files_before) + ">" + std::to_string(files_waiting)).c_str(),
+                (Fmt(Percentile(before[0].ms, 0.5)) + ">" + Fmt(Percentile(during[0].ms, 0.5))).c_str(),
+                (Fmt(Percentile(before[0].ms, 0.99)) + ">" + Fmt(s_p99)).c_str(),
+                (Fmt(Percentile(before[1].ms, 0.5)) + ">" + Fmt(Percentile(during[1].ms, 0.5))).c_str(),
+                (Fmt(Percentile(before[1].ms, 0.99)) + ">" + Fmt(p_p99)).c_str(), last_s, verified, edges,
+                errors ? (" errors " + std::to_string(errors)).c_str() : "");
+    std::fflush(stdout);
   }
   const double hwm = ProcMiB(catalog.pid(), "VmHWM");
   catalog.Stop(10);
-
-  std::printf("catalog_long_poll: %d edges connected and parked in %.1f s; %d still parked after the route "
-              "measurements\n", edges, park_s, still_waiting);
-  std::printf("catalog_long_poll: catalog RSS %.1f MiB before, %.1f MiB with %d polls parked, %.1f MiB after the "
-              "route measurements; %.1f KiB per waiting connection; peak %.1f MiB\n",
-              rss_before, rss_waiting, edges, rss_after_routes, (rss_waiting - rss_before) * 1024.0 / edges, hwm);
-  std::printf("catalog_long_poll: publish of version %lld answered in %.3f s; %d of %d edges answered, %d verified "
-              "version 2; last woken %.3f s after the publish, median %.3f s (target < 5 s: %s)\n",
-              static_cast<long long>(v2.value("version", 0)), publish_reply_s, answered, edges, verified, last_s,
-              Percentile(woken_s, 0.5), verified == edges && last_s < 5 ? "met" : "NOT met");
-  if (!first_problem.empty()) std::printf("catalog_long_poll: first problem: %s\n", first_problem.c_str());
-  std::printf("%-26s %-14s %-9s %-9s %-9s %s\n", "route", "edges waiting", "p50 ms", "p99 ms", "max ms", "errors");
-  for (const auto* phase : {&before, &during}) {
-    for (const auto& r : *phase) {
-      std::printf("%-26s %-14d %-9.2f %-9.2f %-9.2f %d\n", r.name.c_str(), phase == &before ? 0 : edges,
-                  Percentile(r.ms, 0.5), Percentile(r.ms, 0.99), Percentile(r.ms, 1.0), r.errors);
-    }
-  }
-  return verified == edges ? 0 : 1;
+  auto range = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return Fmt(v.front()) + "-" + Fmt(v.back());
+  };
+  std::printf("catalog_long_poll: memory per waiting connection: median %.2f KiB (range %s); catalog peak RSS "
+              "%.1f MiB\n", Percentile(kib_all, 0.5), range(kib_all).c_str(), hwm);
+  std::printf("catalog_long_poll: publish to the last of %d edges woken, each with the new signed version: median "
+              "%.3f s (range %s; target < 5 s: %s)\n", edges, Percentile(woken_all, 0.5), range(woken_all).c_str(),
+              all_verified && Percentile(woken_all, 1.0) < 5 ? "met" : "NOT met");
+  std::printf("catalog_long_poll: p99 while %d wait / p99 with none, median of %d rounds: search %.2f (range %s), "
+              "/v1/packs %.2f (range %s)\n", edges, rounds, Percentile(search_p99_ratio, 0.5),
+              range(search_p99_ratio).c_str(), Percentile(packs_p99_ratio, 0.5), range(packs_p99_ratio).c_str());
+  return all_verified ? 0 : 1;
 }
