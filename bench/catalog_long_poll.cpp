@@ -7,7 +7,8 @@
 // version must be 2). Prints the catalog's RSS before the edges connect and while they wait (and
 // the difference per waiting connection), the time from the publish to the last edge's reply, and
 // p50/p99 of two other routes (a search, and /v1/packs) from one client before and while they wait;
-// --rounds times in one run (each publishes the next version), then the medians over the rounds.
+// --rounds times in one run, each with a freshly started catalog (each publishes the next version),
+// then the medians over the rounds.
 //
 //   build/bin/catalog_long_poll [--edges 2000] [--requests 400] [--rounds 5] [--dir bench/out/catalog_long_poll]
 //                               [--catalog build/bin/lessonmesh-catalog]
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -184,19 +186,30 @@ int main(int argc, char** argv) {
   std::printf("catalog_long_poll: %d schools and edge tokens, %d lessons stored in %.1f s\n", edges, search_lessons,
               std::chrono::duration<double>(Clock::now() - fill_start).count());
 
-  lm::testing::ChildProcess catalog;
-  const std::string why =
-      catalog.StartPiped({catalog_bin, "--data-dir", data_dir, "--port", "0", "--max-wait-seconds", "300"});
-  if (!why.empty()) Die(why);
-  auto line = catalog.WaitForLine("listening on http://", 60);
-  if (!line) Die("the catalog did not start");
-  const auto colon = line->find(':', line->find("http://") + 7);
-  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1)));
-  const auto key_at = line->find("public_key=");
-  const std::string public_key = line->substr(key_at + 11, line->find_first_of(" \r\n", key_at + 11) - key_at - 11);
-  lm::testing::HttpClient admin_client(port);
+  // The catalog as a child process: started afresh for each round, so that each round's RSS is a
+  // new process's (freed connections' memory stays in a process's heap and would hide the next).
+  std::unique_ptr<lm::testing::ChildProcess> catalog;
+  std::uint16_t port = 0;
+  std::string public_key;
+  std::unique_ptr<lm::testing::HttpClient> admin_client;
+  auto start_catalog = [&] {
+    admin_client.reset();
+    if (catalog) catalog->Stop(10);
+    catalog = std::make_unique<lm::testing::ChildProcess>();
+    const std::string why =
+        catalog->StartPiped({catalog_bin, "--data-dir", data_dir, "--port", "0", "--max-wait-seconds", "300"});
+    if (!why.empty()) Die(why);
+    auto line = catalog->WaitForLine("listening on http://", 60);
+    if (!line) Die("the catalog did not start");
+    const auto colon = line->find(':', line->find("http://") + 7);
+    port = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1)));
+    const auto key_at = line->find("public_key=");
+    public_key = line->substr(key_at + 11, line->find_first_of(" \r\n", key_at + 11) - key_at - 11);
+    admin_client = std::make_unique<lm::testing::HttpClient>(port);
+  };
+  start_catalog();
   auto as_admin = [&](const std::string& method, const std::string& target, const json& body) {
-    auto r = admin_client.Request(method, target, body.dump(),
+    auto r = admin_client->Request(method, target, body.dump(),
                                   {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}});
     if (r.status / 100 != 2) Die(method + " " + target + ": " + std::to_string(r.status) + " " + r.body);
     return json::parse(r.body);
@@ -224,11 +237,10 @@ int main(int argc, char** argv) {
   const std::int64_t pack_id = as_admin("POST", "/v1/packs", pack_body)["pack_id"];
 
   auto waiting = [&] {
-    auto m = admin_client.Request("GET", "/metrics");
+    auto m = admin_client->Request("GET", "/metrics");
     const auto at = m.body.find("\nlessonmesh_edge_polls_waiting ");
     return at == std::string::npos ? -1 : std::atoi(m.body.c_str() + at + 31);
   };
-  (void)MeasureOtherRoutes(port, admin, 20);  // warm-up
   std::printf("catalog_long_poll: %d rounds: other routes with no edge connected, then %d edges parked, the "
               "routes again while they wait, then a new version published\n", rounds, edges);
   std::printf("%-5s %-8s %-9s %-9s %-9s %-11s %-11s %-11s %-11s %-9s %-9s\n", "round", "parked_s", "rss_MiB",
@@ -236,10 +248,13 @@ int main(int argc, char** argv) {
   std::vector<double> search_p99_ratio, packs_p99_ratio, woken_all, kib_all;
   bool all_verified = true;
   std::int64_t version = 1;
+  double hwm = 0;
   for (int round = 1; round <= rounds; ++round) {
+    if (round > 1) start_catalog();
+    (void)MeasureOtherRoutes(port, admin, 20);  // warm-up
     const auto before = MeasureOtherRoutes(port, admin, requests);
-    const double rss_before = ProcMiB(catalog.pid(), "VmRSS");
-    const int files_before = OpenFiles(catalog.pid());
+    const double rss_before = ProcMiB(catalog->pid(), "VmRSS");
+    const int files_before = OpenFiles(catalog->pid());
     lm::testing::LongPollCrowd polls(port, 240);
     const auto park_start = Clock::now();
     if (auto failed = polls.Park(crowd); !failed.empty()) Die(failed);
@@ -247,8 +262,8 @@ int main(int argc, char** argv) {
       Die("only " + std::to_string(waiting()) + " of " + std::to_string(edges) + " polls parked");
     }
     const double park_s = std::chrono::duration<double>(Clock::now() - park_start).count();
-    const double rss_waiting = ProcMiB(catalog.pid(), "VmRSS");
-    const int files_waiting = OpenFiles(catalog.pid());
+    const double rss_waiting = ProcMiB(catalog->pid(), "VmRSS");
+    const int files_waiting = OpenFiles(catalog->pid());
     const auto during = MeasureOtherRoutes(port, admin, requests);
     if (waiting() != edges) Die("a parked poll was answered before the publish");
 
@@ -288,15 +303,16 @@ int main(int argc, char** argv) {
                 (Fmt(Percentile(before[1].ms, 0.99)) + ">" + Fmt(p_p99)).c_str(), last_s, verified, edges,
                 errors ? (" errors " + std::to_string(errors)).c_str() : "");
     std::fflush(stdout);
+    hwm = std::max(hwm, ProcMiB(catalog->pid(), "VmHWM"));
   }
-  const double hwm = ProcMiB(catalog.pid(), "VmHWM");
-  catalog.Stop(10);
+  admin_client.reset();
+  catalog->Stop(10);
   auto range = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return Fmt(v.front()) + "-" + Fmt(v.back());
   };
   std::printf("catalog_long_poll: memory per waiting connection: median %.2f KiB (range %s); catalog peak RSS "
-              "%.1f MiB\n", Percentile(kib_all, 0.5), range(kib_all).c_str(), hwm);
+              "%.1f MiB (the most of any round)\n", Percentile(kib_all, 0.5), range(kib_all).c_str(), hwm);
   std::printf("catalog_long_poll: publish to the last of %d edges woken, each with the new signed version: median "
               "%.3f s (range %s; target < 5 s: %s)\n", edges, Percentile(woken_all, 0.5), range(woken_all).c_str(),
               all_verified && Percentile(woken_all, 1.0) < 5 ? "met" : "NOT met");
