@@ -273,6 +273,7 @@ Reply CatalogApi::MetricsText(const Call&) {
   std::vector<std::pair<std::string, double>> gauges;
   if (auto size = store_.SizeBytes(); size.ok()) gauges.push_back({"lessonmesh_store_bytes", double(*size)});
   if (auto count = store_.CountLessons(); count.ok()) gauges.push_back({"lessonmesh_lessons", double(*count)});
+  gauges.push_back({"lessonmesh_edge_polls_waiting", double(polls_->Waiting())});
   Reply r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = metrics_.Render(gauges);

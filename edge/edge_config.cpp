@@ -33,6 +33,11 @@ void DeclareEdgeKeys(EdgeConfig* c, ConfigKeys* keys) {
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
   keys->Add("peer_to_peer", &c->peer_to_peer,
             "share with other schools and the origin's BitTorrent seeder (true/false); false: the origin's web seed only");
+  keys->Add("web_seed_wait_seconds", &c->web_seed_wait_seconds, 0, 86400,
+            "with peer_to_peer: seconds a downloading lesson may receive nothing from peers before it also uses the origin's web seed");
+  keys->Add("lan_group", &c->lan_group,
+            "the county or school network's name (letters, digits, . _ -): the tracker leaves its boxes out of each "
+            "other's peer lists, as they meet on the LAN");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
   AddWebDirKey(keys, &c->web_dir);
   keys->Add("lan_name", &c->lan_name,
@@ -87,6 +92,10 @@ Status ValidateEdgeConfig(const EdgeConfig& c) {
   if (!IsLanName(c.lan_name)) {
     return InvalidArgument("lan_name must be a host name with an optional :port, e.g. lessonmesh.local:8080",
                            "lan_name");
+  }
+  if (c.lan_group.size() > 64 || c.lan_group.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                "0123456789._-") != std::string::npos) {
+    return InvalidArgument("lan_group: up to 64 letters, digits, '.', '_' or '-'", "lan_group");
   }
   return Status::Ok();
 }

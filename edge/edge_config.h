@@ -41,6 +41,8 @@ struct EdgeConfig {
   // false: fetch from the origin's web seed (HTTP) only: no tracker, no local discovery, no peer
   // connections either way, for networks that forbid BitTorrent (and to measure what sharing saves).
   bool peer_to_peer = true;
+  int web_seed_wait_seconds = 15;
+  std::string lan_group;  // the county or school network's name: its boxes meet on the LAN  // with peer_to_peer: nothing from peers this long, then the web seed too
   int http_threads = 4;
   std::string web_dir = DefaultWebDir();          // built pages: the classroom page at /, QR codes at /print
   // The community's name for "the edge of this school" in printed QR codes (http://<lan_name>/l/ID):

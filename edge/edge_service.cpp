@@ -484,6 +484,8 @@ Result<std::unique_ptr<EdgeService>> EdgeService::Start(const EdgeConfig& config
   topts.max_active_downloads = config.max_active_downloads;
   topts.lsd = config.lsd;
   topts.peer_to_peer = config.peer_to_peer;
+  topts.web_seed_wait_seconds = config.web_seed_wait_seconds;
+  topts.lan_group = config.lan_group;
   topts.lan_networks = config.lan_networks;
   ASSIGN_OR_RETURN(topts.schedule, BandwidthSchedule::Parse(config.schedule));
   if (s.hooks.clock) topts.clock = s.hooks.clock;

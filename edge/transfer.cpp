@@ -13,6 +13,7 @@
 #include <libtorrent/write_resume_data.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -91,6 +92,15 @@ struct Transfer::Impl {
   // Session-thread state.
   std::map<std::string, lt::torrent_handle> handles;  // by lesson id
   std::set<std::string> reported_done;
+  // Web seeds held back from a lesson until peers have left it without bytes for
+  // web_seed_wait_seconds (peer_to_peer only).
+  struct HeldWebSeeds {
+    std::vector<std::string> urls;
+    std::int64_t received = 0;
+    std::chrono::steady_clock::time_point since;  // of the last byte, or of the last wait
+  };
+  std::map<std::string, HeldWebSeeds> held_web_seeds;
+  std::chrono::steady_clock::time_point next_web_seed_check{};
   std::chrono::steady_clock::time_point last_resume_save{};
   int resume_saves_pending = 0;
   int applied_down_kbps = -1, applied_up_kbps = -1;
@@ -155,6 +165,32 @@ struct Transfer::Impl {
       params.trackers.clear();
       params.tracker_tiers.clear();
       params.peers.clear();
+    } else {
+      // Measured in the network lab: with its web seeds from the start every school takes from
+      // the origin's HTTP server whatever the origin's uplink gives it, beside the swarm, and the
+      // origin sends the pack about six times for six schools (tests/netlab/README.md).
+      HeldWebSeeds held;
+      for (const lt::web_seed_entry& w : ti->web_seeds()) held.urls.push_back(w.url);
+      for (const std::string& u : params.url_seeds) {  // from resume data: added back before a restart
+        if (std::find(held.urls.begin(), held.urls.end(), u) == held.urls.end()) held.urls.push_back(u);
+      }
+      ti->set_web_seeds({});
+      params.url_seeds.clear();
+      if (!options.lan_group.empty()) {
+        // The tracker leaves out the boxes of the same LAN group: they are found on the LAN (local
+        // service discovery), where libtorrent would otherwise connect to many of them at their
+        // WAN addresses and trade over their slow uplinks.
+        params.trackers.clear();
+        params.tracker_tiers.clear();
+        for (const lt::announce_entry& t : ti->trackers()) {
+          params.trackers.push_back(t.url + (t.url.find('?') == std::string::npos ? "?" : "&") +
+                                    "lan_group=" + options.lan_group);
+          params.tracker_tiers.push_back(t.tier);
+        }
+        ti->clear_trackers();
+      }
+      held.since = std::chrono::steady_clock::now();
+      if (!held.urls.empty()) held_web_seeds[id] = std::move(held);
     }
     params.ti = ti;
     params.save_path = options.lessons_dir.string();
@@ -183,6 +219,41 @@ struct Transfer::Impl {
     }
     handles[id] = h;
     log->info("lesson_added lesson={}", id);
+  }
+
+  // A held lesson that is downloading and has received no payload for web_seed_wait_seconds gets
+  // its web seeds back, for good; a lesson waiting in the queue, paused or checking is not waiting
+  // on peers, so its clock restarts.
+  void CheckHeldWebSeeds(std::chrono::steady_clock::time_point now) {
+    const auto wait = std::chrono::seconds(options.web_seed_wait_seconds);
+    for (auto it = held_web_seeds.begin(); it != held_web_seeds.end();) {
+      auto h = handles.find(it->first);
+      if (h == handles.end()) {
+        it = held_web_seeds.erase(it);
+        continue;
+      }
+      const lt::torrent_status st = h->second.status();
+      HeldWebSeeds& held = it->second;
+      const bool downloading = !(st.flags & lt::torrent_flags::paused) && !st.errc &&
+                               (st.state == lt::torrent_status::downloading ||
+                                st.state == lt::torrent_status::downloading_metadata);
+      if (st.state == lt::torrent_status::finished || st.state == lt::torrent_status::seeding) {
+        it = held_web_seeds.erase(it);
+        continue;
+      }
+      if (!downloading || st.total_payload_download > held.received) {
+        held.received = st.total_payload_download;
+        held.since = now;
+      } else if (now - held.since >= wait) {
+        for (const std::string& url : held.urls) h->second.add_url_seed(url);
+        log->info("web_seed_used lesson={} peers={} received={} waited_s={}", it->first, st.num_peers,
+                  st.total_payload_download,
+                  std::chrono::duration_cast<std::chrono::seconds>(now - held.since).count());
+        it = held_web_seeds.erase(it);
+        continue;
+      }
+      ++it;
+    }
   }
 
   void RequestResumeSave(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
@@ -346,6 +417,10 @@ struct Transfer::Impl {
       if (now >= next_status) {
         session.post_torrent_updates();
         next_status = now + std::chrono::seconds(1);
+      }
+      if (now >= next_web_seed_check) {
+        CheckHeldWebSeeds(now);
+        next_web_seed_check = now + std::chrono::seconds(1);
       }
       if (now - last_resume_save >= kResumeSavePeriod) {
         for (const auto& [id, h] : handles) RequestResumeSave(h, lt::torrent_handle::only_if_modified);

@@ -42,6 +42,15 @@ struct TransferOptions {
   // false: the web seeds only. Torrents lose their trackers, discovery is off and no peer
   // connection is made or accepted; libtorrent's HTTP connections to the web seeds remain.
   bool peer_to_peer = true;
+  // With peer_to_peer, a lesson's web seeds (the origin over HTTP) are held back while peers (the
+  // origin's own seeder among them) supply it, so the origin's uplink sends each piece once to the
+  // swarm instead of to every school; a lesson that has received nothing for this long while
+  // downloading (no peer reachable, or none with the pieces it lacks) takes its web seeds back.
+  int web_seed_wait_seconds = 15;
+  // With peer_to_peer: this box's LAN group (letters, digits, '.', '_', '-'), e.g. its county
+  // network. The origin's tracker leaves boxes of the same group out of each other's peer lists,
+  // so neighbours trade over the LAN (found by local service discovery), not their WAN uplinks.
+  std::string lan_group;
   BandwidthSchedule schedule;
   // The wall clock, injectable for tests of the schedule.
   std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };

@@ -27,6 +27,7 @@ constexpr std::size_t kHashBytes = 20;
 struct Peer {
   std::string endpoint;
   std::string peer_id;  // 20 bytes
+  std::string lan_group;  // see Announcement::lan_group
   std::int64_t last_seen = 0;
   bool seeder = false;
 };
@@ -153,6 +154,9 @@ struct Announcement {
   std::string info_hash;  // 20 bytes
   std::string peer_id;    // 20 bytes
   std::string endpoint;   // compact address and port: the peer's key in the swarm
+  // A LessonMesh edge's LAN group (its county network, from its tracker URL): boxes of one group
+  // find each other on their LAN, so the tracker does not hand them each other's WAN addresses.
+  std::string lan_group;
   bool requester_loopback = false;
   bool stopped = false;
   bool completed = false;
@@ -195,6 +199,12 @@ Result<Announcement> ParseAnnounce(const Request& request, int max_peers_returne
     if (!left) return InvalidArgument("invalid left");
   }
   a.seeder = a.completed || (left && *left == 0);
+
+  if (const auto raw = query.Last("lan_group")) {
+    const auto group = DecodeBinary(*raw);
+    if (!group || group->size() > 64) return InvalidArgument("invalid lan_group");
+    a.lan_group = *group;
+  }
 
   const auto raw_compact = query.Last("compact");
   a.compact = !(raw_compact && *raw_compact == "0");
@@ -309,12 +319,14 @@ struct Tracker::Swarm {
     if (peer->seeder != a.seeder) seeders += a.seeder ? 1 : -1;
     peer->seeder = a.seeder;
     peer->peer_id = a.peer_id;
+    peer->lan_group = a.lan_group;
     peer->last_seen = now;
     return Status::Ok();
   }
 
   // Up to a.numwant others, at random: not this endpoint, nor this client on its other address
-  // family; seeders need no seeders; loopback addresses mean nothing to a remote peer.
+  // family; seeders need no seeders; loopback addresses mean nothing to a remote peer; a peer of
+  // the same LAN group is reached over the LAN, not at the address it announced from.
   std::vector<Peer> PickPeers(const Announcement& a, std::mt19937_64& random) const {
     std::vector<const Peer*> candidates;
     if (a.numwant > 0) {
@@ -323,6 +335,7 @@ struct Tracker::Swarm {
         if (p.endpoint == a.endpoint || p.peer_id == a.peer_id) continue;
         if (a.seeder && p.seeder) continue;
         if (!a.requester_loopback && IsLoopbackAddress(AddressOf(p.endpoint))) continue;
+        if (!a.lan_group.empty() && p.lan_group == a.lan_group) continue;
         candidates.push_back(&p);
       }
     }

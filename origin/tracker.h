@@ -6,7 +6,9 @@
 // BitTorrent clients expect. Knows no sockets: the origin's router passes requests to Handle().
 // A peer is identified by the address of the connection and its announced port; the `ip`
 // parameter is honoured only from loopback (the origin's own seeder, libtorrent's announce_ip),
-// and loopback peers are never handed to remote peers. Nothing is persisted: after a restart
+// and loopback peers are never handed to remote peers. An edge may name its LAN group
+// (`lan_group=` in its tracker URL, e.g. its county network): peers of the same group are left out
+// of its replies, as they find each other on the LAN (local service discovery). Nothing is persisted: after a restart
 // clients re-announce within one interval. Thread-safe; one instance per origin.
 
 #include <cstddef>

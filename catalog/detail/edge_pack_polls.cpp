@@ -117,4 +117,9 @@ void EdgePackPolls::ReleaseAll() {
   for (auto& [id, w] : parked) w.respond(NotModified(w.etag));
 }
 
+std::size_t EdgePackPolls::Waiting() {
+  std::lock_guard lock(mu_);
+  return waiters_.size();
+}
+
 }  // namespace lm::catalog

@@ -36,6 +36,9 @@ class EdgePackPolls {
   // Answers every parked poll now (304) and parks no more: call before stopping the server.
   void ReleaseAll();
 
+  // How many polls are parked now.
+  std::size_t Waiting();
+
  private:
   struct Waiter {
     std::string school_id;

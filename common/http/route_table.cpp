@@ -22,6 +22,9 @@ bool IsRest(std::string_view segment) { return IsParam(segment) && segment[segme
 }  // namespace
 
 bool MatchesPattern(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+  params->clear();
+  // A path is absolute: "" (a target "?x") or "x" is no route's, not "/"'s.
+  if (path.empty() || path.front() != '/') return false;
   const auto want = Segments(pattern);
   const auto parts = Segments(path);
   params->clear();

@@ -73,8 +73,10 @@ Reply StaticFiles::Handle(const Request& req) const {
   std::string rel;
   if (auto page = pages_.find(req.path); page != pages_.end()) {
     rel = page->second;
-  } else {
+  } else if (req.path.rfind(asset_prefix_, 0) == 0) {
     rel = req.path.substr(asset_prefix_.size());
+  } else {
+    return NotFound();  // neither a page nor an asset (a router that sent it here is wrong)
   }
   if (!IsPlainRelative(rel)) return NotFound();
   std::error_code ec;

@@ -21,6 +21,8 @@ TEST(RouteTableTest, PathsFitPatternsSegmentBySegment) {
   EXPECT_EQ(p, Params{});
   EXPECT_TRUE(MatchesPattern("/", "/", &p));
   EXPECT_FALSE(MatchesPattern("/", "/x", &p));
+  EXPECT_FALSE(MatchesPattern("/", "", &p)) << "the path of a target \"?x\"";
+  EXPECT_FALSE(MatchesPattern("/healthz", "healthz", &p)) << "a path is absolute";
   EXPECT_FALSE(MatchesPattern("/v1/packs/{id}", "/v1/packs", &p));
   EXPECT_FALSE(MatchesPattern("/v1/packs/{id}", "/v1/packs/3/versions", &p));
   EXPECT_FALSE(MatchesPattern("/v1/packs/{id}", "/v1/pack/3", &p));

@@ -74,6 +74,17 @@ TEST_F(StaticFilesTest, OwnsOnlyItsPagesAndPrefix) {
   EXPECT_TRUE(files_.Owns("/web/anything"));
 }
 
+// A path that is neither a page nor under the prefix ("", from a target "?x") is 404: it was cut
+// past its end, an exception that ended the origin (origin_routes_fuzz).
+TEST_F(StaticFilesTest, APathNeitherPageNorAssetIsNotFound) {
+  for (const char* path : {"", "/w", "/webx"}) {
+    Request r;
+    r.method = "GET";
+    r.path = path;
+    EXPECT_EQ(files_.Handle(r).status, 404) << path;
+  }
+}
+
 TEST_F(StaticFilesTest, HeadAndETag) {
   const Reply get = Get("/web/admin.js");
   std::string etag;

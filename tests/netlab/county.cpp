@@ -270,6 +270,24 @@ int County::Publish(const std::vector<PackLesson>& lessons, const std::string& t
   return json::parse(r.body).at("pack_id").get<int>();
 }
 
+void County::PublishVersion(int pack_id, const std::vector<PackLesson>& lessons, const std::string& title,
+                            const std::vector<std::string>& hosts) {
+  json items = json::array();
+  for (const PackLesson& l : lessons) items.push_back({{"lesson_id", l.id}, {"needed_by", l.needed_by}});
+  json schools = json::array();
+  for (const std::string& h : hosts.empty() ? edges_ : hosts) schools.push_back("school-" + h);
+  const std::string target = "/v1/packs/" + std::to_string(pack_id);
+  const HttpResult r = Catalog("PUT", target, {{"title", title}, {"items", items}, {"targets", {{"schools", schools}}}});
+  if (r.status != 200 && r.status != 201)
+    throw std::runtime_error("netlab county: PUT " + target + ": " + std::to_string(r.status) + " " + r.body);
+}
+
+json County::CatalogGet(const std::string& target) {
+  const HttpResult r = Catalog("GET", target, nullptr);
+  if (r.status != 200) return nullptr;
+  return json::parse(r.body, nullptr, false);
+}
+
 void County::StartEdge(const std::string& host, const EdgeOptions& options) {
   auto& edge = running_[host];
   if (!edge) edge = std::make_unique<Edge>();
@@ -289,7 +307,8 @@ void County::StartEdge(const std::string& host, const EdgeOptions& options) {
                      "\ntorrent_port = " + std::to_string(kTorrentPort) +
                      "\nmax_active_downloads = " + std::to_string(options.max_active_downloads) +
                      "\npoll_wait_seconds = 20\nreport_interval_seconds = 10\nlsd = " + (options.lsd ? "true" : "false") +
-                     "\npeer_to_peer = " + (options.peer_to_peer ? "true" : "false") + "\n";
+                     "\npeer_to_peer = " + (options.peer_to_peer ? "true" : "false") +
+                     "\nlan_group = " + Quoted(options.lan_group ? FirstLan(lab_.topology(), host) : "") + "\n";
   WriteFile(dir / "edge.toml", toml);
   ++edge->starts;
   edge->err = dir / ("edge-" + std::to_string(edge->starts) + ".err");
@@ -340,6 +359,11 @@ json County::EdgeGet(const std::string& host, const std::string& target) const {
   const HttpResult r = HttpClient(kEdgePort).Request("GET", target);
   if (r.status != 200) return nullptr;
   return json::parse(r.body, nullptr, false);
+}
+
+HttpResult County::EdgePost(const std::string& host, const std::string& target, const json& body) const {
+  InNamespace in(lab_.NamespacePath(host));
+  return HttpClient(kEdgePort).Request("POST", target, body.dump(), {{"Content-Type", "application/json"}});
 }
 
 long long County::EdgeMetric(const std::string& host, const std::string& name) const {

@@ -39,6 +39,7 @@ struct EdgeOptions {
   std::vector<std::string> lan_networks;  // empty: the edge's own LANs (each non-WAN network's /24)
   bool peer_to_peer = true;               // false: the origin's web seed only
   bool lsd = true;
+  bool lan_group = true;  // the edge's county network's name as its lan_group
   int max_active_downloads = 2;
 };
 
@@ -71,6 +72,11 @@ class County {
   // edges if empty); returns the pack's id.
   int Publish(const std::vector<PackLesson>& lessons, const std::string& title,
               const std::vector<std::string>& hosts = {});
+  // Publishes a new version of pack `pack_id` with `lessons`, to the same schools as Publish.
+  void PublishVersion(int pack_id, const std::vector<PackLesson>& lessons, const std::string& title,
+                      const std::vector<std::string>& hosts = {});
+  // GET on the catalog's API as its admin, from the origin host: the JSON body, null unless 200.
+  nlohmann::json CatalogGet(const std::string& target);
 
   // Starts (or restarts) the school box on `host`; returns once it answers over HTTP.
   void StartEdge(const std::string& host, const EdgeOptions& options = {});
@@ -81,6 +87,8 @@ class County {
   std::string ServicesEnded() const;
   // GET on the edge's HTTP port from inside its host: the JSON body, null unless 200.
   nlohmann::json EdgeGet(const std::string& host, const std::string& target) const;
+  // POST of a JSON body to the edge's HTTP port from inside its host (a classroom's play event).
+  testing::HttpResult EdgePost(const std::string& host, const std::string& target, const nlohmann::json& body) const;
   // The lessons the edge offers for playing (verified against lesson.json).
   std::set<std::string> Playable(const std::string& host) const;
   // Each kept file of `lessons` in the edge's cache against the XXH3 in the origin's lesson.json

@@ -209,6 +209,22 @@ TEST_F(TrackerTest, TwoPeersGetEachOtherNotThemselves) {
   EXPECT_EQ(Send(Announce().InfoHash(Hash(2)).Port(9000), "10.0.0.9:1"), AnnounceEntry(0, 1, ""));
 }
 
+// Boxes of one LAN group (a county network) meet on the LAN: the tracker leaves them out of each
+// other's replies, and still gives them every peer outside the group and the group to outsiders.
+TEST_F(TrackerTest, PeersOfTheSameLanGroupAreLeftOutOfEachOthersReplies) {
+  const Announce a = Announce().Port(1001).Extra("&lan_group=county1");
+  const Announce b = Announce().Port(1002).Extra("&lan_group=county1");
+  const Announce c = Announce().Port(1003).Extra("&lan_group=county2");
+  EXPECT_EQ(Send(a, "10.0.0.1:1"), AnnounceEntry(0, 1, ""));
+  EXPECT_EQ(Send(b, "10.0.0.2:1"), AnnounceEntry(0, 2, ""));  // a is in its group
+  EXPECT_EQ(Send(c, "10.0.0.3:1").dict().at("peers").string().size(), 12u);  // a and b
+  EXPECT_EQ(Send(a, "10.0.0.1:1"), AnnounceEntry(0, 3, V4(10, 0, 0, 3, 1003)));
+  // Without a group (a stock client, or an edge with none set) a peer gets everyone.
+  EXPECT_EQ(Send(Announce().Port(1004), "10.0.0.4:1").dict().at("peers").string().size(), 18u);
+  EXPECT_EQ(Send(Announce().Port(1005).Extra("&lan_group=" + std::string(65, 'x')), "10.0.0.5:1"),
+            FailureEntry("invalid lan_group"));
+}
+
 TEST_F(TrackerTest, UnknownAndRemovedTorrentsAreRefused) {
   EXPECT_EQ(Send(Announce().InfoHash(Hash(3)), "10.0.0.1:1"), FailureEntry("unregistered torrent"));
   EXPECT_EQ(Send(Announce(), "10.0.0.1:1"), AnnounceEntry(0, 1, ""));
