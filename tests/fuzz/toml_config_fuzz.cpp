@@ -28,7 +28,7 @@ namespace {
   "tls_cert_file", "tls_key_file", "tls_listen", "tls_port", "header_timeout_ms", "handshake_timeout_ms", \
       "http_max_connections", "http_max_connections_per_client"
 const std::set<std::string> kCatalogKeys = {"listen", "port", "data_dir", "worker_threads", "read_timeout_ms",
-                                            "idle_timeout_ms", "max_wait_seconds", "web_dir", LM_SERVING_KEYS};
+                                            "idle_timeout_ms", "max_wait_seconds", "lan_name", "web_dir", LM_SERVING_KEYS};
 const std::set<std::string> kOriginKeys = {
     "listen", "port", "data_dir", "catalog_url", "catalog_token", "public_url", "workers", "max_upload_bytes",
     "torrent_port", "upload_rate_kbps", "max_connections", "dht", "lsd", "http_threads", "upload_expire_hours",
@@ -37,8 +37,8 @@ const std::set<std::string> kEdgeKeys = {
     "school_id",        "catalog_url",       "ca_file",     "token_file",  "catalog_key",          "cache_dir",
     "quota",            "min_free",          "renditions",  "schedule",             "lan_networks",
     "listen",           "port",              "torrent_port", "max_active_downloads", "poll_wait_seconds",
-    "report_interval_seconds", "scrub_kbps", "scrub_interval_seconds", "lsd",       "http_threads",
-    "web_dir"};
+    "report_interval_seconds", "scrub_kbps", "scrub_interval_seconds", "lsd",       "peer_to_peer",
+    "web_seed_wait_seconds", "lan_group", "http_threads", "lan_name", "web_dir"};
 
 bool Within(std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo && v <= hi; }
 
