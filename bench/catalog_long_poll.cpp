@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
     if (catalog) catalog->Stop(10);
     catalog = std::make_unique<lm::testing::ChildProcess>();
     const std::string why =
-        catalog->StartPiped({catalog_bin, "--data-dir", data_dir, "--port", "0", "--max-wait-seconds", "300"});
+        catalog->StartPiped({catalog_bin, "--data-dir", data_dir, "--port", "0", "--max-wait-seconds", "300",
+                              "--http-max-connections-per-client", "0"});
     if (!why.empty()) Die(why);
     auto line = catalog->WaitForLine("listening on http://", 60);
     if (!line) Die("the catalog did not start");

@@ -24,7 +24,9 @@ struct CatalogConfig {
   // The community's LAN name of a school's edge, printed in QR codes (http://<lan_name>/l/ID): the
   // same as every edge's lan_name.
   std::string lan_name = kDefaultLanName;
-  ServingConfig serving{8493};                // HTTPS (off without a certificate), connection limits
+  // HTTPS (off without a certificate), connection limits: every school's box keeps a long poll
+  // open, and a county's boxes may all reach the catalog from one NAT address.
+  ServingConfig serving{8493, 8192, 1024};
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it: listen, port,

@@ -18,7 +18,10 @@ struct ServerOptions;
 
 struct ServingConfig {
   ServingConfig() = default;
-  explicit ServingConfig(std::uint16_t default_tls_port) : tls_port(default_tls_port) {}
+  ServingConfig(std::uint16_t default_tls_port, int default_max_connections, int default_max_per_client)
+      : tls_port(default_tls_port),
+        max_connections(default_max_connections),
+        max_connections_per_client(default_max_per_client) {}
 
   std::string tls_cert_file;            // PEM certificate (then intermediates); with tls_key_file,
                                         // HTTPS is served on tls_listen:tls_port

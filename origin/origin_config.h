@@ -30,7 +30,7 @@ struct OriginConfig {
   int http_threads = 2;
   int upload_expire_hours = 168;             // unfinished uploads are removed after this
   std::string web_dir = DefaultWebDir();     // built pages: the teacher's page at /
-  ServingConfig serving{8473};              // HTTPS (off without a certificate), connection limits
+  ServingConfig serving{8473, 512, 64};     // HTTPS (off without a certificate), connection limits
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it; the keys are the

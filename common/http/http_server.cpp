@@ -27,7 +27,7 @@ void Refuse(tcp::socket& socket, bool tls) {
   if (!tls) {
     static const std::string kBusyReply = [] {
       const std::string body =
-          R"({"error":{"code":"unavailable","message":"too many connections, try again later"}})";
+          R"({"code":"unavailable","error":"too many connections, try again later"})";
       return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\n"
              "Connection: close\r\nContent-Length: " +
              std::to_string(body.size()) + "\r\n\r\n" + body;

@@ -26,6 +26,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "common/http/file_reply.h"
@@ -43,6 +44,7 @@ std::unique_ptr<HttpServer> StartEcho(std::atomic<int>* handled = nullptr) {
       ServerOptions{},
       [handled](Request req, Responder respond) {
         if (handled) ++*handled;
+        if (req.path == "/throws") throw std::out_of_range("a handler's bug");
         if (req.path == "/later") {
           // Answered from elsewhere, later: as a long poll is.
           std::thread([respond] { respond(JsonReply(200, R"({"late":true})")); }).detach();
@@ -101,6 +103,19 @@ TEST(HttpServerTest, MalformedRequestGets400) {
   auto r = client.Raw("THIS IS NOT HTTP\r\n\r\n");
   EXPECT_EQ(r.status, 400) << r.error;
   EXPECT_EQ(nlohmann::json::parse(r.body)["code"], "invalid_argument");
+}
+
+// A handler that throws (a bug in route code) gets its request a 500 with a JSON body; the server
+// and the connection stay up for the next request.
+TEST(HttpServerTest, AHandlerThatThrowsAnswers500AndTheServerStaysUp) {
+  auto server = StartEcho();
+  HttpClient client(server->port());
+  auto r = client.Request("GET", "/throws");
+  EXPECT_EQ(r.status, 500) << r.error;
+  EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false).value("code", ""), "internal") << r.body;
+  auto next = client.Request("GET", "/after");
+  ASSERT_EQ(next.status, 200) << next.error;
+  EXPECT_EQ(nlohmann::json::parse(next.body)["path"], "/after");
 }
 
 TEST(HttpServerTest, DeferredReplyArrives) {

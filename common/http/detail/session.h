@@ -30,9 +30,20 @@
 #include <variant>
 
 #include "common/http/detail/connection_limits.h"
+#include "common/logging.h"
+
+#include <spdlog/spdlog.h>
 #include "common/http/detail/server_impl.h"
 
 namespace lm::http::detail {
+
+// A handler or stream route that throws (a bug) answers 500 and is logged, instead of ending the
+// whole service from a worker thread.
+inline Reply HandlerThrew(const std::string& method, const std::string& path, const char* what) {
+  static const auto log = AreaLogger("http");
+  log->error("handler_threw method={} path=\"{}\" error=\"{}\"", method, path, what);
+  return ErrorReply(500, "internal", "the server failed on this request");
+}
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -173,7 +184,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Tcp().expires_never();
     auto self = this->shared_from_this();
     net::post(*server_->workers, [self, head = std::move(head)]() mutable {
-      std::optional<StreamOrReply> decision = self->server_->stream_route(head);
+      std::optional<StreamOrReply> decision;
+      try {
+        decision = self->server_->stream_route(head);
+      } catch (const std::exception& e) {
+        decision = HandlerThrew(head.method, head.path, e.what());
+      }
       net::post(self->stream_.get_executor(), [self, head = std::move(head), decision = std::move(decision)]() mutable {
         self->OnDecision(std::move(head), std::move(decision));
       });
@@ -231,7 +247,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                 [self, reply = std::move(reply)]() mutable { self->Write(std::move(reply)); });
     };
     net::post(*server_->workers, [handler = server_->handler, req = std::move(req), respond]() mutable {
-      handler(std::move(req), std::move(respond));
+      const std::string method = req.method, path = req.path;
+      try {
+        handler(std::move(req), respond);
+      } catch (const std::exception& e) {
+        respond(HandlerThrew(method, path, e.what()));  // ignored if the handler had answered
+      }
     });
   }
 
