@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "common/read_file.h"
@@ -165,7 +166,57 @@ Result<BundleFile> ParseFile(const json& j, size_t index) {
   return file;
 }
 
+Result<Chapter> ParseChapter(const json& j, size_t index) {
+  const std::string prefix = "chapters[" + std::to_string(index) + "]";
+  if (!j.is_object()) return InvalidArgument(prefix + " must be an object", prefix);
+  const Fields f(j, prefix);
+  Chapter c;
+  ASSIGN_OR_RETURN(c.start_seconds, f.Number("start_s"));
+  ASSIGN_OR_RETURN(c.end_seconds, f.Number("end_s"));
+  ASSIGN_OR_RETURN(c.title, f.String("title"));
+  return c;
+}
+
+Result<std::optional<ClipParent>> ParseParent(const json* j) {
+  if (j == nullptr) return std::optional<ClipParent>();
+  const Fields f(*j, "parent");
+  ClipParent p;
+  ASSIGN_OR_RETURN(p.lesson_id, f.String("lesson_id"));
+  if (!IsLowerHex(p.lesson_id, 32)) return InvalidArgument("parent.lesson_id must be a 32-digit lesson id", "parent.lesson_id");
+  ASSIGN_OR_RETURN(p.start_seconds, f.Number("start_s"));
+  ASSIGN_OR_RETURN(p.end_seconds, f.Number("end_s"));
+  if (!(p.end_seconds > p.start_seconds)) return InvalidArgument("parent.end_s must be after parent.start_s", "parent.end_s");
+  return std::optional<ClipParent>(std::move(p));
+}
+
 }  // namespace
+
+Status ValidateChapters(const std::vector<Chapter>& chapters, double duration_seconds) {
+  constexpr size_t kMaxChapters = 500;
+  constexpr size_t kMaxTitleBytes = 200;
+  if (chapters.size() > kMaxChapters) return InvalidArgument("at most 500 chapters", "chapters");
+  for (size_t i = 0; i < chapters.size(); ++i) {
+    const Chapter& c = chapters[i];
+    const std::string prefix = "chapters[" + std::to_string(i) + "]";
+    if (c.title.empty()) return InvalidArgument(prefix + ".title must not be empty", prefix + ".title");
+    if (c.title.size() > kMaxTitleBytes || !IsUtf8(c.title) ||
+        std::any_of(c.title.begin(), c.title.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
+      return InvalidArgument(prefix + ".title must be at most 200 bytes of printable UTF-8", prefix + ".title");
+    }
+    if (!(c.start_seconds >= 0)) return InvalidArgument(prefix + ".start_s must not be negative", prefix + ".start_s");
+    if (!(c.end_seconds > c.start_seconds)) {
+      return InvalidArgument(prefix + ".end_s must be after its start_s", prefix + ".end_s");
+    }
+    if (c.end_seconds > duration_seconds + 0.1) {
+      return InvalidArgument(prefix + ".end_s is past the end of the lesson", prefix + ".end_s");
+    }
+    if (i > 0 && c.start_seconds < chapters[i - 1].end_seconds) {
+      return InvalidArgument(prefix + ".start_s must not be before the end of the chapter before it",
+                             prefix + ".start_s");
+    }
+  }
+  return Status::Ok();
+}
 
 const char* BundleKindName(BundleKind kind) { return kind == BundleKind::kDocument ? "document" : "lesson"; }
 
@@ -241,6 +292,18 @@ std::string WriteLessonManifest(const LessonManifest& m) {
       renditions.push_back(jr);
     }
     j["renditions"] = renditions;
+    if (!m.chapters.empty()) {
+      json chapters = json::array();
+      for (const auto& c : m.chapters) {
+        chapters.push_back({{"start_s", c.start_seconds}, {"end_s", c.end_seconds}, {"title", c.title}});
+      }
+      j["chapters"] = chapters;
+    }
+    if (m.parent) {
+      j["parent"] = {{"lesson_id", m.parent->lesson_id},
+                     {"start_s", m.parent->start_seconds},
+                     {"end_s", m.parent->end_seconds}};
+    }
   } else {
     j["document"] = {{"file", m.document}, {"type", m.document_type}};
   }
@@ -308,6 +371,14 @@ Result<LessonManifest> ParseLessonManifest(std::string_view json_text) {
       RETURN_IF_ERROR(listed(r.playlist, prefix + ".playlist"));
       m.renditions.push_back(std::move(r));
     }
+    ASSIGN_OR_RETURN(const json* chapters, f.Array("chapters", false));
+    for (size_t i = 0; i < chapters->size(); ++i) {
+      ASSIGN_OR_RETURN(Chapter c, ParseChapter((*chapters)[i], i));
+      m.chapters.push_back(std::move(c));
+    }
+    RETURN_IF_ERROR(ValidateChapters(m.chapters, m.duration_seconds));
+    ASSIGN_OR_RETURN(const json* parent, f.Object("parent"));
+    ASSIGN_OR_RETURN(m.parent, ParseParent(parent));
   } else {
     ASSIGN_OR_RETURN(const json* document, f.Object("document"));
     if (document == nullptr) return InvalidArgument("document is required", "document");

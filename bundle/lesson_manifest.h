@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,25 @@ struct BundleFile {
   std::string xxh3_128;  // 32 lower-case hex digits
 };
 
+// A clip's origin: the lesson it was cut from and the range, in that lesson's seconds.
+struct ClipParent {
+  std::string lesson_id;
+  double start_seconds = 0;
+  double end_seconds = 0;
+};
+
+// A named part of a lesson, shown by the classroom player; seconds into the lesson.
+struct Chapter {
+  double start_seconds = 0;
+  double end_seconds = 0;
+  std::string title;
+};
+
+// kInvalidArgument naming the field ("chapters[2].title") unless every chapter has a non-empty
+// title of at most 200 bytes and start < end <= duration (plus a tenth of a second), and the
+// chapters are sorted by start and do not overlap. At most 500 chapters.
+Status ValidateChapters(const std::vector<Chapter>& chapters, double duration_seconds);
+
 struct LessonManifest {
   std::string id;  // 32 lower-case hex digits
   BundleKind kind = BundleKind::kLesson;
@@ -79,6 +99,8 @@ struct LessonManifest {
   std::string master_playlist;
   std::string poster;  // "" if none
   std::vector<Rendition> renditions;
+  std::vector<Chapter> chapters;     // "chapters"; empty if none
+  std::optional<ClipParent> parent;  // "parent"; set for a clip cut from another lesson
   // Documents only:
   std::string document;       // the file
   std::string document_type;  // its MIME type

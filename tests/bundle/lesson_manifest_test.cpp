@@ -60,6 +60,48 @@ TEST(LessonManifestTest, WhatIsWrittenReadsBackWhole) {
   EXPECT_LT(text.find("\"renditions\""), text.find("\"files\""));
 }
 
+TEST(LessonManifestTest, ChaptersAndClipParentReadBack) {
+  LessonManifest m = SampleLesson();
+  m.chapters = {{0, 310, "复习"}, {310, 760, "分数的意义"}, {760, 2412.5, "练习"}};
+  m.parent = ClipParent{"fedcba9876543210fedcba9876543210", 310, 760};
+  const std::string text = WriteLessonManifest(m);
+  auto back = ParseLessonManifest(text);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(WriteLessonManifest(*back), text);
+  ASSERT_EQ(back->chapters.size(), 3u);
+  EXPECT_EQ(back->chapters[1].title, "分数的意义");
+  EXPECT_EQ(back->chapters[1].start_seconds, 310);
+  EXPECT_EQ(back->chapters[2].end_seconds, 2412.5);
+  ASSERT_TRUE(back->parent.has_value());
+  EXPECT_EQ(back->parent->lesson_id, "fedcba9876543210fedcba9876543210");
+  EXPECT_EQ(back->parent->end_seconds, 760);
+  // A lesson without either writes neither key.
+  const json plain = json::parse(WriteLessonManifest(SampleLesson()));
+  EXPECT_EQ(plain.count("chapters"), 0u);
+  EXPECT_EQ(plain.count("parent"), 0u);
+}
+
+TEST(LessonManifestTest, BadChaptersNameTheField) {
+  const std::vector<std::pair<std::vector<Chapter>, std::string>> cases = {
+      {{{0, 10, ""}}, "chapters[0].title"},
+      {{{0, 10, "a"}, {20, 10, "b"}}, "chapters[1].end_s"},
+      {{{0, 10, "a"}, {5, 20, "b"}}, "chapters[1].start_s"},
+      {{{0, 3000, "a"}}, "chapters[0].end_s"},
+      {{{-1, 10, "a"}}, "chapters[0].start_s"},
+      {{{0, 10, "a\nb"}}, "chapters[0].title"},
+  };
+  for (const auto& [chapters, field] : cases) {
+    const Status st = ValidateChapters(chapters, 2412.5);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << field;
+    EXPECT_EQ(st.field(), field);
+  }
+  EXPECT_TRUE(ValidateChapters({{0, 10, "a"}, {10, 2412.5, "b"}}, 2412.5).ok());
+  auto parsed = ParseLessonManifest(Edited([](json& j) { j["chapters"] = {{{"start_s", 5}, {"end_s", 1}, {"title", "x"}}}; }));
+  EXPECT_EQ(parsed.status().field(), "chapters[0].end_s");
+  parsed = ParseLessonManifest(Edited([](json& j) { j["parent"] = {{"lesson_id", "nope"}, {"start_s", 0}, {"end_s", 1}}; }));
+  EXPECT_EQ(parsed.status().field(), "parent.lesson_id");
+}
+
 TEST(LessonManifestTest, DocumentsHaveTheirFileAndNoLadder) {
   LessonManifest m;
   m.id = "00000000000000000000000000000001";
