@@ -11,6 +11,7 @@
 #include "bundle/lesson_manifest.h"
 #include "common/atomic_file.h"
 #include "common/xxh3.h"
+#include "transcoder/detail/bundle_writer.h"
 #include "transcoder/detail/document_type.h"
 #include "transcoder/detail/hashing_file.h"
 #include "transcoder/detail/hls_playlist.h"
@@ -29,12 +30,6 @@ constexpr char kDocumentSettings[] = "lm-doc1";
 
 using Clock = std::chrono::steady_clock;
 
-// A bundle being built: its manifest, and the digests of the files written so far (with the
-// piece hashes the torrent is made from).
-struct StagedBundle {
-  bundle::LessonManifest manifest;
-  std::vector<FileDigest> files;
-};
 double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 Result<Xxh3Digest> HashSource(const fs::path& input, std::int64_t* size) {
@@ -55,20 +50,7 @@ Result<Xxh3Digest> HashSource(const fs::path& input, std::int64_t* size) {
 }
 
 Status ValidateOptions(const BundleOptions& o) {
-  const int p = o.piece_size_bytes;
-  if (p < 16 * 1024 || (p & (p - 1)) != 0) {
-    return InvalidArgument("piece size must be a power of two of at least 16 KiB", "piece_size");
-  }
-  for (const auto& url : o.web_seeds) {
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return InvalidArgument("web seed must be an http(s) URL: " + url, "web_seed");
-    }
-  }
-  for (const auto& url : o.trackers) {
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0 && url.rfind("udp://", 0) != 0) {
-      return InvalidArgument("tracker must be an http(s) or udp URL: " + url, "tracker");
-    }
-  }
+  RETURN_IF_ERROR(ValidateTorrentOptions(o));
   // x264's names: an unknown one would fail only when the first encoder opens, as an internal
   // error, after x264 printed a line of its own.
   static constexpr std::string_view kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
@@ -77,48 +59,6 @@ Status ValidateOptions(const BundleOptions& o) {
       std::find(std::begin(kX264Presets), std::end(kX264Presets), o.x264_preset) == std::end(kX264Presets)) {
     return InvalidArgument("unknown x264 preset " + o.x264_preset + " (ultrafast ... placebo)", "preset");
   }
-  return Status::Ok();
-}
-
-// Web seeds for a multi-file torrent name a folder; BEP 19 appends the torrent name to URLs that
-// end in '/'.
-std::vector<std::string> WebSeedsFor(const std::vector<std::string>& urls) {
-  std::vector<std::string> out;
-  for (auto u : urls) {
-    if (u.back() != '/') u += '/';
-    out.push_back(std::move(u));
-  }
-  return out;
-}
-
-// Adds lesson.json and lesson.torrent to the staged bundle and fills the summary's torrent fields.
-Status FinishBundle(const fs::path& dir, StagedBundle& staged, const BundleOptions& options,
-                    BundleSummary& summary) {
-  const auto t0 = Clock::now();
-  bundle::LessonManifest& manifest = staged.manifest;
-  manifest.files.clear();
-  for (const auto& f : staged.files) manifest.files.push_back({f.path, f.size_bytes, f.xxh3.Hex()});
-  ASSIGN_OR_RETURN(FileDigest manifest_digest,
-                   WriteHashedFile(dir, bundle::kLessonManifestFile, bundle::WriteLessonManifest(manifest),
-                                   options.piece_size_bytes));
-  std::vector<FileDigest> torrent_files = staged.files;
-  torrent_files.push_back(std::move(manifest_digest));
-  TorrentSpec spec;
-  spec.name = manifest.id;
-  spec.piece_size_bytes = options.piece_size_bytes;
-  spec.web_seeds = WebSeedsFor(options.web_seeds);
-  spec.trackers = options.trackers;
-  ASSIGN_OR_RETURN(bundle::TorrentFile torrent, MakeTorrent(spec, torrent_files));
-  ASSIGN_OR_RETURN(FileDigest torrent_digest, WriteHashedFile(dir, bundle::kLessonTorrentFile, torrent.bytes, options.piece_size_bytes));
-  summary.info_hash_v1 = torrent.info_hash_v1;
-  summary.info_hash_v2 = torrent.info_hash_v2;
-  summary.total_bytes = 0;
-  summary.hash_seconds += SecondsSince(t0);
-  for (const auto& f : torrent_files) {
-    summary.total_bytes += f.size_bytes;
-    summary.hash_seconds += f.hash_seconds;
-  }
-  summary.total_bytes += torrent_digest.size_bytes;
   return Status::Ok();
 }
 
@@ -156,23 +96,8 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   params.started = started;
   ASSIGN_OR_RETURN(MediaPipelineResult media, RunMediaPipeline(source, params));
 
-  const int piece = options.piece_size_bytes;
-  for (auto& r : media.renditions) {
-    FillBandwidth(r.segments, r.summary);
-    staged.files.push_back(std::move(r.media));
-    ASSIGN_OR_RETURN(FileDigest pl,
-                     WriteHashedFile(dir, r.summary.playlist, MediaPlaylist(r.summary.file, r.init, r.segments), piece));
-    staged.files.push_back(std::move(pl));
-    summary.renditions.push_back(r.summary);
-  }
-  ASSIGN_OR_RETURN(FileDigest master, WriteHashedFile(dir, "master.m3u8", MasterPlaylist(summary.renditions), piece));
-  staged.files.insert(staged.files.begin(), std::move(master));
+  RETURN_IF_ERROR(StageRenditions(dir, media.renditions, std::move(media.poster), options.piece_size_bytes, staged, summary));
   bundle::LessonManifest& manifest = staged.manifest;
-  manifest.master_playlist = "master.m3u8";
-  if (media.poster) {
-    manifest.poster = media.poster->path;
-    staged.files.push_back(std::move(*media.poster));
-  }
   summary.duration_seconds = media.duration_seconds;
   manifest.duration_seconds = media.duration_seconds;
   manifest.renditions = summary.renditions;
@@ -185,30 +110,6 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   manifest.source.interlaced = info.interlaced;
   manifest.source.audio_codec = info.audio_codec;
   return Status::Ok();
-}
-
-// The bundle with lesson id `id` if `dir` already holds it whole (a readable lesson.json with that
-// id and a readable lesson.torrent), else nullopt.
-std::optional<BundleSummary> ExistingBundle(const fs::path& dir, const std::string& id) {
-  auto manifest = bundle::ReadLessonManifest(dir);
-  if (!manifest.ok() || manifest->id != id) return std::nullopt;
-  auto torrent = bundle::ReadTorrentFile(dir / bundle::kLessonTorrentFile);
-  if (!torrent.ok()) return std::nullopt;
-  std::error_code ec;
-  const auto manifest_bytes = fs::file_size(dir / bundle::kLessonManifestFile, ec);
-  if (ec) return std::nullopt;
-  BundleSummary s;
-  s.id = id;
-  s.kind = manifest->kind;
-  s.dir = dir;
-  s.duration_seconds = manifest->duration_seconds;
-  s.renditions = manifest->renditions;
-  s.total_bytes = manifest->TotalBytes() + static_cast<std::int64_t>(torrent->bytes.size()) +
-                  static_cast<std::int64_t>(manifest_bytes);
-  s.info_hash_v1 = torrent->info_hash_v1;
-  s.info_hash_v2 = torrent->info_hash_v2;
-  s.reused = true;
-  return s;
 }
 
 // Where the bundle goes, once its id is known.

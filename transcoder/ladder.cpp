@@ -46,6 +46,35 @@ Result<Ladder> LadderByName(std::string_view name) {
   return InvalidArgument("unknown ladder \"" + std::string(name) + "\" (known: lesson)", "ladder");
 }
 
+Result<Ladder> LadderFromFingerprint(std::string_view fingerprint) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    const size_t semi = fingerprint.find(';', start);
+    parts.push_back(fingerprint.substr(start, semi == std::string_view::npos ? semi : semi - start));
+    if (semi == std::string_view::npos) break;
+    start = semi + 1;
+  }
+  const std::string version = "lm" + std::to_string(kPipelineVersion);
+  auto unsupported = [&] {
+    return UnsupportedInput("bundle settings \"" + std::string(fingerprint) + "\" are not this transcoder's");
+  };
+  if (parts.size() < 4 || parts[0] != version || parts[2].rfind("seg=", 0) != 0 || parts[3].rfind("x264=", 0) != 0) {
+    return unsupported();
+  }
+  auto ladder = LadderByName(parts[1]);
+  if (!ladder.ok()) return unsupported();
+  const std::string_view x264 = parts[3].substr(5);
+  const size_t slash = x264.find('/');
+  if (slash == std::string_view::npos) return unsupported();
+  ladder->x264_preset = std::string(x264.substr(0, slash));
+  ladder->x264_profile = std::string(x264.substr(slash + 1));
+  int seg = 0;
+  if (std::sscanf(std::string(parts[2].substr(4)).c_str(), "%d", &seg) != 1 || seg <= 0) return unsupported();
+  ladder->segment_seconds = seg;
+  if (ladder->Fingerprint() != fingerprint) return unsupported();
+  return ladder;
+}
+
 Rate OutputRate(Rate avg, int max_fps) {
   double v = avg.value();
   if (!(v > 0.5) || !std::isfinite(v) || v > 1000) return {std::min(25, max_fps), 1};

@@ -42,6 +42,11 @@ struct Ladder {
 // "lesson": 720p 1800k, 480p 900k, 360p 500k, 240p@15 200k, AAC 96k stereo, audio-only 48k mono.
 Result<Ladder> LadderByName(std::string_view name);
 
+// The ladder a bundle was made with, from the fingerprint in its lesson.json ("settings"): the
+// named ladder with the segment length and x264 preset and profile the fingerprint records.
+// kUnsupportedInput for a fingerprint of another pipeline version or an unknown ladder.
+Result<Ladder> LadderFromFingerprint(std::string_view fingerprint);
+
 // A frame rate as a fraction.
 struct Rate {
   int num = 0;

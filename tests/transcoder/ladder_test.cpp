@@ -78,3 +78,23 @@ TEST(LadderTest, FingerprintChangesWithSettings) {
 
 }  // namespace
 }  // namespace lm::transcoder
+
+namespace lm::transcoder {
+namespace {
+
+TEST(LadderFromFingerprintTest, RecoversTheLadderABundleWasMadeWith) {
+  auto ladder = LadderByName("lesson");
+  ASSERT_TRUE(ladder.ok());
+  ladder->x264_preset = "ultrafast";
+  auto back = LadderFromFingerprint(ladder->Fingerprint());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->Fingerprint(), ladder->Fingerprint());
+  EXPECT_EQ(back->x264_preset, "ultrafast");
+  EXPECT_EQ(back->segment_seconds, 6);
+  for (const char* bad : {"", "lm-doc1", "lm999;lesson;seg=6;x264=veryfast/high", "lm1;cinema;seg=6;x264=a/b"}) {
+    EXPECT_EQ(LadderFromFingerprint(bad).status().code(), StatusCode::kUnsupportedInput) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace lm::transcoder

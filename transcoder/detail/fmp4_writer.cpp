@@ -27,10 +27,12 @@ int Fmp4Writer::WritePacketCallback(void* opaque, std::uint8_t* buf, int size) {
 
 Result<std::unique_ptr<Fmp4Writer>> Fmp4Writer::Open(std::unique_ptr<HashingFile> file,
                                                      const std::vector<StreamSpec>& streams,
-                                                     double segment_seconds) {
+                                                     double segment_seconds,
+                                                     std::vector<double> segment_starts) {
   std::unique_ptr<Fmp4Writer> w(new Fmp4Writer());
   w->file_ = std::move(file);
   w->segment_seconds_ = segment_seconds;
+  w->segment_starts_ = std::move(segment_starts);
 
   AVFormatContext* raw = nullptr;
   RETURN_IF_ERROR(av::AvStatus(avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr),
@@ -76,6 +78,12 @@ Status Fmp4Writer::Flush() {
   return av::AvStatus(ret, "av_write_frame(flush fragment)");
 }
 
+int Fmp4Writer::SegmentIndexAt(double t) const {
+  if (segment_starts_.empty()) return std::max(0, static_cast<int>(std::floor((t + 1e-3) / segment_seconds_)));
+  const auto after = std::upper_bound(segment_starts_.begin(), segment_starts_.end(), t + 1e-3);
+  return std::max(0, static_cast<int>(after - segment_starts_.begin()) - 1);
+}
+
 Status Fmp4Writer::CloseFragment() {
   if (!fragment_open_) return Status::Ok();
   if (!moov_written_) {
@@ -99,7 +107,7 @@ Status Fmp4Writer::Write(AVPacket* pkt, int stream) {
   const AVRational in_tb = in_time_bases_[static_cast<size_t>(stream)];
   if (stream == 0 && pkt->pts != AV_NOPTS_VALUE) {
     const double t = static_cast<double>(pkt->pts) * av_q2d(in_tb);
-    const int index = std::max(0, static_cast<int>(std::floor((t + 1e-3) / segment_seconds_)));
+    const int index = SegmentIndexAt(t);
     if ((pkt->flags & AV_PKT_FLAG_KEY) && index > current_segment_index_) {
       // Whatever came before the first key packet (leading audio) belongs to the first segment.
       if (current_segment_index_ >= 0) RETURN_IF_ERROR(CloseFragment());

@@ -33,8 +33,12 @@ struct StreamSpec {
 class Fmp4Writer {
  public:
   // streams[0] is the stream that decides segment boundaries (video, or audio for audio-only).
+  // Segments start every `segment_seconds`, or, when `segment_starts` is given (ascending, the
+  // first 0), at those times: a segment begins at the first key packet of stream 0 at or after
+  // its start.
   static Result<std::unique_ptr<Fmp4Writer>> Open(std::unique_ptr<HashingFile> file,
-                                                  const std::vector<StreamSpec>& streams, double segment_seconds);
+                                                  const std::vector<StreamSpec>& streams, double segment_seconds,
+                                                  std::vector<double> segment_starts = {});
   ~Fmp4Writer();
 
   // `pkt` is in the time base given for `stream`. A key packet of stream 0 that falls in a later
@@ -53,12 +57,14 @@ class Fmp4Writer {
   static int WritePacketCallback(void* opaque, std::uint8_t* buf, int size);
   Status Flush();
   Status CloseFragment();
+  int SegmentIndexAt(double seconds) const;
 
   std::unique_ptr<HashingFile> file_;
   av::AvioPtr avio_;
   av::OutputPtr ctx_;
   std::vector<AVRational> in_time_bases_;
   double segment_seconds_ = 6;
+  std::vector<double> segment_starts_;
   Status io_status_;
   ByteRange init_;
   std::vector<Segment> segments_;

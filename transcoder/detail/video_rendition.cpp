@@ -2,12 +2,9 @@
 
 #include <cmath>
 
-extern "C" {
-#include <libavutil/opt.h>
-}
-
 #include "common/av_status.h"
 #include "transcoder/detail/codec_string.h"
+#include "transcoder/detail/h264_encoder.h"
 
 namespace lm::transcoder {
 
@@ -39,35 +36,16 @@ VideoRendition::~VideoRendition() {
 
 Status VideoRendition::Open() {
   const PlannedRung& r = config_.rung;
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-  if (!codec) return Internal("libavcodec was built without libx264");
-  enc_.reset(avcodec_alloc_context3(codec));
+  H264Settings settings;
+  settings.rung = r;
+  settings.x264_preset = config_.x264_preset;
+  settings.x264_profile = config_.x264_profile;
+  settings.segment_seconds = segment_seconds_;
+  settings.threads = config_.threads;
+  ASSIGN_OR_RETURN(enc_, OpenH264Encoder(settings));
   pkt_ = av::NewPacket();
-  if (!enc_ || !pkt_) return Internal("out of memory");
+  if (!pkt_) return Internal("out of memory");
   AVCodecContext* c = enc_.get();
-  c->width = r.width;
-  c->height = r.height;
-  c->pix_fmt = AV_PIX_FMT_YUV420P;
-  c->sample_aspect_ratio = {1, 1};
-  c->framerate = {r.fps.num, r.fps.den};
-  c->time_base = {r.fps.den, r.fps.num};
-  c->bit_rate = static_cast<int64_t>(r.rung.bitrate_kbps) * 1000;
-  c->rc_max_rate = c->bit_rate;
-  c->rc_buffer_size = static_cast<int>(c->bit_rate * 2);
-  // Keyframes come from forcing at segment boundaries; the GOP limit stays out of their way.
-  const int frames_per_segment = static_cast<int>(std::ceil(segment_seconds_ * r.fps.value()));
-  c->gop_size = 2 * frames_per_segment;
-  c->keyint_min = frames_per_segment;
-  c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  c->thread_count = config_.threads;
-  AVDictionary* opts = nullptr;
-  av_dict_set(&opts, "preset", config_.x264_preset.c_str(), 0);
-  av_dict_set(&opts, "profile", config_.x264_profile.c_str(), 0);
-  av_dict_set(&opts, "forced-idr", "1", 0);
-  av_dict_set(&opts, "x264-params", "scenecut=0", 0);
-  int ret = avcodec_open2(c, codec, &opts);
-  av_dict_free(&opts);
-  RETURN_IF_ERROR(av::AvStatus(ret, "avcodec_open2(libx264 " + name_ + ")"));
 
   av::CodecParamsPtr video_params(avcodec_parameters_alloc());
   if (!video_params) return Internal("out of memory");

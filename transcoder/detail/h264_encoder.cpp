@@ -1,0 +1,45 @@
+#include "transcoder/detail/h264_encoder.h"
+
+#include <cmath>
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+#include "common/av_status.h"
+
+namespace lm::transcoder {
+
+Result<av::CodecPtr> OpenH264Encoder(const H264Settings& s) {
+  const PlannedRung& r = s.rung;
+  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  if (!codec) return Internal("libavcodec was built without libx264");
+  av::CodecPtr enc(avcodec_alloc_context3(codec));
+  if (!enc) return Internal("out of memory");
+  AVCodecContext* c = enc.get();
+  c->width = r.width;
+  c->height = r.height;
+  c->pix_fmt = AV_PIX_FMT_YUV420P;
+  c->sample_aspect_ratio = {1, 1};
+  c->framerate = {r.fps.num, r.fps.den};
+  c->time_base = {r.fps.den, r.fps.num};
+  c->bit_rate = static_cast<int64_t>(r.rung.bitrate_kbps) * 1000;
+  c->rc_max_rate = c->bit_rate;
+  c->rc_buffer_size = static_cast<int>(c->bit_rate * 2);
+  const int frames_per_segment = static_cast<int>(std::ceil(s.segment_seconds * r.fps.value()));
+  c->gop_size = 2 * frames_per_segment;
+  c->keyint_min = frames_per_segment;
+  c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  c->thread_count = s.threads;
+  AVDictionary* opts = nullptr;
+  av_dict_set(&opts, "preset", s.x264_preset.c_str(), 0);
+  av_dict_set(&opts, "profile", s.x264_profile.c_str(), 0);
+  av_dict_set(&opts, "forced-idr", "1", 0);
+  av_dict_set(&opts, "x264-params", "scenecut=0", 0);
+  const int ret = avcodec_open2(c, codec, &opts);
+  av_dict_free(&opts);
+  RETURN_IF_ERROR(av::AvStatus(ret, "avcodec_open2(libx264 " + r.rung.name + ")"));
+  return enc;
+}
+
+}  // namespace lm::transcoder
