@@ -299,6 +299,7 @@ std::string WriteLessonManifest(const LessonManifest& m) {
       }
       j["chapters"] = chapters;
     }
+    if (!m.revises.empty()) j["revises"] = m.revises;
     if (m.parent) {
       j["parent"] = {{"lesson_id", m.parent->lesson_id},
                      {"start_s", m.parent->start_seconds},
@@ -377,6 +378,10 @@ Result<LessonManifest> ParseLessonManifest(std::string_view json_text) {
       m.chapters.push_back(std::move(c));
     }
     RETURN_IF_ERROR(ValidateChapters(m.chapters, m.duration_seconds));
+    ASSIGN_OR_RETURN(m.revises, f.String("revises", false));
+    if (!m.revises.empty() && !IsLowerHex(m.revises, 32)) {
+      return InvalidArgument("revises must be a 32-digit lesson id", "revises");
+    }
     ASSIGN_OR_RETURN(const json* parent, f.Object("parent"));
     ASSIGN_OR_RETURN(m.parent, ParseParent(parent));
   } else {

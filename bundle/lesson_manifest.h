@@ -101,6 +101,7 @@ struct LessonManifest {
   std::vector<Rendition> renditions;
   std::vector<Chapter> chapters;     // "chapters"; empty if none
   std::optional<ClipParent> parent;  // "parent"; set for a clip cut from another lesson
+  std::string revises;               // "revises": the lesson this bundle is a new version of, or ""
   // Documents only:
   std::string document;       // the file
   std::string document_type;  // its MIME type

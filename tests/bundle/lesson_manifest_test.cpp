@@ -64,6 +64,7 @@ TEST(LessonManifestTest, ChaptersAndClipParentReadBack) {
   LessonManifest m = SampleLesson();
   m.chapters = {{0, 310, "复习"}, {310, 760, "分数的意义"}, {760, 2412.5, "练习"}};
   m.parent = ClipParent{"fedcba9876543210fedcba9876543210", 310, 760};
+  m.revises = "00112233445566778899aabbccddeeff";
   const std::string text = WriteLessonManifest(m);
   auto back = ParseLessonManifest(text);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -75,6 +76,7 @@ TEST(LessonManifestTest, ChaptersAndClipParentReadBack) {
   ASSERT_TRUE(back->parent.has_value());
   EXPECT_EQ(back->parent->lesson_id, "fedcba9876543210fedcba9876543210");
   EXPECT_EQ(back->parent->end_seconds, 760);
+  EXPECT_EQ(back->revises, "00112233445566778899aabbccddeeff");
   // A lesson without either writes neither key.
   const json plain = json::parse(WriteLessonManifest(SampleLesson()));
   EXPECT_EQ(plain.count("chapters"), 0u);
@@ -100,6 +102,8 @@ TEST(LessonManifestTest, BadChaptersNameTheField) {
   EXPECT_EQ(parsed.status().field(), "chapters[0].end_s");
   parsed = ParseLessonManifest(Edited([](json& j) { j["parent"] = {{"lesson_id", "nope"}, {"start_s", 0}, {"end_s", 1}}; }));
   EXPECT_EQ(parsed.status().field(), "parent.lesson_id");
+  parsed = ParseLessonManifest(Edited([](json& j) { j["revises"] = "old"; }));
+  EXPECT_EQ(parsed.status().field(), "revises");
 }
 
 TEST(LessonManifestTest, DocumentsHaveTheirFileAndNoLadder) {

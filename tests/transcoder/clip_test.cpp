@@ -4,6 +4,7 @@
 // lesson.json names the parent and hashes every file.
 
 #include "transcoder/clip.h"
+#include "transcoder/revision.h"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,7 @@
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/torrent_reference.h"
 
 extern "C" {
 #include <libavutil/log.h>
@@ -256,6 +258,36 @@ TEST_F(ClipTest, LessonJsonNamesTheParentAndHashesEveryFile) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->bundle.reused);
   EXPECT_EQ(again->bundle.id, m->id);
+}
+
+TEST_F(ClipTest, ChaptersMakeANewVersionWithTheSameMediaAndACorrectTorrent) {
+  ASSERT_FALSE(parent_id_.empty());
+  const fs::path root = tmp_->path() / "revised";
+  BundleOptions options;
+  options.web_seeds = {"http://127.0.0.1:8080/bundles"};
+  const std::vector<bundle::Chapter> chapters = {{0, 6, "复习"}, {6, 13, "新课"}};
+  auto revised = ReviseChapters(parent_, chapters, root, options);
+  ASSERT_TRUE(revised.ok()) << revised.status().ToString();
+  EXPECT_NE(revised->id, parent_id_);
+  const fs::path dir = root / revised->id;
+  auto m = bundle::ReadLessonManifest(dir);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->revises, parent_id_);
+  ASSERT_EQ(m->chapters.size(), 2u);
+  EXPECT_EQ(m->chapters[1].title, "新课");
+  // The media are the parent's files, not copies made by decoding.
+  for (const char* file : {"360p.mp4", "240p.mp4", "audio.mp4", "poster.jpg"}) {
+    EXPECT_TRUE(fs::equivalent(dir / file, parent_ / file)) << file;
+  }
+  // The torrent, built from the old torrent's hashes, is what libtorrent makes reading the files.
+  EXPECT_EQ(lm::testing::InfoHashesOfTorrent(lm::testing::ReadFile(dir / "lesson.torrent")),
+            lm::testing::LibtorrentInfoHashesOf(dir, 256 * 1024, "lesson.torrent"));
+  // The same chapters again: the same version; bad chapters name the field.
+  auto again = ReviseChapters(parent_, chapters, root, options);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->reused);
+  auto bad = ReviseChapters(parent_, {{0, 20, "太长"}}, root, options);
+  EXPECT_EQ(bad.status().field(), "chapters[0].end_s");
 }
 
 TEST_F(ClipTest, BadRangesAndParentsAreRefusedNamingTheProblem) {
