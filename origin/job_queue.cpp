@@ -83,6 +83,15 @@ Result<Job> JobQueue::Enqueue(const std::string& upload_id, std::int64_t now) {
 
 Result<Job> JobQueue::GetByUpload(const std::string& upload_id) { return GetOneByUpload(upload_id); }
 
+Result<Job> JobQueue::GetByLesson(const std::string& lesson_id) {
+  ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kColumns +
+                                                  " FROM jobs WHERE lesson_id = ?1 AND state = 'done' ORDER BY id LIMIT 1"));
+  st->Bind(1, lesson_id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status(StatusCode::kNotFound, "no job made lesson " + lesson_id);
+  return JobFromRow(*st);
+}
+
 Result<Job> JobQueue::GetOneByUpload(const std::string& upload_id) {
   ASSIGN_OR_RETURN(auto st, connections_.Prepared(std::string("SELECT ") + kColumns +
                                                                   " FROM jobs WHERE upload_id = ?1"));

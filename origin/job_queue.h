@@ -51,6 +51,8 @@ class JobQueue {
   Result<Job> Get(std::int64_t id);
   // The job of an upload; kNotFound if the upload has not finished.
   Result<Job> GetByUpload(const std::string& upload_id);
+  // The first done job that made `lesson_id`; kNotFound if none did.
+  Result<Job> GetByLesson(const std::string& lesson_id);
   // Done jobs whose lesson the catalog does not know yet.
   Result<std::vector<Job>> Unregistered();
   // The newest `limit` jobs, newest first.

@@ -46,6 +46,9 @@ std::vector<OriginRoutes::Route> OriginRoutes::Routes(std::int64_t max_upload_by
       uploader("DELETE", "/uploads/{upload}", Target::kTus, "upload"),
       uploader("GET", "/v1/jobs", Target::kJobs),  // the caller's, or ?upload=ID
       uploader("GET", "/v1/jobs/{job}", Target::kJobs, "job"),
+      // The lesson's owner is the teacher who uploaded it (or the lesson it was cut from); admins too.
+      uploader("PUT", "/v1/lessons/{lesson}/chapters", Target::kChapters, "lesson"),
+      uploader("POST", "/v1/lessons/{lesson}/clips", Target::kClips, "lesson"),
       open("GET", "/bundles/{lesson}/{file}", Target::kBundles),
       open("HEAD", "/bundles/{lesson}/{file}", Target::kBundles),
       open("GET", "/bundles/{lesson}/.pad/{bytes}", Target::kBundles),  // BEP 47 pad files, as zeros
@@ -63,6 +66,7 @@ std::vector<OriginRoutes::Route> OriginRoutes::Routes(std::int64_t max_upload_by
   // an upload; TusRoutes refuses anything past the upload's declared length.
   for (Route& r : routes) {
     if (r.info.method == "PATCH") r.info.body_limit = static_cast<std::size_t>(max_upload_bytes);
+    if (r.target == Target::kChapters || r.target == Target::kClips) r.info.json_body = true;
   }
   return routes;
 }
@@ -131,6 +135,8 @@ Reply OriginRoutes::Dispatch(const Request& req) {
     case Target::kTorrents: return Torrents();
     case Target::kHealth: return http::JsonReply(200, R"({"status":"ok"})");
     case Target::kPages: return parts_.pages.Handle(req);
+    case Target::kChapters: return parts_.edits.SetChapters(req, params[0]);
+    case Target::kClips: return parts_.edits.MakeClips(req, params[0]);
   }
   return none;
 }

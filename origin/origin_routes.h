@@ -1,6 +1,6 @@
 #pragma once
 // The origin's HTTP routes as one table: tus uploads, jobs, bundle files (the web seed), the
-// tracker, what is seeded, health and the teacher's page. Each route declares who may call it and
+// tracker, what is seeded, health, the teacher's page, and a lesson's chapters and clips. Each route declares who may call it and
 // its largest body (RouteTable, what the access tests walk), and requests are dispatched by the
 // table only: a path no route has is 404, another method 405. Requests that carry credentials
 // from an address that failed authentication too often are refused (429) first; every 401 to a
@@ -19,6 +19,7 @@
 #include "common/http/route_table.h"
 #include "common/http/static_files.h"
 #include "origin/job_queue.h"
+#include "origin/lesson_edits.h"
 #include "origin/seeder.h"
 #include "origin/tracker.h"
 #include "origin/tus_routes.h"
@@ -36,6 +37,7 @@ struct OriginRouteParts {
   Tracker& tracker;
   Seeder& seeder;
   http::StaticFiles& pages;
+  LessonEdits& edits;
 };
 
 class OriginRoutes {
@@ -55,7 +57,7 @@ class OriginRoutes {
 
  private:
   // Where a route's requests go.
-  enum class Target { kTus, kJobs, kBundles, kTracker, kTorrents, kHealth, kPages };
+  enum class Target { kTus, kJobs, kBundles, kTracker, kTorrents, kHealth, kPages, kChapters, kClips };
   struct Route {
     http::RouteInfo info;
     Target target;

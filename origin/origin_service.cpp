@@ -19,6 +19,7 @@
 #include "origin/catalog_client.h"
 #include "origin/catalog_registrar.h"
 #include "origin/job_queue.h"
+#include "origin/lesson_edits.h"
 #include "origin/origin_routes.h"
 #include "origin/seeder.h"
 #include "origin/tracker.h"
@@ -60,6 +61,7 @@ struct OriginService::Parts {
   std::unique_ptr<http::StaticFiles> pages;  // the teacher's page
   std::unique_ptr<Tracker> tracker;
   std::unique_ptr<Seeder> seeder;
+  std::unique_ptr<LessonEdits> edits;
   std::unique_ptr<OriginRoutes> routes;
   std::unique_ptr<TranscodeWorkers> workers;
   std::unique_ptr<CatalogRegistrar> registrar;
@@ -184,8 +186,14 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
 
   http::FailedAuthLimits failed_auth;
   failed_auth.clock = hooks.clock;
+  p->edits = std::make_unique<LessonEdits>(LessonEditsParts{
+      *p->auth, *p->jobs, *p->uploads, p->bundles_root, [parts](const fs::path& dir, const std::string& school) {
+        parts->Publish(dir);
+        return parts->catalog->RegisterLesson(dir, school);
+      }});
   p->routes = std::make_unique<OriginRoutes>(
-      OriginRouteParts{*p->tus, *p->jobs, *p->uploads, *p->auth, *p->bundle_files, *p->tracker, *p->seeder, *p->pages},
+      OriginRouteParts{*p->tus, *p->jobs, *p->uploads, *p->auth, *p->bundle_files, *p->tracker, *p->seeder, *p->pages,
+                       *p->edits},
       config.max_upload_bytes, failed_auth);
 
   http::ServerOptions server_options;
@@ -205,6 +213,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   transcoder::BundleOptions bundle;
   bundle.web_seeds = {p->public_url + "/bundles/"};
   bundle.trackers = {p->public_url + "/announce"};
+  p->edits->SetTorrentOptions(bundle);
   p->registrar->Start();  // also retries jobs finished before a restart but never registered
   p->workers->Start(std::move(bundle));
   p->ScheduleTrackerSweep();

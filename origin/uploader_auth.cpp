@@ -21,6 +21,11 @@ UploaderAuth::UploaderAuth(WhoIs who_is, std::chrono::seconds ttl, Clock clock)
     : who_is_(std::move(who_is)), ttl_(ttl), clock_(std::move(clock)) {}
 
 Result<std::string> UploaderAuth::Authenticate(const std::string& bearer_token) {
+  ASSIGN_OR_RETURN(Uploader who, Identify(bearer_token));
+  return who.id;
+}
+
+Result<UploaderAuth::Uploader> UploaderAuth::Identify(const std::string& bearer_token) {
   if (bearer_token.empty()) return Status(StatusCode::kNotFound, "a teacher's bearer token is required");
   const std::string fingerprint = Fingerprint(bearer_token);
   const auto now = clock_ ? clock_() : std::chrono::steady_clock::now();
@@ -30,11 +35,11 @@ Result<std::string> UploaderAuth::Authenticate(const std::string& bearer_token) 
     if (it != cache_.end() && it->second.expires > now) return it->second.answer;
   }
   auto owner = who_is_(bearer_token);
-  Result<std::string> answer = Status(StatusCode::kNotFound, "unknown token");
+  Result<Uploader> answer = Status(StatusCode::kNotFound, "unknown token");
   auto ttl = std::chrono::duration_cast<std::chrono::steady_clock::duration>(ttl_);
   if (owner.ok()) {
     if (owner->role == "teacher" || owner->role == "admin") {
-      answer = owner->school_id + "/" + fingerprint;
+      answer = Uploader{owner->school_id + "/" + fingerprint, owner->role};
     } else {
       answer = InvalidArgument("only teachers upload lessons; this token's role is " + owner->role, "token");
     }

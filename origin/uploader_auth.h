@@ -33,12 +33,19 @@ class UploaderAuth {
   // cannot be reached and the token is not in the cache (503).
   Result<std::string> Authenticate(const std::string& bearer_token);
 
+  // Authenticate's identity and the token's role ("teacher" or "admin").
+  struct Uploader {
+    std::string id;
+    std::string role;
+  };
+  Result<Uploader> Identify(const std::string& bearer_token);
+
   // The school part of an identity made by Authenticate.
   static std::string SchoolOf(const std::string& uploader);
 
  private:
   struct Entry {
-    Result<std::string> answer;
+    Result<Uploader> answer;
     std::chrono::steady_clock::time_point expires;
   };
   WhoIs who_is_;

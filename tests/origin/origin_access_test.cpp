@@ -113,6 +113,8 @@ TEST_F(OriginAccessTest, EveryRouteChecksWhoCallsAndWhatComesIn) {
   ASSERT_FALSE(up.upload_id.empty());
   const json job = WaitForJob(up.upload_id, [](const json& j) { return j["state"] == "failed"; }, 60);
   ASSERT_TRUE(job.contains("id")) << job.dump();
+  const std::string lesson = UploadLesson();  // the teacher's: {lesson} routes check its owner
+  ASSERT_FALSE(lesson.empty());
 
   const std::map<std::string, std::string> tokens = {{"teacher", teacher_},
                                                      {"admin", admin_},
@@ -127,7 +129,10 @@ TEST_F(OriginAccessTest, EveryRouteChecksWhoCallsAndWhatComesIn) {
   spec.other_owner_token = [&](const http::RouteInfo&) { return other_teacher_; };
   spec.allowed_token = [&](const http::RouteInfo&) { return teacher_; };
   spec.params = {{"upload", up.upload_id},   {"job", std::to_string(job["id"].get<std::int64_t>())},
-                 {"lesson", std::string(32, '0')}, {"file", "lesson.json"}, {"bytes", "16"}};
+                 {"lesson", lesson}, {"file", "lesson.json"}, {"bytes", "16"}};
+  spec.sample_bodies = {
+      {"PUT /v1/lessons/{lesson}/chapters", {{"chapters", json::array({{{"start_s", 0}, {"end_s", 1}, {"title", "导入"}}})}}},
+      {"POST /v1/lessons/{lesson}/clips", {{"clips", json::array({{{"at", "00:00-00:02"}, {"title", "导入"}}})}}}};
   spec.headers = [](const http::RouteInfo& r) {
     return r.pattern.rfind("/uploads", 0) == 0 ? std::map<std::string, std::string>{{"Tus-Resumable", "1.0.0"}}
                                                : std::map<std::string, std::string>{};

@@ -173,6 +173,59 @@ TEST_F(OriginServiceTest, NotMediaFailsTheJobWithAClearReason) {
   EXPECT_EQ(job["attempts"], 1);
 }
 
+// A teacher sets chapters and cuts clips through the origin: each is a new bundle, seeded and
+// registered in the catalog as a lesson; others may not, bad input is named.
+TEST_F(OriginServiceTest, ChaptersAndClipsBecomeNewRegisteredLessons) {
+  const std::string lesson_id = UploadLesson();  // 4 s
+  ASSERT_FALSE(lesson_id.empty());
+  auto send = [&](const std::string& method, const std::string& target, const json& body, const std::string& token) {
+    return Origin().Request(method, target, body.dump(), {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  };
+  const std::string chapters_path = "/v1/lessons/" + lesson_id + "/chapters";
+  const json chapters = {{"chapters", {{{"start_s", 0}, {"end_s", 2}, {"title", "导入"}}, {{"start_s", 2}, {"end_s", 4}, {"title", "新课"}}}}};
+  EXPECT_EQ(send("PUT", chapters_path, chapters, other_teacher_).status, 403);
+  EXPECT_EQ(send("PUT", "/v1/lessons/" + std::string(32, 'f') + "/chapters", chapters, teacher_).status, 404);
+  const auto bad = send("PUT", chapters_path, {{"chapters", {{{"start_s", 3}, {"end_s", 1}, {"title", "倒"}}}}}, teacher_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body, nullptr, false).value("field", ""), "chapters[0].end_s") << bad.body;
+
+  const auto set = send("PUT", chapters_path, chapters, teacher_);
+  ASSERT_EQ(set.status, 201) << set.body;
+  const json version = json::parse(set.body);
+  EXPECT_EQ(version["revises"], lesson_id);
+  EXPECT_EQ(version["registered"], true);
+  const std::string version_id = version["lesson_id"];
+  const json manifest = json::parse(Origin().Request("GET", "/bundles/" + version_id + "/lesson.json").body, nullptr, false);
+  ASSERT_TRUE(manifest.is_object());
+  EXPECT_EQ(manifest["chapters"][1]["title"], "新课");
+  EXPECT_EQ(manifest["revises"], lesson_id);
+  HttpClient catalog(catalog_.port());
+  const auto registered = catalog.Request("GET", "/v1/lessons/" + version_id, "", {{"Authorization", "Bearer " + admin_}});
+  EXPECT_EQ(registered.status, 200) << registered.body;
+
+  // Clips, from the new version, by an admin too.
+  const std::string clips_path = "/v1/lessons/" + version_id + "/clips";
+  const auto bad_range = send("POST", clips_path, {{"clips", {{{"at", "00:03-00:01"}}}}}, teacher_);
+  EXPECT_EQ(bad_range.status, 400);
+  EXPECT_EQ(json::parse(bad_range.body, nullptr, false).value("field", ""), "clips[0].at") << bad_range.body;
+  EXPECT_EQ(send("POST", clips_path, {{"clips", {{{"at", "0-2"}}}}}, other_teacher_).status, 403);
+  const auto cut = send("POST", clips_path, {{"clips", {{{"at", "00:00-00:02"}, {"title", "导入"}}}}}, admin_);
+  ASSERT_EQ(cut.status, 201) << cut.body;
+  const json clips = json::parse(cut.body);
+  ASSERT_EQ(clips["clips"].size(), 1u);
+  EXPECT_EQ(clips["registered"], true);
+  const std::string clip_id = clips["clips"][0]["lesson_id"];
+  EXPECT_NEAR(clips["clips"][0]["duration_s"].get<double>(), 2.0, 0.1);
+  const auto clip_in_catalog = catalog.Request("GET", "/v1/lessons/" + clip_id, "", {{"Authorization", "Bearer " + admin_}});
+  ASSERT_EQ(clip_in_catalog.status, 200) << clip_in_catalog.body;
+  const json clip_manifest = json::parse(clip_in_catalog.body)["manifest"];
+  EXPECT_EQ(clip_manifest["title"], "导入");
+  EXPECT_EQ(clip_manifest["parent"]["lesson_id"], version_id);
+  EXPECT_EQ(clip_manifest["chapters"][0]["title"], "导入");  // the parent's chapter inside the range
+  // The clip's owner is the lesson's: its teacher may cut it again.
+  EXPECT_EQ(send("POST", "/v1/lessons/" + clip_id + "/clips", {{"clips", {{{"at", "0-1.5"}}}}}, teacher_).status, 201);
+}
+
 TEST_F(OriginServiceTest, BadRequestsAreRefusedAndChangeNothing) {
   // Uploading needs a teacher's token.
   auto none = lm::testing::TusUpload(origin_port(), "", "abc", {});
