@@ -1,6 +1,8 @@
 // lessonmesh: the teachers' command line. `lessonmesh upload FILE --origin URL --token T` sends a
 // recorded lesson or courseware to the origin (resumable: run it again after an interruption and
 // it goes on where it stopped), then follows the transcode job and prints the lesson id.
+// `lessonmesh clip LESSON --at 05:10-12:40 --title 分数的意义 [--at ... --title ...]` has the origin
+// cut each range into a micro-course lesson of its own and prints their lesson ids.
 // Exit codes (lm::CliExitCode): 0 ok, 1 internal, 2 usage or refused by the origin, 3 the origin
 // could not use the file (not media, not a document), 4 I/O (file, network).
 
@@ -15,6 +17,7 @@
 
 #include "common/http/http_client.h"
 #include "common/progress_bar.h"
+#include "origin/clip_client.h"
 #include "origin/upload_client.h"
 
 namespace {
@@ -75,6 +78,25 @@ lm::Result<std::string> FollowJob(const lm::origin::UploadSpec& spec, const std:
   }
 }
 
+// `lessonmesh clip`: one line per clip made ("clip ID START-END"), or their JSON.
+int RunClip(lm::origin::ClipRequest request, const std::vector<std::string>& ats, const std::vector<std::string>& titles,
+            bool json_out) {
+  if (request.token.empty()) return Fail(lm::InvalidArgument("--token (or LESSONMESH_TOKEN) is required"));
+  if (titles.size() > ats.size()) return Fail(lm::InvalidArgument("each --title follows the --at it names"));
+  while (!request.origin_url.empty() && request.origin_url.back() == '/') request.origin_url.pop_back();
+  for (size_t i = 0; i < ats.size(); ++i) request.ranges.push_back({ats[i], i < titles.size() ? titles[i] : ""});
+  auto made = lm::origin::RequestClips(request);
+  if (!made.ok()) return Fail(made.status());
+  json list = json::array();
+  for (const auto& c : *made) {
+    list.push_back({{"lesson_id", c.lesson_id}, {"start_s", c.start_seconds}, {"end_s", c.end_seconds},
+                    {"segments_copied", c.segments_copied}, {"segments_reencoded", c.segments_reencoded}});
+    if (!json_out) std::cout << "clip " << c.lesson_id << " " << c.start_seconds << "-" << c.end_seconds << "\n";
+  }
+  if (json_out) std::cout << json{{"clips", list}}.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +120,16 @@ int main(int argc, char** argv) {
   upload->add_option("--state-file", spec.state_file, "where unfinished uploads are remembered");
   upload->add_flag("--no-wait", no_wait, "stop once uploaded; do not wait for the lesson id");
   upload->add_flag("--json", json_out, "print {upload_id, job, lesson_id} as JSON on stdout");
+  auto* clip = app.add_subcommand("clip", "cut micro-course clips out of a lesson on the origin");
+  lm::origin::ClipRequest clip_request;
+  std::vector<std::string> clip_ats, clip_titles;
+  bool clip_json = false;
+  clip->add_option("LESSON", clip_request.lesson_id, "the lesson id")->required();
+  clip->add_option("--origin", clip_request.origin_url, "the origin, e.g. http://origin.county.edu.cn:8070")->required();
+  clip->add_option("--token", clip_request.token, "your teacher token (or LESSONMESH_TOKEN)")->envname("LESSONMESH_TOKEN");
+  clip->add_option("--at", clip_ats, "a range of the lesson, e.g. 05:10-12:40; repeatable")->required()->allow_extra_args(false);
+  clip->add_option("--title", clip_titles, "the title of the clip of the --at before it; repeatable")->allow_extra_args(false);
+  clip->add_flag("--json", clip_json, "print {clips: [{lesson_id, start_s, end_s}]} as JSON on stdout");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -106,6 +138,7 @@ int main(int argc, char** argv) {
     std::cerr << "lessonmesh: " << e.what() << "\n";
     return 2;
   }
+  if (clip->parsed()) return RunClip(std::move(clip_request), clip_ats, clip_titles, clip_json);
   if (spec.token.empty()) return Fail(lm::InvalidArgument("--token (or LESSONMESH_TOKEN) is required"));
   while (!spec.origin_url.empty() && spec.origin_url.back() == '/') spec.origin_url.pop_back();
   if (spec.chunk_bytes == 0) return Fail(lm::InvalidArgument("--chunk-mb must be at least 1"));

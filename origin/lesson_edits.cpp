@@ -77,7 +77,7 @@ Result<std::vector<transcoder::ClipRange>> ClipsFrom(const json& body) {
     auto at = c.find("at");
     if (at == c.end() || !at->is_string()) return InvalidArgument(prefix + "at must be a range such as \"05:10-12:40\"", prefix + "at");
     auto range = transcoder::ParseClipRange(at->get<std::string>());
-    if (!range.ok()) return InvalidArgument(range.status().message(), prefix + "at");
+    if (!range.ok()) return InvalidArgument(prefix + "at: " + range.status().message(), prefix + "at");
     transcoder::ClipRange clip{range->first, range->second, ""};
     if (auto title = c.find("title"); title != c.end()) {
       if (!title->is_string()) return InvalidArgument(prefix + "title must be a string", prefix + "title");
@@ -176,7 +176,8 @@ Reply LessonEdits::MakeClips(const Request& req, const std::string& lesson_id) {
     auto clip = transcoder::MakeClipUnder(owner.dir, (*ranges)[i], parts_.bundles_root, options);
     if (!clip.ok()) {
       Status st = clip.status();
-      if (st.field() == "at") st = InvalidArgument(st.message(), "clips[" + std::to_string(i) + "].at");
+      const std::string field = "clips[" + std::to_string(i) + "].at";
+      if (st.field() == "at") st = InvalidArgument(field + ": " + st.message(), field);
       return http::ErrorReply(st);
     }
     const Status registered = parts_.publish(clip->bundle.dir, UploaderAuth::SchoolOf(owner.uploader));

@@ -20,6 +20,7 @@
 #include <regex>
 #include <thread>
 
+#include "bundle/lesson_manifest.h"
 #include "common/xxh3.h"
 #include "origin/origin_config.h"
 #include "origin/upload_client.h"
@@ -391,6 +392,56 @@ TEST_F(LessonmeshCliTest, ExitCodesSayWhatWentWrong) {
     auto cli = StartUpload(c.name, c.file, c.extra, c.token);
     EXPECT_EQ(cli->Wait(120), c.code) << cli->err();
     EXPECT_NE(LastLine(cli->err()).find(c.says), std::string::npos) << cli->err();
+  }
+}
+
+// `lessonmesh clip` has the origin cut a lesson: one line per clip, or JSON; a bad range, another
+// teacher's lesson, an unknown lesson each exit with their code and one line.
+TEST_F(LessonmeshCliTest, ClipCutsMicroCoursesAndSaysWhatWentWrong) {
+  const std::string lesson = UploadLesson();  // 4 s
+  ASSERT_FALSE(lesson.empty());
+  auto run = [&](const std::string& name, std::vector<std::string> args, const std::string& token) {
+    std::vector<std::string> argv = {Bin("lessonmesh"), "clip"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--origin", OriginUrl(), "--token", token});
+    auto cli = std::make_unique<ChildProcess>();
+    EXPECT_EQ(cli->Start(argv, tmp_ / (name + ".out"), tmp_ / (name + ".err")), "");
+    return cli;
+  };
+  auto ok = run("clip", {lesson, "--at", "00:00-00:02", "--title", "导入", "--at", "0:01.5-4", "--json"}, teacher_);
+  ASSERT_EQ(ok->Wait(180), 0) << ok->err();
+  const json printed = json::parse(ok->out(), nullptr, false);
+  ASSERT_TRUE(printed.is_object()) << ok->out();
+  ASSERT_EQ(printed["clips"].size(), 2u);
+  for (const json& c : printed["clips"]) {
+    const auto manifest = lm::bundle::ReadLessonManifest(BundleDir(c["lesson_id"]));
+    ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+    ASSERT_TRUE(manifest->parent.has_value());
+    EXPECT_EQ(manifest->parent->lesson_id, lesson);
+  }
+  EXPECT_EQ(lm::bundle::ReadLessonManifest(BundleDir(printed["clips"][0]["lesson_id"]))->metadata.title, "导入");
+  EXPECT_EQ(printed["clips"][1]["end_s"], 4.0);
+
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    std::string token;
+    int code;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"bad_range", {lesson, "--at", "3-1"}, teacher_, 2, "clips[0].at"},
+           {"past_the_end", {lesson, "--at", "10-20"}, teacher_, 2, "less than a second"},
+           {"not_yours", {lesson, "--at", "0-2"}, other_teacher_, 2, "another teacher"},
+           {"unknown", {std::string(32, 'e'), "--at", "0-2"}, teacher_, 4, "no lesson"},
+           {"titles_without_ranges", {lesson, "--at", "0-2", "--title", "a", "--title", "b"}, teacher_, 2, "--title"},
+       }) {
+    SCOPED_TRACE(c.name);
+    auto cli = run(c.name, c.args, c.token);
+    EXPECT_EQ(cli->Wait(120), c.code) << cli->err();
+    const std::string err = cli->err();
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find(c.says), std::string::npos) << err;
   }
 }
 
