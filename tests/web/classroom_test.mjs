@@ -3,7 +3,8 @@
 // and the origin are stopped. Offline, the edge's page finds the lesson by a Chinese word, opens it
 // by keyboard and plays it (currentTime passes 2 s, no player error) with a quality choice offering
 // exactly the renditions the edge holds; its play events (start, then end when the player is
-// closed) reach the edge's store; opened again from its link (/#lesson=ID, what the QR codes
+// closed) reach the edge's store; the chapters the teacher set through the origin are listed beside
+// the player and a click on one seeks to it; opened again from its link (/#lesson=ID, what the QR codes
 // carry) it resumes where the class stopped; it fits a phone; and no request the page made left
 // the edge's host.
 import { join } from 'node:path';
@@ -32,7 +33,13 @@ await run('classroom_page', async (track) => {
   track(origin);
   const teacher = createToken(args.binDir, catalog.data, 'teacher', 'tianhe-3');
   const clip = makeClip(join(dir, 'clip.mp4'), { seconds: 12, videoKbps: 1500 });
-  const lessonId = await uploadLesson(args, origin, teacher, clip, dir, { title: '分数的初步认识', teacher: '王老师' });
+  const uploadedId = await uploadLesson(args, origin, teacher, clip, dir, { title: '分数的初步认识', teacher: '王老师' });
+  // The teacher marks chapters: a new version of the lesson, which the pack carries.
+  const version = await getJson(`${origin.url}/v1/lessons/${uploadedId}/chapters`, teacher, {
+    method: 'PUT',
+    body: { chapters: [{ start_s: 0, end_s: 6, title: '复习导入' }, { start_s: 6, end_s: 12, title: '分数的意义' }] },
+  });
+  const lessonId = version.lesson_id;
   const pack = await publishPack(catalog, '三年级数学 分数单元', [lessonId], { communities: ['th-ch'] });
   log(`pack ${pack.pack_id} published`);
 
@@ -111,6 +118,21 @@ await run('classroom_page', async (track) => {
   }), { timeoutMs: 30000 });
   log(`stopped at ${stoppedAt.toFixed(1)} s, resumed at ${resumedAt.toFixed(1)} s`);
   if (Math.abs(resumedAt - Math.floor(stoppedAt)) > 1.5) throw new Error(`resumed at ${resumedAt}, stopped at ${stoppedAt}`);
+
+  // The chapters, from the lesson's lesson.json: a click seeks there and marks the chapter.
+  const chapters = page.locator('#chapters button.chapter');
+  await chapters.first().waitFor();
+  const chapterTexts = await chapters.allInnerTexts();
+  if (JSON.stringify(chapterTexts) !== JSON.stringify(['00:00 复习导入', '00:06 分数的意义'])) {
+    throw new Error(`chapters shown ${JSON.stringify(chapterTexts)}`);
+  }
+  await chapters.nth(1).click();
+  await waitFor('the player at the second chapter', () => page.evaluate(() => {
+    const t = document.querySelector('#video').currentTime;
+    return t >= 6 && t < 8;
+  }), { timeoutMs: 30000 });
+  await page.locator('#chapters button.chapter[aria-current]', { hasText: '分数的意义' }).waitFor();
+
 
   await page.setViewportSize({ width: 390, height: 844 });
   if (!(await fitsWidth(page))) throw new Error('the classroom page is wider than a phone');

@@ -274,6 +274,42 @@ async function documentFiles(lesson) {
   return h('ul', {}, files.map((p) => h('li', {}, h('a', { href: `/lessons/${lesson.id}/${p}`, target: '_blank' }, p))));
 }
 
+// "05:10": a chapter's start as the list shows it.
+function clock(seconds) {
+  const s = Math.floor(seconds);
+  const mmss = `${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss}` : mmss;
+}
+
+// The lesson's chapters (lesson.json) as a list beside the player: a click seeks to the chapter,
+// the chapter playing is marked. Nothing when the lesson has none.
+async function showChapters(lesson, video) {
+  let manifest;
+  try {
+    manifest = await api(`/lessons/${lesson.id}/lesson.json`);
+  } catch {
+    return;  // the player works without them
+  }
+  const chapters = Array.isArray(manifest.chapters) ? manifest.chapters : [];
+  if (!chapters.length || !current || current.video !== video) return;
+  const buttons = chapters.map((c) => h('button', {
+    type: 'button', class: 'link chapter', dataset: { start: String(c.start_s) },
+    onclick: () => { video.currentTime = c.start_s; video.play().catch(() => {}); },
+  }, h('span', { class: 'muted' }, clock(c.start_s)), ' ', c.title));
+  const list = h('nav', { id: 'chapters', 'aria-label': '章节' },
+    h('h3', {}, '章节'), h('ol', {}, buttons.map((b) => h('li', {}, b))));
+  video.after(list);
+  const mark = () => {
+    const t = video.currentTime;
+    chapters.forEach((c, i) => {
+      if (t >= c.start_s && t < c.end_s) buttons[i].setAttribute('aria-current', 'true');
+      else buttons[i].removeAttribute('aria-current');
+    });
+  };
+  video.addEventListener('timeupdate', mark);
+  mark();
+}
+
 async function openLesson(id) {
   let lesson = lessons.find((l) => l.id === id);
   if (!lesson) {
@@ -338,6 +374,7 @@ async function openLesson(id) {
     rememberPosition(lesson.id, null);
     session.end();
   });
+  showChapters(lesson, video);
   section.scrollIntoView({ block: 'start' });
   video.focus();
   video.play().catch(() => {});  // a browser may want a click first; the controls are there
