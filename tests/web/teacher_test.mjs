@@ -2,7 +2,8 @@
 // picks a clip, fills in the lesson and uploads it; the origin is stopped in the middle of the
 // upload and started again on the same port; the page resumes from the origin's offset (its HEAD
 // after the restart answers an offset above zero and the next PATCH starts there), shows the
-// transcode job done, and the preview plays (currentTime passes 2 s with no player error). The
+// transcode job done, and the preview plays (currentTime passes 2 s with no player error); a
+// micro-course cut from it on the page becomes a lesson naming its parent and range. The
 // lesson is then listed under "my lessons", and the page fits a phone's width. A second upload
 // survives a page reload: the page lists it as unfinished, and picking the same file again goes on
 // from the origin's offset.
@@ -106,6 +107,17 @@ await run('teacher_page', async (track) => {
     { timeoutMs: 60000 });
   const videoError = await page.evaluate(() => document.querySelector('#preview-video').error);
   if (videoError) throw new Error(`video error ${JSON.stringify(videoError)}`);
+
+  // A micro-course cut from it on the page: a lesson of its own whose lesson.json names the range.
+  await page.fill('#preview-clip-at', '00:01-00:03');
+  await page.fill('#preview-clip-title', '分数的意义');
+  await page.locator('#preview .clip-form button').click();
+  const clipId = (await page.locator('#preview .clip-id').first().innerText({ timeout: 60000 })).trim();
+  const clipManifest = await getJson(`${origin.url}/bundles/${clipId}/lesson.json`, teacherToken);
+  if (clipManifest.title !== '分数的意义' || !clipManifest.parent || clipManifest.parent.lesson_id !== job.lesson_id ||
+      clipManifest.parent.start_s !== 1 || clipManifest.parent.end_s !== 3) {
+    throw new Error(`clip lesson.json ${JSON.stringify({ title: clipManifest.title, parent: clipManifest.parent })}`);
+  }
 
   // "My lessons" lists it, from the origin's GET /v1/jobs.
   const mine = await getJson(`${origin.url}/v1/jobs`, teacherToken);

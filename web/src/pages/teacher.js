@@ -1,7 +1,8 @@
 // The teacher's page, served by the origin at "/": sign in with a teacher token, pick or drop a
 // recording, give its title, teacher, subject and grade, upload it over tus (resumable: a dropped
 // link or a restarted origin resumes where the origin's bytes stop, and so does a reload once the
-// same file is picked again), follow the transcode job, preview the lesson, list "my lessons".
+// same file is picked again), follow the transcode job, preview the lesson, list "my lessons", cut
+// micro-course clips (微课) out of a lesson.
 import { Upload, defaultOptions as tusDefaults } from 'tus-js-client';
 
 import { api, authHeaders } from '../shared/api.js';
@@ -200,9 +201,44 @@ function showPreview(container, lessonId, title) {
     poster: `/bundles/${lessonId}/poster.jpg`, 'aria-label': `预览：${title}`,
   });
   fill(container, h('h3', {}, `预览：${title}`), video,
-    h('p', { class: 'muted' }, `课程编号 ${lessonId}`));
+    h('p', { class: 'muted' }, `课程编号 ${lessonId}`), clipForm(lessonId, container.id));
   previewPlayer = attachPlayer(video, `/bundles/${lessonId}/master.m3u8`, { onError: showError });
   container.scrollIntoView({ block: 'nearest' });
+}
+
+// Cuts a range of the lesson into a micro-course of its own (POST /v1/lessons/ID/clips): the origin
+// copies the whole segments and re-encodes only the ends; the clip is a lesson in the catalog.
+// `prefix` keeps the ids of the two previews (after an upload, in "my lessons") apart.
+function clipForm(lessonId, prefix) {
+  const at = h('input', { id: `${prefix}-clip-at`, required: true, placeholder: '05:10-12:40', pattern: '[0-9:.]+-[0-9:.]+' });
+  const title = h('input', { id: `${prefix}-clip-title`, placeholder: '如：分数的意义' });
+  const made = h('ul', { class: 'clips-made' });
+  const form = h('form', {
+    class: 'row clip-form',
+    onsubmit: (e) => {
+      e.preventDefault();
+      guarded(async () => {
+        const button = form.querySelector('button');
+        button.disabled = true;
+        try {
+          const { clips } = await api(`/v1/lessons/${lessonId}/clips`, {
+            method: 'POST', body: { clips: [{ at: at.value.trim(), title: title.value.trim() }] },
+          });
+          for (const c of clips) {
+            made.append(h('li', {}, `${title.value.trim() || '微课'}（${c.start_s}–${c.end_s} 秒）：课程编号 `,
+              h('code', { class: 'clip-id' }, c.lesson_id)));
+          }
+          showNotice('微课已剪辑完成，管理员可以把它加入资源包。');
+        } finally {
+          button.disabled = false;
+        }
+      });
+    },
+  },
+  h('label', { for: at.id }, '剪辑微课：时间段'), at,
+  h('label', { for: title.id }, '标题'), title,
+  h('button', { type: 'submit' }, '剪辑'));
+  return h('div', {}, form, made);
 }
 
 async function refreshMyLessons() {
