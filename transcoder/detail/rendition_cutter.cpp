@@ -115,7 +115,6 @@ class RenditionCutter {
     out.summary.size_bytes = out.media.size_bytes;
     out.summary.segments = static_cast<int>(out.segments.size());
     if (out.segments.empty()) return InvalidArgument("the range holds no media of rendition " + p_.parent.name, "at");
-    end_seconds_ = writer_->end_seconds();
     return std::move(result_);
   }
 
@@ -362,7 +361,6 @@ class RenditionCutter {
   std::deque<av::PacketPtr> pending_video_;
   std::deque<av::PacketPtr> pending_audio_;
   bool video_done_ = false, audio_done_ = false;
-  double end_seconds_ = 0;
   CutResult result_;
 };
 
