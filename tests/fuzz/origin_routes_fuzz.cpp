@@ -35,6 +35,7 @@
 #include "common/logging.h"
 #include "common/xxh3.h"
 #include "origin/job_queue.h"
+#include "origin/lesson_edits.h"
 #include "origin/origin_routes.h"
 #include "origin/seeder.h"
 #include "origin/tracker.h"
@@ -241,8 +242,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lm::http::FailedAuthLimits failed_auth;
   failed_auth.failures_per_minute = 3;
   failed_auth.clock = [] { return std::chrono::steady_clock::time_point(std::chrono::hours(1)); };
-  lm::origin::OriginRoutes routes({tus, **jobs, **uploads, auth, bundles, tracker, *f.seeder, pages}, kMaxBytes,
-                                  failed_auth);
+  // Chapters and clips make new bundles from a lesson's (the transcoder's clip code); publishing
+  // them is the service's, here a no-op.
+  lm::origin::LessonEdits edits({auth, **jobs, **uploads, f.bundles,
+                                 [](const std::filesystem::path&, const std::string&) { return lm::Status::Ok(); }});
+  lm::origin::OriginRoutes routes({tus, **jobs, **uploads, auth, bundles, tracker, *f.seeder, pages, edits},
+                                  kMaxBytes, failed_auth);
 
   std::map<std::string, std::string> owner_of;  // upload id -> the token that created it
   for (const std::string_view text : lm::fuzz::SplitParts(lm::fuzz::Text(data, size), "--", 12)) {
