@@ -16,8 +16,6 @@
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -56,10 +54,7 @@ struct Fixture {
 const Fixture& TheFixture() {
   static const Fixture fixture = [] {
     Fixture f;
-    char dir_template[] = "/tmp/lm-fuzz-catalog-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    FUZZ_CHECK(dir != nullptr, "a temporary directory");
-    f.dir = dir;
+    f.dir = lm::fuzz::TempDir("catalog");
     f.template_db = f.dir / "template.db";
     f.db = f.dir / "catalog.db";
     auto key = lm::SigningKey::Generate();

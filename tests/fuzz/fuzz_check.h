@@ -1,12 +1,16 @@
 #pragma once
 // What every fuzz harness uses to state a property: FUZZ_CHECK(condition, what) prints what was
 // expected and aborts, which libFuzzer reports as a crash and saves the input as an artifact. Also
-// the input as text, splitting an input into parts at a separator line, and tracing.
+// the input as text, splitting an input into parts at a separator line, a temporary folder that is
+// removed when the harness exits, and tracing.
 
 #include <cstddef>
+#include <stdlib.h>  // mkdtemp
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +30,23 @@ namespace lm::fuzz {
 inline bool Tracing() {
   static const bool on = std::getenv("LM_FUZZ_TRACE") != nullptr;
   return on;
+}
+
+// A new folder /tmp/lm-fuzz-NAME-XXXXXX, removed with what it holds when the harness exits
+// normally (a crash leaves it, beside the crash input).
+inline std::filesystem::path TempDir(const char* name) {
+  static std::vector<std::filesystem::path> made;
+  std::string path_template = std::string("/tmp/lm-fuzz-") + name + "-XXXXXX";
+  const char* dir = mkdtemp(path_template.data());
+  FUZZ_CHECK(dir != nullptr, "a temporary folder");
+  if (made.empty()) {
+    std::atexit([] {
+      std::error_code ec;
+      for (const auto& d : made) std::filesystem::remove_all(d, ec);
+    });
+  }
+  made.emplace_back(dir);
+  return made.back();
 }
 
 inline std::string_view Text(const std::uint8_t* data, std::size_t size) {

@@ -9,8 +9,6 @@
 // a reply is 200, 206, 304, 405 or 416 as RFC 9110 says, its Content-Range, Content-Length and
 // body agree with each other and with the file, and its bytes are the file's.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -34,10 +32,7 @@ constexpr char kEtag[] = "\"0123456789abcdef0123456789abcdef\"";
 // The 1000-byte file every input reads: byte i is i % 251.
 const fs::path& FilePath() {
   static const fs::path path = [] {
-    char dir_template[] = "/tmp/lm-fuzz-http-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    FUZZ_CHECK(dir != nullptr, "a temporary directory");
-    const fs::path p = fs::path(dir) / "lesson.bin";
+    const fs::path p = lm::fuzz::TempDir("http") / "lesson.bin";
     std::string bytes;
     for (std::uint64_t i = 0; i < kFileSize; ++i) bytes += static_cast<char>(i % 251);
     FILE* f = std::fopen(p.c_str(), "wb");

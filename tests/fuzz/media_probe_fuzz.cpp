@@ -12,7 +12,6 @@
 extern "C" {
 #include <libavutil/log.h>
 }
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -31,12 +30,7 @@ using lm::transcoder::MediaSource;
 namespace {
 
 const fs::path& UploadPath() {
-  static const fs::path path = [] {
-    char dir_template[] = "/tmp/lm-fuzz-probe-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    FUZZ_CHECK(dir != nullptr, "a temporary directory");
-    return fs::path(dir) / "upload";
-  }();
+  static const fs::path path = lm::fuzz::TempDir("probe") / "upload";
   return path;
 }
 

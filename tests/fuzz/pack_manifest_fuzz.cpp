@@ -12,8 +12,6 @@
 // targets the school or one of its communities; with the test key's own signature it accepts
 // exactly those.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -44,10 +42,8 @@ constexpr char kOtherKeyPem[] =
     "-----END PRIVATE KEY-----\n";
 
 lm::SigningKey LoadKey(const char* pem) {
-  char dir_template[] = "/tmp/lm-fuzz-key-XXXXXX";
-  const char* dir = mkdtemp(dir_template);
-  FUZZ_CHECK(dir != nullptr, "a temporary directory for the test key");
-  const fs::path path = fs::path(dir) / "key.pem";
+  const fs::path dir = lm::fuzz::TempDir("key");
+  const fs::path path = dir / "key.pem";
   FILE* f = std::fopen(path.c_str(), "w");
   FUZZ_CHECK(f != nullptr && std::fputs(pem, f) >= 0 && std::fclose(f) == 0, "the test key is written");
   auto key = lm::SigningKey::LoadOrCreate(path);

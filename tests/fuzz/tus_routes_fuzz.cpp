@@ -12,8 +12,6 @@
 // is always exactly the bytes accepted; a deleted upload is gone.
 
 #include <openssl/sha.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -47,12 +45,7 @@ struct Upload {
 };
 
 const fs::path& Dir() {
-  static const fs::path dir = [] {
-    char dir_template[] = "/tmp/lm-fuzz-tus-XXXXXX";
-    const char* d = mkdtemp(dir_template);
-    FUZZ_CHECK(d != nullptr, "a temporary directory");
-    return fs::path(d) / "uploads";
-  }();
+  static const fs::path dir = lm::fuzz::TempDir("tus") / "uploads";
   return dir;
 }
 
