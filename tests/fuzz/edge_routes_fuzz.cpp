@@ -50,15 +50,8 @@ constexpr char kVideo[] = "5bd02f35e0d664447ff2d11567cc62d4";
 constexpr char kQueued[] = "0123456789abcdef0123456789abcdef";
 constexpr std::int64_t kNow = 1790000000;
 
-void Write(const fs::path& path, const std::string& bytes) {
-  FILE* file = std::fopen(path.c_str(), "wb");
-  FUZZ_CHECK(file != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
-                 std::fclose(file) == 0,
-             "a file is written");
-}
-
 lm::bundle::BundleFile FileOf(const fs::path& dir, const std::string& name, const std::string& bytes) {
-  Write(dir / name, bytes);
+  lm::fuzz::WriteFile(dir / name, bytes);
   return {name, static_cast<std::int64_t>(bytes.size()), lm::Xxh3Of(bytes).Hex()};
 }
 
@@ -72,10 +65,7 @@ struct Fixture {
 Fixture& TheFixture() {
   static Fixture fixture = [] {
     Fixture f;
-    char dir_template[] = "/tmp/lm-fuzz-edge-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    FUZZ_CHECK(dir != nullptr, "a temporary directory");
-    f.dir = dir;
+    f.dir = lm::fuzz::TempDir("edge");
     f.cache = f.dir / "cache";
     f.lessons = f.cache / "lessons";
     f.web = f.dir / "web";
@@ -94,7 +84,7 @@ Fixture& TheFixture() {
     doc.document_type = "application/pdf";
     doc.files = {FileOf(f.lessons / kDoc, "document.pdf", "%PDF-1.4\n% courseware\n" + std::string(3000, 'x'))};
     doc.source = {doc.files[0].xxh3_128, doc.files[0].size_bytes, "application/pdf"};
-    Write(f.lessons / kDoc / "lesson.json", lm::bundle::WriteLessonManifest(doc));
+    lm::fuzz::WriteFile(f.lessons / kDoc / "lesson.json", lm::bundle::WriteLessonManifest(doc));
     // The video lesson: 240p held, audio not.
     lm::bundle::LessonManifest video;
     video.id = kVideo;
@@ -120,16 +110,16 @@ Fixture& TheFixture() {
     video.source = {std::string(32, 'a'), 4000, "mov,mp4,m4a,3gp,3g2,mj2"};
     video.renditions = {{"240p", "240p.mp4", "240p.m3u8", 320, 240, 15, 313476, 313476, "avc1.64000c,mp4a.40.2", 2000, 1},
                         {"audio", "audio.mp4", "audio.m3u8", 0, 0, 0, 51923, 51923, "mp4a.40.2", 500, 1}};
-    Write(v / "lesson.json", lm::bundle::WriteLessonManifest(video));
+    lm::fuzz::WriteFile(v / "lesson.json", lm::bundle::WriteLessonManifest(video));
     // Planted where no reply may show it, and linked from inside.
-    Write(f.dir / "secret.txt", kSecret);
-    Write(f.cache / "secret.txt", kSecret);
-    Write(f.lessons / "secret.txt", kSecret);
+    lm::fuzz::WriteFile(f.dir / "secret.txt", kSecret);
+    lm::fuzz::WriteFile(f.cache / "secret.txt", kSecret);
+    lm::fuzz::WriteFile(f.lessons / "secret.txt", kSecret);
     fs::create_symlink(f.dir / "secret.txt", f.lessons / kDoc / "link.pdf");
     fs::create_symlink(f.dir / "secret.txt", f.web / "link.js");
-    Write(f.web / "classroom.html", "<!doctype html><title>课堂</title>\n");
-    Write(f.web / "print.html", "<!doctype html><title>二维码</title>\n");
-    Write(f.web / "classroom.js", "export {};\n");
+    lm::fuzz::WriteFile(f.web / "classroom.html", "<!doctype html><title>课堂</title>\n");
+    lm::fuzz::WriteFile(f.web / "print.html", "<!doctype html><title>二维码</title>\n");
+    lm::fuzz::WriteFile(f.web / "classroom.js", "export {};\n");
 
     // One signed pack naming the three lessons.
     auto key = lm::SigningKey::Generate();

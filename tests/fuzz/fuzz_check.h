@@ -49,6 +49,14 @@ inline std::filesystem::path TempDir(const char* name) {
   return made.back();
 }
 
+// Writes a fixture's file whole (a harness's set-up; a failure ends the run).
+inline void WriteFile(const std::filesystem::path& path, const std::string& bytes) {
+  FILE* file = std::fopen(path.c_str(), "wb");
+  FUZZ_CHECK(file != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
+                 std::fclose(file) == 0,
+             "a file is written");
+}
+
 inline std::string_view Text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }

@@ -54,13 +54,6 @@ constexpr std::int64_t kMaxBytes = 4096;
 constexpr char kSecret[] = "SECRET-outside-the-bundles";
 constexpr char kLesson[] = "2d1514f3e7753ddbd5256dcd05734421";
 
-void Write(const fs::path& path, const std::string& bytes) {
-  FILE* file = std::fopen(path.c_str(), "wb");
-  FUZZ_CHECK(file != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
-                 std::fclose(file) == 0,
-             "a file is written");
-}
-
 struct Fixture {
   fs::path dir, bundles, web, uploads, jobs_db;
   std::unique_ptr<lm::origin::Seeder> seeder;
@@ -70,10 +63,7 @@ struct Fixture {
 Fixture& TheFixture() {
   static Fixture fixture = [] {
     Fixture f;
-    char dir_template[] = "/tmp/lm-fuzz-origin-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    FUZZ_CHECK(dir != nullptr, "a temporary directory");
-    f.dir = dir;
+    f.dir = lm::fuzz::TempDir("origin");
     f.bundles = f.dir / "bundles";
     f.web = f.dir / "web";
     f.uploads = f.dir / "uploads";
@@ -89,13 +79,13 @@ Fixture& TheFixture() {
     m.document = "document.pdf";
     m.document_type = "application/pdf";
     m.files = {{"document.pdf", static_cast<std::int64_t>(pdf.size()), lm::Xxh3Of(pdf).Hex()}};
-    Write(f.bundles / kLesson / "document.pdf", pdf);
-    Write(f.bundles / kLesson / "lesson.json", lm::bundle::WriteLessonManifest(m));
-    Write(f.bundles / kLesson / "lesson.torrent", "d4:infod6:lengthi3022e4:name32:" + std::string(kLesson) + "ee");
-    Write(f.bundles / "secret.txt", kSecret);
-    Write(f.dir / "secret.txt", kSecret);
-    Write(f.web / "teacher.html", "<!doctype html><title>老师</title>\n");
-    Write(f.web / "teacher.js", "export {};\n");
+    lm::fuzz::WriteFile(f.bundles / kLesson / "document.pdf", pdf);
+    lm::fuzz::WriteFile(f.bundles / kLesson / "lesson.json", lm::bundle::WriteLessonManifest(m));
+    lm::fuzz::WriteFile(f.bundles / kLesson / "lesson.torrent", "d4:infod6:lengthi3022e4:name32:" + std::string(kLesson) + "ee");
+    lm::fuzz::WriteFile(f.bundles / "secret.txt", kSecret);
+    lm::fuzz::WriteFile(f.dir / "secret.txt", kSecret);
+    lm::fuzz::WriteFile(f.web / "teacher.html", "<!doctype html><title>老师</title>\n");
+    lm::fuzz::WriteFile(f.web / "teacher.js", "export {};\n");
     fs::create_symlink(f.dir / "secret.txt", f.web / "link.js");
     fs::create_symlink(f.dir / "secret.txt", f.bundles / kLesson / "link.pdf");
     lm::origin::SeederOptions seeding;
