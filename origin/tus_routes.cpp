@@ -157,11 +157,11 @@ std::optional<http::StreamOrReply> TusRoutes::Stream(const Request& head) {
   auto shared = std::make_shared<std::unique_ptr<UploadAppender>>(std::move(*appender));
   http::BodyStream stream;
   stream.on_data = [shared](std::string_view piece) { return (*shared)->Write(piece); };
-  stream.on_end = [this, shared](const Status& outcome) -> Reply {
+  stream.on_end = [this, shared, from = offset](const Status& outcome) -> Reply {
     const std::unique_ptr<UploadAppender> appender = std::move(*shared);
     if (outcome.ok()) {
       auto done = appender->Finish(now_());
-      return done.ok() ? Patched(*done) : PatchError(done.status());
+      return done.ok() ? Patched(*done, from) : PatchError(done.status());
     }
     // Cut short: keep what arrived (nothing if a Write already failed; it dropped its bytes).
     (void)appender->Interrupt(now_());
@@ -227,7 +227,7 @@ Reply TusRoutes::Patch(const Request& req, const std::string& id) {
   if (auto* r = std::get_if<Reply>(&patch)) return std::move(*r);
   const auto& [offset, checksum] = std::get<PatchHeaders>(patch);
   auto info = store_.Append(id, offset, req.body, checksum, now_());
-  return info.ok() ? Patched(*info) : PatchError(info.status());
+  return info.ok() ? Patched(*info, offset) : PatchError(info.status());
 }
 
 Reply TusRoutes::PatchError(const Status& st) const {
@@ -240,13 +240,15 @@ Reply TusRoutes::PatchError(const Status& st) const {
   return Error(500, "internal", st.message());
 }
 
-Reply TusRoutes::Patched(const UploadInfo& info) {
+Reply TusRoutes::Patched(const UploadInfo& info, std::int64_t from) {
   Reply r;
   r.status = 204;
   AddCommonHeaders(r);
   r.headers.push_back({"Upload-Offset", std::to_string(info.offset)});
   AddExpires(r, info);
-  if (info.complete() && on_complete_) on_complete_(info);
+  // An empty PATCH at the end of a finished upload (a client retrying its last request) is
+  // answered the same, but the upload was finished, and its job made, once.
+  if (info.complete() && from < info.length && on_complete_) on_complete_(info);
   return r;
 }
 

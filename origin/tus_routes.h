@@ -60,7 +60,8 @@ class TusRoutes {
   http::Reply Create(const http::Request& request, const std::string& owner);
   http::Reply Head(const std::string& id);
   http::Reply Patch(const http::Request& request, const std::string& id);
-  http::Reply Patched(const UploadInfo& info);  // 204; reports a finished upload
+  // 204; reports the upload finished when this PATCH, which began at `from`, brought it to its end.
+  http::Reply Patched(const UploadInfo& info, std::int64_t from);
   http::Reply PatchError(const Status& status) const;
   http::Reply Error(int status, std::string_view code, const std::string& message, std::string_view field = {}) const;
   void AddCommonHeaders(http::Reply& reply) const;

@@ -283,6 +283,27 @@ TEST_F(TusRoutesTest, BadRequestsGetTheRightErrorAndChangeNothing) {
   EXPECT_EQ(Send("HEAD", location).status, 404);
 }
 
+// A client whose last reply was lost sends an empty PATCH at the end to learn the offset (or
+// retries with nothing left to send): it is told the upload is whole, and no second job is made.
+TEST_F(TusRoutesTest, AnUploadIsReportedFinishedOnceWhateverComesAfter) {
+  const std::string location = CreateUpload(12);
+  ASSERT_EQ(Patch(location, 0, "%PDF").status, 204);
+  ASSERT_EQ(Patch(location, 4, "-1.4 abc").status, 204);
+  EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
+  auto again = Patch(location, 12, "");
+  EXPECT_EQ(again.status, 204) << again.body;
+  EXPECT_EQ(again.Header("upload-offset"), "12");
+  http::Request req{.method = "PATCH", .path = location};  // the same through Handle (bodies read whole)
+  req.headers = {{"tus-resumable", "1.0.0"},
+                 {"authorization", "Bearer teacher-wang"},
+                 {"content-type", "application/offset+octet-stream"},
+                 {"upload-offset", "12"}};
+  EXPECT_EQ(routes_->Handle(req).status, 204);
+  EXPECT_EQ(Patch(location, 12, "x").status, 413);  // past the end
+  EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
+  EXPECT_EQ(lm::testing::ReadFile(store_->DataPath(IdOf(location))), "%PDF-1.4 abc");
+}
+
 // Without the stream route (a server that reads bodies whole), PATCH still works through Handle.
 TEST_F(TusRoutesTest, PatchReadWholeGoesThroughHandle) {
   const std::string location = CreateUpload(5);
