@@ -9,6 +9,7 @@
 #include "catalog/auth.h"
 #include "catalog/detail/api_json.h"
 #include "catalog/detail/edge_pack_polls.h"
+#include "catalog/lesson_versions.h"
 #include "catalog/pack_manifest.h"
 #include "catalog/pack_qr_sheet.h"
 #include "catalog/reports.h"
@@ -344,12 +345,33 @@ Reply CatalogApi::RegisterLesson(const Call& call) {
   auto lesson = LessonFrom(*body);
   if (!lesson.ok()) return ErrorReply(lesson.status());
   lesson->created_at = Now();
+  // A new version of a lesson held here (its chapters set) must keep that lesson's media.
+  bool adopts = false;
+  if (!lesson->revises.empty()) {
+    auto old = store_.GetLesson(lesson->revises);
+    if (old.ok()) {
+      if (Status st = CheckIsVersionOf(*lesson, *old); !st.ok()) return ErrorReply(st);
+      adopts = true;
+    } else if (old.status().code() != StatusCode::kNotFound) {
+      return ErrorReply(old.status());
+    }
+  }
   Status st = store_.PutLesson(*lesson);
   if (st.code() == StatusCode::kAlreadyExists) {
     return JsonReply(200, DumpJson({{"id", lesson->id}, {"created", false}}));  // same bytes, same lesson
   }
   if (!st.ok()) return ErrorReply(st);
-  return JsonReply(201, DumpJson({{"id", lesson->id}, {"created", true}}));
+  json reply = {{"id", lesson->id}, {"created", true}};
+  if (adopts) {
+    // It takes the old lesson's place in packs: their edges follow (only when first registered, so
+    // that an admin who puts the old version back into a pack keeps it there).
+    auto packs = AdoptNewVersion(store_, key_, *lesson, Now());
+    if (!packs.ok()) return ErrorReply(packs.status());
+    if (!packs->empty()) polls_->Wake();
+    reply["revises"] = lesson->revises;
+    reply["packs_republished"] = *packs;
+  }
+  return JsonReply(201, DumpJson(reply));
 }
 
 Reply CatalogApi::SearchLessons(const Call& call) {
@@ -366,6 +388,8 @@ Reply CatalogApi::GetLesson(const Call& call) {
   auto lesson = store_.GetLesson(call.params[0]);
   if (!lesson.ok()) return ErrorReply(lesson.status());
   json j = LessonJson(*lesson);
+  if (!lesson->revises.empty()) j["revises"] = lesson->revises;
+  if (!lesson->superseded_by.empty()) j["superseded_by"] = lesson->superseded_by;  // its packs hold that now
   j["manifest"] = json::parse(lesson->manifest_json, nullptr, false);
   return JsonReply(200, DumpJson(j));
 }

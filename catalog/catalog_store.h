@@ -57,6 +57,8 @@ class CatalogStore {
   // Registers a lesson; kAlreadyExists if the id is known (same bytes registered before).
   virtual Status PutLesson(const Lesson& l) = 0;
   virtual Result<Lesson> GetLesson(const std::string& id) = 0;
+  // Records that `new_id`, a new version of lesson `old_id`, took its place (Lesson::superseded_by).
+  virtual Status SupersedeLesson(const std::string& old_id, const std::string& new_id) = 0;
   virtual Result<std::vector<SearchHit>> SearchLessons(const SearchQuery& q) = 0;
   virtual Result<std::int64_t> CountLessons() = 0;
 
@@ -68,6 +70,8 @@ class CatalogStore {
   virtual Result<PackVersion> GetPackVersion(std::int64_t pack_id, std::int64_t version) = 0;  // 0 = latest
   // The latest version of every pack, by pack id.
   virtual Result<std::vector<PackVersion>> ListPacks() = 0;
+  // The packs whose latest version holds the lesson, by pack id.
+  virtual Result<std::vector<std::int64_t>> PacksHoldingLesson(const std::string& lesson_id) = 0;
   // The latest version of every pack that targets the school or one of its communities.
   virtual Result<std::vector<PackVersion>> PacksForSchool(const std::string& school_id) = 0;
 

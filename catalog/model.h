@@ -41,6 +41,8 @@ struct Lesson {
   std::string manifest_json;  // lesson.json as registered
   std::string torrent;        // lesson.torrent bytes
   std::int64_t created_at = 0;
+  std::string revises;        // lesson.json's "revises": the lesson this is a new version of, or ""
+  std::string superseded_by;  // the newer version that took this lesson's place in packs, or ""
 };
 
 struct PackItem {

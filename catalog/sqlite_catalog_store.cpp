@@ -216,14 +216,27 @@ Status SqliteCatalogStore::PutLesson(const Lesson& l) {
 Result<Lesson> SqliteCatalogStore::GetLesson(const std::string& id) {
   ASSIGN_OR_RETURN(sqlite3 * db, Db());
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
-      std::string("SELECT ") + kLessonColumns + ", manifest, torrent FROM lessons WHERE id = ?1"));
+      std::string("SELECT ") + kLessonColumns + ", manifest, torrent, superseded_by FROM lessons WHERE id = ?1"));
   st.Bind(1, id);
   ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return NotFound("lesson " + id);
   Lesson l = LessonFromRow(st);
   l.manifest_json = st.Text(14);
   l.torrent = st.Text(15);
+  l.superseded_by = st.Text(16);
+  auto manifest = nlohmann::json::parse(l.manifest_json, nullptr, false);
+  if (manifest.is_object() && manifest.contains("revises") && manifest["revises"].is_string()) {
+    l.revises = manifest["revises"].get<std::string>();
+  }
   return l;
+}
+
+Status SqliteCatalogStore::SupersedeLesson(const std::string& old_id, const std::string& new_id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "UPDATE lessons SET superseded_by = ?2 WHERE id = ?1"));
+  RETURN_IF_ERROR(st.Bind(1, old_id).Bind(2, new_id).Run());
+  if (sqlite3_changes(db) == 0) return NotFound("lesson " + old_id);
+  return Status::Ok();
 }
 
 Result<std::vector<SearchHit>> SqliteCatalogStore::SearchLessons(const SearchQuery& q) {
@@ -354,6 +367,21 @@ Result<PackVersion> SqliteCatalogStore::GetPackVersion(std::int64_t pack_id, std
   ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return NotFound("pack " + std::to_string(pack_id) + " version " + std::to_string(version));
   return PackVersion{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Int(4)};
+}
+
+Result<std::vector<std::int64_t>> SqliteCatalogStore::PacksHoldingLesson(const std::string& lesson_id) {
+  ASSIGN_OR_RETURN(sqlite3 * db, Db());
+  ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
+      "SELECT p.id FROM packs p JOIN pack_items i ON i.pack_id = p.id AND i.version = p.latest_version "
+      "WHERE i.lesson_id = ?1 ORDER BY p.id"));
+  st.Bind(1, lesson_id);
+  std::vector<std::int64_t> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(st.Int(0));
+  }
+  return out;
 }
 
 Result<std::vector<PackVersion>> SqliteCatalogStore::PacksForSchool(const std::string& school_id) {

@@ -25,12 +25,14 @@ class SqliteCatalogStore : public CatalogStore {
   Result<std::vector<Community>> ListCommunities() override;
   Status PutLesson(const Lesson& l) override;
   Result<Lesson> GetLesson(const std::string& id) override;
+  Status SupersedeLesson(const std::string& old_id, const std::string& new_id) override;
   Result<std::vector<SearchHit>> SearchLessons(const SearchQuery& q) override;
   Result<std::int64_t> CountLessons() override;
   Result<std::int64_t> CreatePack(const PackSpec& spec, const std::string& created_by) override;
   Result<PackSpec> GetPackSpec(std::int64_t pack_id) override;
   Status AddPackVersion(const PackVersion& v, const PackSpec& spec) override;
   Result<PackVersion> GetPackVersion(std::int64_t pack_id, std::int64_t version) override;
+  Result<std::vector<std::int64_t>> PacksHoldingLesson(const std::string& lesson_id) override;
   Result<std::vector<PackVersion>> PacksForSchool(const std::string& school_id) override;
   Result<std::vector<PackVersion>> ListPacks() override;
   Result<std::int64_t> PutToken(const std::string& token_hash, const TokenInfo& info) override;

@@ -196,6 +196,7 @@ Status ReadLessonManifest(const json& manifest, Lesson* lesson) {
   lesson->duration_s = parsed->duration_seconds;
   lesson->total_bytes = parsed->TotalBytes();
   lesson->manifest_json = text;
+  lesson->revises = parsed->revises;
   return Status::Ok();
 }
 

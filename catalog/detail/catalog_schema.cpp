@@ -3,7 +3,7 @@
 namespace lm::catalog {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
-extern const std::array<const char*, 5> kCatalogMigrations = {
+extern const std::array<const char*, 6> kCatalogMigrations = {
     R"sql(
 CREATE TABLE schools (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
@@ -105,6 +105,10 @@ INSERT INTO tokens_v5 (id, hash, role, school_id, label) SELECT rowid, hash, rol
 ORDER BY rowid;
 DROP TABLE tokens;
 ALTER TABLE tokens_v5 RENAME TO tokens;
+)sql",
+    // 6: a lesson whose new version (lesson.json "revises" it: chapters set) took its place in packs.
+    R"sql(
+ALTER TABLE lessons ADD COLUMN superseded_by TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

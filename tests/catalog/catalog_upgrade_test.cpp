@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/sqlite_catalog_store.h"
+#include "common/cjk_tokenizer.h"
 #include "common/sqlite_db.h"
 #include "tests/testing/temp_dir.h"
 
@@ -54,7 +55,9 @@ TEST(CatalogUpgradeTest, PacksWholeBeforeTheUpgradeAreNotDeliveredAgain) {
     // Back to the database schema 3 left: the same tables, no delivery times.
     auto db = sql::OpenDatabase(path);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE(sql::Exec(db->get(), "DROP TABLE pack_deliveries; PRAGMA user_version = 3;").ok());
+    ASSERT_TRUE(RegisterCjkTokenizer(db->get()).ok());  // the search index is rewritten with the lessons table
+    ASSERT_TRUE(sql::Exec(db->get(), "DROP TABLE pack_deliveries; ALTER TABLE lessons DROP COLUMN superseded_by; "
+                                          "PRAGMA user_version = 3;").ok());
   }
   auto store = SqliteCatalogStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/cjk_tokenizer.h"
 #include "common/sqlite_db.h"
 #include "tests/catalog/catalog_api_fixture.h"
 
@@ -125,11 +126,13 @@ TEST(TokensUpgradeTest, TokensOfSchema4KeepWorkingAndGetIds) {
   {
     auto db = sql::OpenDatabase(path);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE(RegisterCjkTokenizer(db->get()).ok());  // the search index is rewritten with the lessons table
     ASSERT_TRUE(sql::Exec(db->get(),
                           "DROP TABLE tokens; CREATE TABLE tokens (hash TEXT PRIMARY KEY, role TEXT NOT NULL, "
                           "school_id TEXT NOT NULL DEFAULT '', label TEXT NOT NULL DEFAULT ''); "
                           "INSERT INTO tokens VALUES ('" + TokenHash("old-admin") + "', 'admin', '', 'bootstrap'), ('" +
-                              TokenHash("old-edge") + "', 'edge', 'conghua-lx', ''); PRAGMA user_version = 4;")
+                              TokenHash("old-edge") + "', 'edge', 'conghua-lx', ''); "
+                              "ALTER TABLE lessons DROP COLUMN superseded_by; PRAGMA user_version = 4;")
                     .ok());
   }
   auto store = SqliteCatalogStore::Open(path);
