@@ -171,10 +171,31 @@ Result<Chapter> ParseChapter(const json& j, size_t index) {
   if (!j.is_object()) return InvalidArgument(prefix + " must be an object", prefix);
   const Fields f(j, prefix);
   Chapter c;
+  for (const char* key : {"start_s", "end_s"}) {
+    if (!j.contains(key)) return InvalidArgument(f.Name(key) + " must be a number of seconds", f.Name(key));
+  }
   ASSIGN_OR_RETURN(c.start_seconds, f.Number("start_s"));
   ASSIGN_OR_RETURN(c.end_seconds, f.Number("end_s"));
   ASSIGN_OR_RETURN(c.title, f.String("title"));
   return c;
+}
+
+Result<std::vector<Chapter>> ChapterListFrom(const json& list, double duration_seconds) {
+  if (!list.is_array()) return InvalidArgument("chapters must be an array of {start_s, end_s, title}", "chapters");
+  std::vector<Chapter> out;
+  out.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    ASSIGN_OR_RETURN(Chapter c, ParseChapter(list[i], i));
+    out.push_back(std::move(c));
+  }
+  RETURN_IF_ERROR(ValidateChapters(out, duration_seconds));
+  return out;
+}
+
+json ChapterListJson(const std::vector<Chapter>& chapters) {
+  json list = json::array();
+  for (const auto& c : chapters) list.push_back({{"start_s", c.start_seconds}, {"end_s", c.end_seconds}, {"title", c.title}});
+  return list;
 }
 
 Result<std::optional<ClipParent>> ParseParent(const json* j) {
@@ -216,6 +237,16 @@ Status ValidateChapters(const std::vector<Chapter>& chapters, double duration_se
     }
   }
   return Status::Ok();
+}
+
+Result<std::vector<Chapter>> ParseChapterList(std::string_view json_text, double duration_seconds) {
+  const json list = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (list.is_discarded()) return InvalidArgument("chapters is not JSON", "chapters");
+  return ChapterListFrom(list, duration_seconds);
+}
+
+std::string WriteChapterList(const std::vector<Chapter>& chapters) {
+  return ChapterListJson(chapters).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 const char* BundleKindName(BundleKind kind) { return kind == BundleKind::kDocument ? "document" : "lesson"; }
@@ -292,13 +323,7 @@ std::string WriteLessonManifest(const LessonManifest& m) {
       renditions.push_back(jr);
     }
     j["renditions"] = renditions;
-    if (!m.chapters.empty()) {
-      json chapters = json::array();
-      for (const auto& c : m.chapters) {
-        chapters.push_back({{"start_s", c.start_seconds}, {"end_s", c.end_seconds}, {"title", c.title}});
-      }
-      j["chapters"] = chapters;
-    }
+    if (!m.chapters.empty()) j["chapters"] = ChapterListJson(m.chapters);
     if (!m.revises.empty()) j["revises"] = m.revises;
     if (m.parent) {
       j["parent"] = {{"lesson_id", m.parent->lesson_id},
@@ -373,11 +398,7 @@ Result<LessonManifest> ParseLessonManifest(std::string_view json_text) {
       m.renditions.push_back(std::move(r));
     }
     ASSIGN_OR_RETURN(const json* chapters, f.Array("chapters", false));
-    for (size_t i = 0; i < chapters->size(); ++i) {
-      ASSIGN_OR_RETURN(Chapter c, ParseChapter((*chapters)[i], i));
-      m.chapters.push_back(std::move(c));
-    }
-    RETURN_IF_ERROR(ValidateChapters(m.chapters, m.duration_seconds));
+    ASSIGN_OR_RETURN(m.chapters, ChapterListFrom(*chapters, m.duration_seconds));
     ASSIGN_OR_RETURN(m.revises, f.String("revises", false));
     if (!m.revises.empty() && !IsLowerHex(m.revises, 32)) {
       return InvalidArgument("revises must be a 32-digit lesson id", "revises");

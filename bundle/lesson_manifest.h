@@ -88,6 +88,20 @@ struct Chapter {
 // chapters are sorted by start and do not overlap. At most 500 chapters.
 Status ValidateChapters(const std::vector<Chapter>& chapters, double duration_seconds);
 
+// A duration for ParseChapterList before the media are known (a tus upload's metadata): every
+// check but "within the lesson".
+inline constexpr double kDurationNotYetKnown = 1e300;
+
+// A chapter list as teachers send it and lesson.json holds it, one reader for all: the body of
+// PUT /v1/lessons/{lesson}/chapters (its "chapters"), the "chapters" metadata of a tus upload and
+// lesson.json's "chapters": a JSON array [{"start_s": 0, "end_s": 310, "title": "导入"}, ...].
+// kInvalidArgument naming the field ("chapters", "chapters[1].end_s") for text that is not such
+// an array or chapters that ValidateChapters refuses against `duration_seconds`.
+Result<std::vector<Chapter>> ParseChapterList(std::string_view json_text, double duration_seconds);
+
+// `chapters` as the JSON array ParseChapterList reads.
+std::string WriteChapterList(const std::vector<Chapter>& chapters);
+
 struct LessonManifest {
   std::string id;  // 32 lower-case hex digits
   BundleKind kind = BundleKind::kLesson;

@@ -1,6 +1,7 @@
 // lessonmesh: the teachers' command line. `lessonmesh upload FILE --origin URL --token T` sends a
 // recorded lesson or courseware to the origin (resumable: run it again after an interruption and
 // it goes on where it stopped), then follows the transcode job and prints the lesson id.
+// `--chapter 05:10-12:40=新课` (repeatable) sends the lesson's chapters with the upload.
 // `lessonmesh clip LESSON --at 05:10-12:40 --title 分数的意义 [--at ... --title ...]` has the origin
 // cut each range into a micro-course lesson of its own and prints their lesson ids.
 // Exit codes (lm::CliExitCode): 0 ok, 1 internal, 2 usage or refused by the origin, 3 the origin
@@ -17,6 +18,7 @@
 
 #include "common/http/http_client.h"
 #include "common/progress_bar.h"
+#include "common/time_range.h"
 #include "origin/clip_client.h"
 #include "origin/upload_client.h"
 
@@ -78,6 +80,26 @@ lm::Result<std::string> FollowJob(const lm::origin::UploadSpec& spec, const std:
   }
 }
 
+// The --chapter options ("05:10-12:40=新课") as the JSON chapter list of the upload's "chapters"
+// metadata ("" for none); the origin checks the list as a whole (order, overlaps) when the upload
+// is created.
+lm::Result<std::string> ChapterListFrom(const std::vector<std::string>& options) {
+  if (options.empty()) return std::string();
+  json list = json::array();
+  for (size_t i = 0; i < options.size(); ++i) {
+    const std::string& option = options[i];
+    const size_t eq = option.find('=');
+    const std::string what = "--chapter \"" + option + "\": ";
+    if (eq == std::string::npos || eq + 1 == option.size()) {
+      return lm::InvalidArgument(what + "must be RANGE=TITLE, e.g. 05:10-12:40=新课", "chapters");
+    }
+    auto range = lm::ParseTimeRange(std::string_view(option).substr(0, eq));
+    if (!range.ok()) return lm::InvalidArgument(what + range.status().message(), "chapters");
+    list.push_back({{"start_s", range->first}, {"end_s", range->second}, {"title", option.substr(eq + 1)}});
+  }
+  return list.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // `lessonmesh clip`: one line per clip made ("clip ID START-END"), or their JSON.
 int RunClip(lm::origin::ClipRequest request, const std::vector<std::string>& ats, const std::vector<std::string>& titles,
             bool json_out) {
@@ -115,6 +137,9 @@ int main(int argc, char** argv) {
   upload->add_option("--teacher", teacher, "teacher's name");
   upload->add_option("--subject", subject, "subject, e.g. 数学");
   upload->add_option("--grade", grade, "grade, e.g. 三年级");
+  std::vector<std::string> chapters;
+  upload->add_option("--chapter", chapters, "a chapter as RANGE=TITLE, e.g. 05:10-12:40=新课; repeatable, in order")
+      ->allow_extra_args(false);
   upload->add_option("--chunk-mb", spec.chunk_bytes, "bytes per request, in MiB")
       ->transform([](const std::string& s) { return std::to_string(std::stoull(s) << 20); }, "MiB");
   upload->add_option("--state-file", spec.state_file, "where unfinished uploads are remembered");
@@ -143,12 +168,15 @@ int main(int argc, char** argv) {
   while (!spec.origin_url.empty() && spec.origin_url.back() == '/') spec.origin_url.pop_back();
   if (spec.chunk_bytes == 0) return Fail(lm::InvalidArgument("--chunk-mb must be at least 1"));
   if (spec.state_file.empty()) spec.state_file = DefaultStateFile();
+  auto chapter_list = ChapterListFrom(chapters);
+  if (!chapter_list.ok()) return Fail(chapter_list.status());
   spec.file = file;
   spec.metadata = {{"filename", std::filesystem::path(file).filename().string()},
                    {"title", title},
                    {"teacher", teacher},
                    {"subject", subject},
-                   {"grade", grade}};
+                   {"grade", grade},
+                   {"chapters", *chapter_list}};
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -25,6 +25,7 @@
 #include "origin/tracker.h"
 #include "origin/transcode_workers.h"
 #include "origin/tus_routes.h"
+#include "origin/upload_metadata.h"
 #include "origin/upload_store.h"
 #include "origin/uploader_auth.h"
 
@@ -159,6 +160,9 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
       });
   TusOptions tus_options;
   tus_options.expire_after_seconds = std::int64_t{config.upload_expire_hours} * 3600;
+  tus_options.check_metadata = [](const std::map<std::string, std::string>& metadata) {
+    return LessonFromUploadMetadata(metadata).status();
+  };
   p->tus = std::make_unique<TusRoutes>(
       *p->uploads, tus_options, [parts](const std::string& token) { return parts->auth->Authenticate(token); },
       [parts](const UploadInfo& info) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
+#include "origin/upload_metadata.h"
 
 namespace lm::origin {
 
@@ -12,10 +13,6 @@ constexpr auto kPollPeriod = std::chrono::seconds(2);
 // Progress is written to SQLite at most this often.
 constexpr double kProgressPeriodSeconds = 1.0;
 
-std::string Meta(const UploadInfo& u, const std::string& key) {
-  auto it = u.metadata.find(key);
-  return it == u.metadata.end() ? std::string() : it->second;
-}
 }  // namespace
 
 TranscodeWorkers::TranscodeWorkers(JobQueue& queue, UploadStore& uploads, TranscodeWorkersOptions options,
@@ -67,15 +64,15 @@ void TranscodeWorkers::RunJob(const Job& job) {
     log->warn("job_failed job={} error=\"{}\"", job.id, why);
     return;
   }
-  transcoder::BundleOptions bundle = bundle_;
-  bundle.metadata.title = Meta(*upload, "title");
-  if (bundle.metadata.title.empty()) {
-    bundle.metadata.title = std::filesystem::path(Meta(*upload, "filename")).stem().string();
+  auto lesson = LessonFromUploadMetadata(upload->metadata);
+  if (!lesson.ok()) {  // refused at POST /uploads; an upload from before that check
+    (void)queue_.Fail(job.id, lesson.status().message(), /*transient=*/false, options_.now());
+    log->warn("job_failed job={} error=\"{}\"", job.id, lesson.status().message());
+    return;
   }
-  if (bundle.metadata.title.empty()) bundle.metadata.title = "未命名课程";
-  bundle.metadata.teacher = Meta(*upload, "teacher");
-  bundle.metadata.subject = Meta(*upload, "subject");
-  bundle.metadata.grade = Meta(*upload, "grade");
+  transcoder::BundleOptions bundle = bundle_;
+  bundle.metadata = std::move(lesson->metadata);
+  bundle.chapters = std::move(lesson->chapters);
 
   log->info("job_started job={} upload={} attempt={}", job.id, job.upload_id, job.attempts);
   double last_progress_at = -kProgressPeriodSeconds;

@@ -179,6 +179,11 @@ Reply TusRoutes::Create(const Request& req, const std::string& owner) {
   }
   auto metadata = ParseUploadMetadata(req.Header("upload-metadata"));
   if (!metadata.ok()) return Error(400, "invalid_argument", metadata.status().message(), "Upload-Metadata");
+  if (options_.check_metadata) {
+    if (Status st = options_.check_metadata(*metadata); !st.ok()) {
+      return Error(400, "invalid_argument", st.message(), st.field().empty() ? "Upload-Metadata" : st.field());
+    }
+  }
   auto info = store_.Create(*length, *metadata, owner, now_());
   if (!info.ok()) return Error(400, "invalid_argument", info.status().message(), info.status().field());
   Reply r;

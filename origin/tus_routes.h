@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -19,6 +20,9 @@ namespace lm::origin {
 struct TusOptions {
   std::string base_path = "/uploads";  // where uploads live in the URL space
   std::int64_t expire_after_seconds = 7 * 24 * 3600;  // unfinished uploads are removed after this
+  // Refuses metadata the uploads' consumer could not use (POST /uploads gets 400 naming the Status's
+  // field, before any byte is sent); empty = any well-formed metadata.
+  std::function<Status(const std::map<std::string, std::string>& metadata)> check_metadata;
 };
 
 class TusRoutes {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string_view>
@@ -49,8 +50,28 @@ Result<Xxh3Digest> HashSource(const fs::path& input, std::int64_t* size) {
   return h.Digest();
 }
 
+// The teacher's chapters on media of `duration_seconds`: an end past the end is cut to it; a
+// chapter that starts at or after the end (plus `slack_seconds`) is refused, naming it.
+Result<std::vector<bundle::Chapter>> FitChapters(std::vector<bundle::Chapter> chapters, double duration_seconds,
+                                                 double slack_seconds = 0) {
+  for (size_t i = 0; i < chapters.size(); ++i) {
+    bundle::Chapter& c = chapters[i];
+    if (c.start_seconds >= duration_seconds + slack_seconds) {
+      const std::string field = "chapters[" + std::to_string(i) + "].start_s";
+      char text[160];
+      std::snprintf(text, sizeof(text), " (%.1f s) is not before the end of the lesson (%.1f s)", c.start_seconds,
+                    duration_seconds);
+      return InvalidArgument(field + text, field);
+    }
+    c.end_seconds = std::min(c.end_seconds, duration_seconds + slack_seconds);
+  }
+  RETURN_IF_ERROR(bundle::ValidateChapters(chapters, duration_seconds + slack_seconds));
+  return chapters;
+}
+
 Status ValidateOptions(const BundleOptions& o) {
   RETURN_IF_ERROR(ValidateTorrentOptions(o));
+  RETURN_IF_ERROR(bundle::ValidateChapters(o.chapters, bundle::kDurationNotYetKnown));
   // x264's names: an unknown one would fail only when the first encoder opens, as an internal
   // error, after x264 printed a line of its own.
   static constexpr std::string_view kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
@@ -100,6 +121,7 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   bundle::LessonManifest& manifest = staged.manifest;
   summary.duration_seconds = media.duration_seconds;
   manifest.duration_seconds = media.duration_seconds;
+  ASSIGN_OR_RETURN(manifest.chapters, FitChapters(options.chapters, media.duration_seconds));
   manifest.renditions = summary.renditions;
   manifest.settings = ladder.Fingerprint();
   manifest.source.container = info.container;
@@ -143,7 +165,15 @@ Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_di
     }
     media = std::move(opened).value();
   }
-  const std::string settings = document ? std::string(kDocumentSettings) : ladder.Fingerprint();
+  if (!options.chapters.empty()) {
+    if (document) return InvalidArgument("a document has no chapters", "chapters");
+    // Refused before hours of encoding when the container knows its duration (with a second to
+    // spare: containers round), fitted to the renditions' real duration once they are written.
+    const double declared = media->info().duration_seconds;
+    if (declared > 0) RETURN_IF_ERROR(FitChapters(options.chapters, declared, /*slack_seconds=*/1.0).status());
+  }
+  std::string settings = document ? std::string(kDocumentSettings) : ladder.Fingerprint();
+  if (!options.chapters.empty()) settings += "|chapters1|" + bundle::WriteChapterList(options.chapters);
   const std::string id = Xxh3Of(source_hash.Hex() + "|" + settings).Hex();
 
   const fs::path out_dir = out_dir_for(id);

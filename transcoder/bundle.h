@@ -27,6 +27,11 @@ struct BundleOptions {
   std::string ladder = "lesson";      // see ladder.h
   std::string x264_preset;            // empty = the ladder's
   LessonMetadata metadata;
+  // lesson.json's chapters, as the teacher gave them with the upload. A chapter that runs past the
+  // end of the media ends where they end (a teacher rounds the last chapter's end up); one that
+  // starts at or after the end is kInvalidArgument naming it ("chapters[3].start_s"). Chapters
+  // are part of the lesson id. A document takes none.
+  std::vector<bundle::Chapter> chapters;
   std::vector<std::string> web_seeds; // BEP 19 base URLs; the torrent's name (the lesson id) is appended
   std::vector<std::string> trackers;
   int piece_size_bytes = 256 * 1024;  // small pieces for flaky links

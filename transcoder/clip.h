@@ -41,7 +41,7 @@ struct ClipSummary {
   int segments_reencoded = 0;  // GOPs re-encoded (the partial first and last), over all video renditions
 };
 
-// "05:10-12:40", "310-760.5", "1:02:03-1:10:00": a range as [H:]MM:SS or seconds, with fractions.
+// "05:10-12:40", "310-760.5", "1:02:03-1:10:00": a range as [H:]MM:SS or seconds (lm::ParseTimeRange).
 // kInvalidArgument (field "at") for anything else or an end not after its start.
 Result<std::pair<double, double>> ParseClipRange(std::string_view text);
 

@@ -106,6 +106,36 @@ TEST(LessonManifestTest, BadChaptersNameTheField) {
   EXPECT_EQ(parsed.status().field(), "revises");
 }
 
+// One reader for the chapter lists teachers send (PUT body, upload metadata) and lesson.json's.
+TEST(LessonManifestTest, ChapterListsReadAsLessonJsonWritesThem) {
+  const std::vector<Chapter> chapters = {{0, 310, "导入"}, {310, 760.5, "分数的意义"}};
+  const std::string text = WriteChapterList(chapters);
+  EXPECT_EQ(json::parse(text), json::parse(R"([{"start_s":0.0,"end_s":310.0,"title":"导入"},)"
+                                           R"({"start_s":310.0,"end_s":760.5,"title":"分数的意义"}])"));
+  auto back = ParseChapterList(text, kDurationNotYetKnown);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[1].title, "分数的意义");
+  EXPECT_EQ((*back)[1].end_seconds, 760.5);
+  EXPECT_TRUE(ParseChapterList("[]", 10).ok());
+  EXPECT_EQ(ParseChapterList(text, 700).status().field(), "chapters[1].end_s");  // past the end of a known duration
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"not json", "chapters"},
+      {R"({"start_s":0})", "chapters"},
+      {R"([1])", "chapters[0]"},
+      {R"([{"end_s":5,"title":"a"}])", "chapters[0].start_s"},
+      {R"([{"start_s":0,"end_s":"5","title":"a"}])", "chapters[0].end_s"},
+      {R"([{"start_s":0,"end_s":5}])", "chapters[0].title"},
+      {R"([{"start_s":0,"end_s":5,"title":"a"},{"start_s":4,"end_s":9,"title":"b"}])", "chapters[1].start_s"},
+  };
+  for (const auto& [text, field] : bad) {
+    const auto parsed = ParseChapterList(text, kDurationNotYetKnown);
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_EQ(parsed.status().field(), field) << text;
+  }
+}
+
 TEST(LessonManifestTest, DocumentsHaveTheirFileAndNoLadder) {
   LessonManifest m;
   m.id = "00000000000000000000000000000001";

@@ -40,6 +40,7 @@
 #include "origin/seeder.h"
 #include "origin/tracker.h"
 #include "origin/tus_routes.h"
+#include "origin/upload_metadata.h"
 #include "origin/upload_store.h"
 #include "origin/uploader_auth.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -217,8 +218,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       });
   std::map<std::string, int> completions;  // upload id -> times reported finished
   std::string last_id(32, '0'), last_job = "1";
+  lm::origin::TusOptions tus_options;  // as OriginService: chapters the job could not use are refused at once
+  tus_options.check_metadata = [](const std::map<std::string, std::string>& metadata) {
+    return lm::origin::LessonFromUploadMetadata(metadata).status();
+  };
   lm::origin::TusRoutes tus(
-      **uploads, {}, [&auth](const std::string& token) { return auth.Authenticate(token); },
+      **uploads, tus_options, [&auth](const std::string& token) { return auth.Authenticate(token); },
       [&](const lm::origin::UploadInfo& info) {
         ++completions[info.id];
         auto job = (*jobs)->Enqueue(info.id, now);

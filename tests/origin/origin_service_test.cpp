@@ -174,13 +174,28 @@ TEST_F(OriginServiceTest, NotMediaFailsTheJobWithAClearReason) {
 }
 
 // A teacher sets chapters and cuts clips through the origin: each is a new bundle, seeded and
-// registered in the catalog as a lesson; others may not, bad input is named.
+// registered in the catalog as a lesson; others may not, bad input is named. The version with
+// chapters takes the old lesson's place in the packs that held it (a new signed pack version
+// naming the new bundle's info hashes), so the schools' edges follow the edit.
 TEST_F(OriginServiceTest, ChaptersAndClipsBecomeNewRegisteredLessons) {
   const std::string lesson_id = UploadLesson();  // 4 s
   ASSERT_FALSE(lesson_id.empty());
   auto send = [&](const std::string& method, const std::string& target, const json& body, const std::string& token) {
     return Origin().Request(method, target, body.dump(), {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
   };
+  HttpClient catalog(catalog_.port());
+  auto admin = [&](const std::string& method, const std::string& target, const json& body = nullptr) {
+    return catalog.Request(method, target, body.is_null() ? "" : body.dump(),
+                           {{"Authorization", "Bearer " + admin_}, {"Content-Type", "application/json"}});
+  };
+  ASSERT_TRUE(WaitFor([&] { return admin("GET", "/v1/lessons/" + lesson_id).status == 200; }, 60));  // registered
+  ASSERT_EQ(admin("POST", "/v1/schools", {{"id", "lianhe-xx"}, {"name", "联和小学"}, {"kind", "rural"}}).status, 201);
+  const auto published = admin("POST", "/v1/packs",
+                               {{"title", "三年级数学"},
+                                {"items", {{{"lesson_id", lesson_id}, {"needed_by", "2026-12-07"}, {"pinned_until", "2027-01-31"}}}},
+                                {"targets", {{"schools", {"lianhe-xx"}}}}});
+  ASSERT_EQ(published.status, 201) << published.body;
+  const std::int64_t pack_id = json::parse(published.body)["pack_id"];
   const std::string chapters_path = "/v1/lessons/" + lesson_id + "/chapters";
   const json chapters = {{"chapters", {{{"start_s", 0}, {"end_s", 2}, {"title", "导入"}}, {{"start_s", 2}, {"end_s", 4}, {"title", "新课"}}}}};
   EXPECT_EQ(send("PUT", chapters_path, chapters, other_teacher_).status, 403);
@@ -199,9 +214,32 @@ TEST_F(OriginServiceTest, ChaptersAndClipsBecomeNewRegisteredLessons) {
   ASSERT_TRUE(manifest.is_object());
   EXPECT_EQ(manifest["chapters"][1]["title"], "新课");
   EXPECT_EQ(manifest["revises"], lesson_id);
-  HttpClient catalog(catalog_.port());
   const auto registered = catalog.Request("GET", "/v1/lessons/" + version_id, "", {{"Authorization", "Bearer " + admin_}});
-  EXPECT_EQ(registered.status, 200) << registered.body;
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  const auto hashes = lm::testing::InfoHashesOfTorrent(ReadFile(BundleDir(version_id) / "lesson.torrent"));
+  EXPECT_EQ(json::parse(registered.body)["info_hash_v1"], hashes.v1);
+  EXPECT_EQ(json::parse(registered.body)["revises"], lesson_id);
+  EXPECT_EQ(json::parse(registered.body)["manifest"]["chapters"], manifest["chapters"]);
+  // The old lesson names its successor; the pack's next version holds the new one, dates kept.
+  const json old_lesson = json::parse(admin("GET", "/v1/lessons/" + lesson_id).body);
+  EXPECT_EQ(old_lesson["superseded_by"], version_id) << old_lesson.dump();
+  const json pack = json::parse(admin("GET", "/v1/packs/" + std::to_string(pack_id)).body);
+  EXPECT_EQ(pack["version"], 2) << pack.dump();
+  const json items = json::parse(pack["manifest"].get<std::string>())["items"];
+  ASSERT_EQ(items.size(), 1u) << items.dump();
+  EXPECT_EQ(items[0]["lesson_id"], version_id);
+  EXPECT_EQ(items[0]["info_hash_v1"], hashes.v1);
+  EXPECT_EQ(items[0]["info_hash_v2"], hashes.v2);
+  EXPECT_EQ(items[0]["needed_by"], "2026-12-07");
+  EXPECT_EQ(items[0]["pinned_until"], "2027-01-31");
+  // Chapters set again on the original lesson: the pack follows to that version too.
+  const auto again = send("PUT", chapters_path, {{"chapters", {{{"start_s", 0}, {"end_s", 4}, {"title", "全课"}}}}}, teacher_);
+  ASSERT_EQ(again.status, 201) << again.body;
+  const std::string third_id = json::parse(again.body)["lesson_id"];
+  const json pack3 = json::parse(admin("GET", "/v1/packs/" + std::to_string(pack_id)).body);
+  EXPECT_EQ(pack3["version"], 3) << pack3.dump();
+  EXPECT_EQ(json::parse(pack3["manifest"].get<std::string>())["items"][0]["lesson_id"], third_id);
+  EXPECT_EQ(json::parse(admin("GET", "/v1/lessons/" + version_id).body)["superseded_by"], third_id);
 
   // Clips, from the new version, by an admin too.
   const std::string clips_path = "/v1/lessons/" + version_id + "/clips";
@@ -224,6 +262,38 @@ TEST_F(OriginServiceTest, ChaptersAndClipsBecomeNewRegisteredLessons) {
   EXPECT_EQ(clip_manifest["chapters"][0]["title"], "导入");  // the parent's chapter inside the range
   // The clip's owner is the lesson's: its teacher may cut it again.
   EXPECT_EQ(send("POST", "/v1/lessons/" + clip_id + "/clips", {{"clips", {{{"at", "0-1.5"}}}}}, teacher_).status, 201);
+}
+
+// Chapters given with the upload (tus metadata "chapters") go into the bundle's lesson.json: a last
+// chapter that runs past the end is cut to the lesson's real duration; a chapter that starts after
+// the end fails the job, naming it, before anything is encoded.
+TEST_F(OriginServiceTest, ChaptersGivenWithTheUploadAreInTheBundle) {
+  lm::testing::TusUploadOptions one_patch;
+  one_patch.chunk_bytes = SIZE_MAX;
+  auto metadata = DefaultMetadata();
+  metadata["chapters"] = R"([{"start_s":0,"end_s":1.5,"title":"导入"},{"start_s":1.5,"end_s":30,"title":"新课"}])";
+  const auto up = Upload(lm::testing::LessonClip(), one_patch, metadata);
+  const json job = WaitForJob(up.upload_id, DoneAndRegistered);
+  ASSERT_TRUE(DoneAndRegistered(job)) << job.dump();
+  const json manifest = json::parse(ReadFile(BundleDir(job["lesson_id"]) / "lesson.json"));
+  const double duration = manifest["duration_s"];
+  EXPECT_NEAR(duration, 4.0, 0.2);
+  EXPECT_EQ(manifest["chapters"], json::parse(R"([{"start_s":0.0,"end_s":1.5,"title":"导入"},)"
+                                              R"({"start_s":1.5,"end_s":)" + json(duration).dump() + R"(,"title":"新课"}])"));
+  EXPECT_EQ(manifest["title"], "分数的初步认识");
+  // The catalog has the lesson as the bundle has it.
+  auto in_catalog = HttpClient(catalog_.port()).Request("GET", "/v1/lessons/" + job["lesson_id"].get<std::string>(), "",
+                                                        {{"Authorization", "Bearer " + admin_}});
+  ASSERT_EQ(in_catalog.status, 200) << in_catalog.body;
+  EXPECT_EQ(json::parse(in_catalog.body)["manifest"]["chapters"], manifest["chapters"]);
+
+  metadata["chapters"] = R"([{"start_s":0,"end_s":2,"title":"导入"},{"start_s":90,"end_s":120,"title":"练习"}])";
+  const auto late = Upload(lm::testing::LessonClip(), one_patch, metadata);
+  const json failed = WaitForJob(late.upload_id, [](const json& j) { return j["state"] == "failed"; }, 60);
+  ASSERT_EQ(failed["state"], "failed") << failed.dump();
+  EXPECT_NE(failed["error"].get<std::string>().find("chapters[1].start_s (90.0 s) is not before the end of the lesson (4."),
+            std::string::npos) << failed.dump();
+  EXPECT_EQ(failed["attempts"], 1);
 }
 
 TEST_F(OriginServiceTest, BadRequestsAreRefusedAndChangeNothing) {

@@ -7,6 +7,7 @@
 #include "origin/tus_routes.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <openssl/sha.h>
 
 #include <boost/asio/connect.hpp>
@@ -26,6 +27,7 @@
 #include "common/base64.h"
 #include "catalog/model.h"
 #include "origin/catalog_client.h"
+#include "origin/upload_metadata.h"
 #include "origin/uploader_auth.h"
 #include "tests/testing/catalog_fixture.h"
 #include "tests/testing/http_client.h"
@@ -108,8 +110,12 @@ class TusRoutesTest : public ::testing::Test {
     auto store = UploadStore::Open(tmp_ / "uploads", max_bytes_);
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
+    TusOptions options;  // as the origin wires it: metadata the transcode job could not use is refused
+    options.check_metadata = [](const std::map<std::string, std::string>& metadata) {
+      return LessonFromUploadMetadata(metadata).status();
+    };
     routes_ = std::make_unique<TusRoutes>(
-        *store_, TusOptions{},
+        *store_, options,
         [](const std::string& token) -> Result<std::string> {
           if (token == "teacher-wang") return std::string("wang");
           if (token == "teacher-li") return std::string("li");
@@ -302,6 +308,41 @@ TEST_F(TusRoutesTest, AnUploadIsReportedFinishedOnceWhateverComesAfter) {
   EXPECT_EQ(Patch(location, 12, "x").status, 413);  // past the end
   EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
   EXPECT_EQ(lm::testing::ReadFile(store_->DataPath(IdOf(location))), "%PDF-1.4 abc");
+}
+
+// The lesson's chapters may come with the upload ("chapters": a JSON chapter list, as the body of
+// PUT /v1/lessons/{lesson}/chapters): a bad list is refused at creation, before any byte is sent,
+// with a 400 naming the field; a good one is kept with the upload for its transcode job.
+TEST_F(TusRoutesTest, ChaptersInTheMetadataAreCheckedBeforeAnyByteIsSent) {
+  auto create = [&](const std::string& chapters) {
+    return Send("POST", "/uploads", "",
+                {{"Upload-Length", "10"},
+                 {"Upload-Metadata", "title " + Base64Encode("分数") + ",chapters " + Base64Encode(chapters)}});
+  };
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"05:10-12:40 导入", "chapters"},
+      {R"({"start_s":0,"end_s":5,"title":"导入"})", "chapters"},
+      {R"([{"start_s":0,"end_s":5}])", "chapters[0].title"},
+      {R"([{"start_s":0,"end_s":310,"title":"导入"},{"start_s":300,"end_s":600,"title":"新课"}])", "chapters[1].start_s"},
+      {R"([{"start_s":9,"end_s":3,"title":"倒"}])", "chapters[0].end_s"},
+  };
+  for (const auto& [chapters, field] : bad) {
+    const HttpResult r = create(chapters);
+    EXPECT_EQ(r.status, 400) << chapters << ": " << r.body;
+    const nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.body;
+    EXPECT_EQ(body.value("field", ""), field) << r.body;
+    EXPECT_EQ(body.value("code", ""), "invalid_argument") << r.body;
+    EXPECT_EQ(r.Header("location"), "");
+  }
+  int records = 0;  // nothing was created
+  for (const auto& e : std::filesystem::directory_iterator(tmp_ / "uploads")) records += e.path().extension() == ".json";
+  EXPECT_EQ(records, 0);
+
+  const std::string good = R"([{"start_s":0,"end_s":310,"title":"导入"},{"start_s":310,"end_s":760,"title":"新课"}])";
+  const HttpResult created = create(good);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(store_->Get(IdOf(created.Header("location")))->metadata.at("chapters"), good);
 }
 
 // Without the stream route (a server that reads bodies whole), PATCH still works through Handle.
