@@ -1,5 +1,5 @@
 // Browser test: the teacher's page (origin, "/"). A teacher signs in with a link carrying a token,
-// picks a clip, fills in the lesson and uploads it; the origin is stopped in the middle of the
+// picks a clip, fills in the lesson and its chapters and uploads it; the origin is stopped in the middle of the
 // upload and started again on the same port; the page resumes from the origin's offset (its HEAD
 // after the restart answers an offset above zero and the next PATCH starts there), shows the
 // transcode job done, and the preview plays (currentTime passes 2 s with no player error); a
@@ -44,6 +44,11 @@ await run('teacher_page', async (track) => {
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await page.selectOption('#grade', '三年级');
+  // Chapters, one a line: a line the page cannot read is refused there, before anything is sent.
+  await page.fill('#chapters', '导入 00:00-00:03');
+  await page.click('#start');
+  await page.getByText('章节第 1 行').waitFor();
+  await page.fill('#chapters', '00:00-00:03 导入\n0:03-0:08 新课');
 
   // The link is slow (throttled in the browser), so the upload is still going when the origin stops.
   const cdp = await page.context().newCDPSession(page);
@@ -96,6 +101,9 @@ await run('teacher_page', async (track) => {
   const uploadId = uploadUrl.split('/').pop();
   const job = await getJson(`${origin.url}/v1/jobs?upload=${uploadId}`, teacherToken);
   if (job.state !== 'done' || !job.lesson_id) throw new Error(`job ${JSON.stringify(job)}`);
+  const manifest = await getJson(`${origin.url}/bundles/${job.lesson_id}/lesson.json`, teacherToken);
+  const chapters = (manifest.chapters || []).map((c) => `${c.start_s}-${c.title}`).join(',');
+  if (chapters !== '0-导入,3-新课') throw new Error(`lesson.json chapters ${JSON.stringify(manifest.chapters)}`);
   const video = page.locator('#preview-video');
   await video.waitFor();
   await page.evaluate(() => {

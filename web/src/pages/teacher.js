@@ -1,5 +1,5 @@
 // The teacher's page, served by the origin at "/": sign in with a teacher token, pick or drop a
-// recording, give its title, teacher, subject and grade, upload it over tus (resumable: a dropped
+// recording, give its title, teacher, subject, grade and chapters, upload it over tus (resumable: a dropped
 // link or a restarted origin resumes where the origin's bytes stop, and so does a reload once the
 // same file is picked again), follow the transcode job, preview the lesson, list "my lessons", cut
 // micro-course clips (微课) out of a lesson.
@@ -72,8 +72,14 @@ function uploadForm() {
         subject: $('#subject').value, grade: $('#grade').value,
       };
       if (!fields.title) return showError(new Error('请填写课程标题'));
+      let chapters;
+      try {
+        chapters = parseChapterLines($('#chapters').value);
+      } catch (err) {
+        return showError(err);
+      }
       localStorage.setItem('lessonmesh.teacher_fields', JSON.stringify({ teacher: fields.teacher, subject: fields.subject, grade: fields.grade }));
-      startUpload(picked, fields);
+      startUpload(picked, chapters.length ? { ...fields, chapters: JSON.stringify(chapters) } : fields);
     },
   },
   h('h2', {}, '上传一节课'),
@@ -86,8 +92,42 @@ function uploadForm() {
       h('select', { id: 'subject' }, kSubjects.map((s) => option(s, remembered.subject || '数学')))),
     h('div', {}, h('label', { for: 'grade' }, '年级'),
       h('select', { id: 'grade' }, kGrades.map((g) => option(g, remembered.grade || '三年级'))))),
+  h('label', { for: 'chapters' }, '章节（可选，每行一个，如“05:10-12:40 新课”）'),
+  h('textarea', { id: 'chapters', rows: '4', placeholder: '00:00-05:10 导入\n05:10-38:00 新课\n38:00-45:00 练习' }),
   h('p', {}, h('button', { type: 'submit', class: 'primary', id: 'start' }, '开始上传')));
   return form;
+}
+
+// "[H:]MM:SS" or seconds as seconds; null if it is neither (as the origin reads a clip's range).
+function parseSeconds(text) {
+  const parts = text.split(':');
+  if (parts.length > 3 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) return null;
+  let seconds = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const v = Number(parts[i]);
+    if (i > 0 && v >= 60) return null;
+    seconds = seconds * 60 + v;
+  }
+  return seconds;
+}
+
+// The chapters field, one "05:10-12:40 标题" a line, as the origin's chapter list
+// [{start_s, end_s, title}]; an Error naming the line it cannot read. The origin checks the list
+// as a whole (order, overlaps, the lesson's end).
+function parseChapterLines(text) {
+  const chapters = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const m = /^([0-9:.]+)\s*-\s*([0-9:.]+)\s+(.+)$/.exec(line);
+    const start = m ? parseSeconds(m[1]) : null;
+    const end = m ? parseSeconds(m[2]) : null;
+    if (start === null || end === null || !(end > start)) {
+      throw new Error(`章节第 ${i + 1} 行应写成“开始-结束 标题”，如“05:10-12:40 新课”`);
+    }
+    chapters.push({ start_s: start, end_s: end, title: m[3].trim() });
+  });
+  return chapters;
 }
 
 // The upload's progress card: bytes, percent, rate, remaining time, and what is happening.
@@ -121,7 +161,7 @@ function startUpload(file, fields) {
     removeFingerprintOnSuccess: true,
     onShouldRetry: (err, retryAttempt) => {
       const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
-      if (status === 401 || status === 403 || status === 413) return false;
+      if (status === 400 || status === 401 || status === 403 || status === 413) return false;
       state.className = 'status waiting';
       state.textContent = `连接中断，正在重试（第 ${retryAttempt + 1} 次）…已上传的部分不会丢失`;
       return true;
@@ -145,8 +185,13 @@ function startUpload(file, fields) {
       state.className = 'status failed';
       state.textContent = '上传失败';
       const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+      let reason = '';
+      try {
+        reason = status === 400 ? JSON.parse(err.originalResponse.getBody()).error || '' : '';
+      } catch (_) { /* not JSON: the generic message below */ }
       showError(new Error(status === 401 ? '令牌无效或已失效，请重新登录后再上传' :
-        status === 413 ? '文件太大，超过了服务器允许的大小' : `上传失败：${err.message}`));
+        status === 413 ? '文件太大，超过了服务器允许的大小' :
+        reason ? `上传被拒绝：${reason}` : `上传失败：${err.message}`));
     },
     onSuccess: () => {
       state.className = 'status done';
