@@ -1,7 +1,6 @@
 #include "edge/edge_service.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 #include <time.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "common/http/http_server.h"
 #include "common/logging.h"
 #include "common/read_file.h"
+#include "edge/disk_space.h"
 #include "edge/edge_routes.h"
 #include "edge/edge_store.h"
 #include "edge/lesson_verifier.h"
@@ -49,12 +49,6 @@ std::string LocalDate(std::chrono::system_clock::time_point t) {
   char buf[16];
   std::strftime(buf, sizeof(buf), "%Y-%m-%d", &local);
   return buf;
-}
-
-std::int64_t FreeBytes(const fs::path& dir) {
-  struct statvfs vfs {};
-  if (::statvfs(dir.c_str(), &vfs) != 0) return 0;
-  return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
 }
 
 Result<std::string> LoadOrCreateAdminToken(const fs::path& path) {
@@ -108,6 +102,10 @@ struct EdgeService::Impl {
   // Evicted lessons whose files are deleted but whose record a full disk kept SQLite from removing
   // (keeper thread only): removed again at each pass until it works, and never re-added meanwhile.
   std::set<std::string> evicted_unrecorded;
+  // Evicted lessons whose files may still be on disk (keeper thread only): libtorrent deletes them
+  // on its disk thread some time after the eviction, so until they are gone the room they make is
+  // counted as free, or the next pass, seeing the disk still full, evicts another lesson for it.
+  std::set<std::string> evicted_deleting;
   std::thread keeper;
   std::thread scrubber;
   std::map<std::string, std::chrono::steady_clock::time_point> scrubbed;  // scrubber thread only
@@ -281,7 +279,12 @@ struct EdgeService::Impl {
     // Free disk as this pass leaves it. The session thread deletes an evicted lesson's files after
     // this pass has gone on, so statvfs would not show the room made here: asked again after each
     // eviction, it made one lesson short of space evict every unpinned lesson at once.
-    std::int64_t free_bytes = FreeBytes(cache_dir);
+    std::int64_t free_bytes = std::max<std::int64_t>(0, FreeBytes(cache_dir));
+    for (auto it = evicted_deleting.begin(); it != evicted_deleting.end();) {
+      const std::int64_t still = BytesUnder(lessons_dir / *it);
+      free_bytes += still;
+      it = still == 0 ? evicted_deleting.erase(it) : std::next(it);
+    }
     // Evicts the next least recently played unpinned lesson to make room for `for_id`; false when
     // none is left.
     auto evict_next = [&](const std::string& for_id) {
@@ -289,6 +292,7 @@ struct EdgeService::Impl {
       EdgeLesson* victim = evictable[next_evict++];
       log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), for_id);
       transfer->Remove(victim->id, /*delete_files=*/true);
+      evicted_deleting.insert(victim->id);
       // On a full disk this write can fail (SQLite has no room for its log): the files go all the
       // same, as the room is what is needed, and the record goes in a later pass.
       if (Status st = store->Remove(victim->id); !st.ok()) {
@@ -346,7 +350,7 @@ struct EdgeService::Impl {
 
   ReportContent Content() {
     ReportContent c;
-    c.free_bytes = FreeBytes(cache_dir);
+    c.free_bytes = std::max<std::int64_t>(0, FreeBytes(cache_dir));
     std::map<std::string, DownloadProgress> progress;
     for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
     const auto kept = KeptBytes();

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 
 #include <chrono>
 #include <set>
@@ -12,6 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/logging.h"
 #include "common/read_file.h"
+#include "edge/disk_space.h"
 #include "edge/edge_store.h"
 #include "edge/transfer.h"
 #include "edge/usb_copy.h"
@@ -30,12 +30,6 @@ struct LessonExport {
   std::string folder;                       // "" unless ready
   std::vector<bundle::BundleFile> files;    // kept files, lesson.json first (its digest unknown)
 };
-
-std::int64_t FreeBytes(const fs::path& dir) {
-  struct statvfs vfs {};
-  if (::statvfs(dir.c_str(), &vfs) != 0) return -1;
-  return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
-}
 
 // The folder for the pack under `to_dir`: the one an earlier export of the same pack wrote, or a
 // new one whose name no other entry there takes.

@@ -5,7 +5,6 @@
 #include <libtorrent/torrent_info.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "common/logging.h"
 #include "common/read_file.h"
 #include "common/unique_fd.h"
+#include "edge/disk_space.h"
 #include "edge/edge_store.h"
 #include "edge/transfer.h"
 #include "edge/usb_copy.h"
@@ -33,12 +33,6 @@ namespace {
 
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t FreeBytes(const fs::path& dir) {
-  struct statvfs vfs {};
-  if (::statvfs(dir.c_str(), &vfs) != 0) return 0;
-  return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
 }
 
 Status Refused(const std::string& why) { return UnsupportedInput("import refused: " + why); }
@@ -265,7 +259,7 @@ class PackImport {
     fs::create_directories(import_root_, ec);
     if (ec) return IoError("create " + import_root_.string() + ": " + ec.message());
     fs::create_directories(lessons_dir_, ec);
-    const std::int64_t free_bytes = FreeBytes(o_.cache_dir);
+    const std::int64_t free_bytes = std::max<std::int64_t>(0, FreeBytes(o_.cache_dir));
     if (used + need > o_.quota_bytes || need > free_bytes - o_.min_free_bytes) {
       return IoError("not enough space for the import: it needs " + std::to_string(need) + " bytes; the quota leaves " +
                      std::to_string(std::max<std::int64_t>(0, o_.quota_bytes - used)) + ", the disk leaves " +
