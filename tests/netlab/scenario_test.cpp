@@ -191,11 +191,13 @@ TEST_F(NetlabScenario, ClassHoursCapTheWanButNotTheCountyLan) {
   // Over the whole download the link carries the cap (frames: payload plus 4.6 % of headers).
   // Shorter windows do not hold it: libtorrent caps what it reads from its sockets, and each new
   // connection (web seed requests, the origin's peer) first fills its TCP receive buffer at the
-  // link's rate; 10 s windows measured 1.24-1.47 times the cap (tests/netlab/README.md). The
-  // guard below catches a cap that is not applied at all (the link's 4 Mbit/s is 5 times it).
+  // link's rate; 10 s windows measured 1.24-1.47 times the cap (tests/netlab/README.md), and 2.34
+  // times once on a machine busy with builds beside the lab (the delay line, a user-space program,
+  // then releases what it held in bursts). The guard below catches a cap that is not applied at all
+  // (the link's 4 Mbit/s is 5 times it); the mean above is what holds the cap.
   EXPECT_LE(mean_rate, cap_bytes_per_s * 1.10) << "the WAN download exceeded the class-hours cap";
   EXPECT_GE(mean_rate, cap_bytes_per_s * 0.5) << "the capped download crawled far below its cap";
-  EXPECT_LE(max_window, cap_bytes_per_s * 2.0) << "a 10 s window ran at twice the cap";
+  EXPECT_LE(max_window, cap_bytes_per_s * 3.0) << "a 10 s window ran at three times the cap";
 
   // Phase 2: edge2 (no rule) fetches a pack at its full WAN rate; then the same lessons come to
   // edge1 in a pack of its own, and edge2 delivers them over the county LAN.
