@@ -117,12 +117,13 @@ std::string DaysFromToday(int days) {
 struct County::Edge {
   int starts = 0;
   fs::path err;
+  bool tmpfs = false;  // its cache is a tmpfs in its own mount namespace
   std::unique_ptr<testing::ChildProcess> process;
 };
 
 County::County(Lab& lab, std::string bin_dir) : lab_(lab), bin_dir_(std::move(bin_dir)) {
   for (const HostSpec& h : lab_.topology().hosts) {
-    if (h.name != kOriginHost) edges_.push_back(h.name);
+    if (h.name.rfind("edge", 0) == 0) edges_.push_back(h.name);
   }
 }
 
@@ -262,7 +263,10 @@ PackLesson County::UploadDocument(std::int64_t bytes, int seed, const std::strin
 int County::Publish(const std::vector<PackLesson>& lessons, const std::string& title,
                     const std::vector<std::string>& hosts) {
   json items = json::array();
-  for (const PackLesson& l : lessons) items.push_back({{"lesson_id", l.id}, {"needed_by", l.needed_by}});
+  for (const PackLesson& l : lessons) {
+    items.push_back({{"lesson_id", l.id}, {"needed_by", l.needed_by}});
+    if (!l.pinned_until.empty()) items.back()["pinned_until"] = l.pinned_until;
+  }
   json schools = json::array();
   for (const std::string& h : hosts.empty() ? edges_ : hosts) schools.push_back("school-" + h);
   const HttpResult r = Catalog("POST", "/v1/packs", {{"title", title}, {"items", items}, {"targets", {{"schools", schools}}}});
@@ -273,7 +277,10 @@ int County::Publish(const std::vector<PackLesson>& lessons, const std::string& t
 void County::PublishVersion(int pack_id, const std::vector<PackLesson>& lessons, const std::string& title,
                             const std::vector<std::string>& hosts) {
   json items = json::array();
-  for (const PackLesson& l : lessons) items.push_back({{"lesson_id", l.id}, {"needed_by", l.needed_by}});
+  for (const PackLesson& l : lessons) {
+    items.push_back({{"lesson_id", l.id}, {"needed_by", l.needed_by}});
+    if (!l.pinned_until.empty()) items.back()["pinned_until"] = l.pinned_until;
+  }
   json schools = json::array();
   for (const std::string& h : hosts.empty() ? edges_ : hosts) schools.push_back("school-" + h);
   const std::string target = "/v1/packs/" + std::to_string(pack_id);
@@ -301,7 +308,10 @@ void County::StartEdge(const std::string& host, const EdgeOptions& options) {
   std::string toml = "school_id = " + Quoted("school-" + host) + "\ncatalog_url = \"http://" + lab_.Address(kOriginHost) +
                      ":" + std::to_string(kCatalogPort) + "\"\ntoken_file = " + Quoted((dir / "edge.token").string()) +
                      "\ncatalog_key = " + Quoted(catalog_key_) + "\ncache_dir = " + Quoted((dir / "cache").string()) +
-                     "\nquota = \"50GB\"\nmin_free = \"1GB\"\nrenditions = " + TomlList(kRenditions) +
+                     "\nquota = \"50GB\"\nmin_free = " + Quoted(options.min_free) +
+                     "\nscrub_kbps = " + std::to_string(options.scrub_kbps) +
+                     "\nscrub_interval_seconds = " + std::to_string(options.scrub_interval_seconds) +
+                     "\nrenditions = " + TomlList(kRenditions) +
                      "\nschedule = " + TomlList(options.schedule) + "\nlan_networks = " + TomlList(lans) +
                      "\nlisten = \"0.0.0.0\"\nport = " + std::to_string(kEdgePort) +
                      "\ntorrent_port = " + std::to_string(kTorrentPort) +
@@ -313,9 +323,20 @@ void County::StartEdge(const std::string& host, const EdgeOptions& options) {
   ++edge->starts;
   edge->err = dir / ("edge-" + std::to_string(edge->starts) + ".err");
   edge->process = std::make_unique<testing::ChildProcess>();
-  const std::string why = edge->process->Start(
-      lab_.Command(host, {bin_dir_ + "/lessonmesh-edge", "--config", (dir / "edge.toml").string()}),
-      dir / ("edge-" + std::to_string(edge->starts) + ".out"), edge->err);
+  std::vector<std::string> argv = {bin_dir_ + "/lessonmesh-edge", "--config", (dir / "edge.toml").string()};
+  edge->tmpfs = options.cache_tmpfs_mib > 0;
+  if (edge->tmpfs) {
+    // As tests/edge/edge_disk_full_test.cpp does: unshare(1) makes the new mount namespace's
+    // mounts private, so the tmpfs lives and dies with the edge; exec keeps one process id from
+    // `ip netns exec` to the edge, the id CacheDir reaches the tmpfs through.
+    fs::create_directories(dir / "cache");  // the mount point, empty on this side
+    argv = {"unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount -t tmpfs -o size=" + std::to_string(options.cache_tmpfs_mib) +
+                "m lessonmesh-edge-cache \"$1\" || exit 97; exec \"$2\" --config \"$3\"",
+            "sh", (dir / "cache").string(), argv[0], argv[2]};
+  }
+  const std::string why = edge->process->Start(lab_.Command(host, argv),
+                                               dir / ("edge-" + std::to_string(edge->starts) + ".out"), edge->err);
   if (!why.empty()) throw std::runtime_error("netlab county: lessonmesh-edge on " + host + ": " + why);
   if (!WaitFor([&] { return !EdgeGet(host, "/v1/status").is_null() || edge->process->Wait(0).has_value(); }, 60) ||
       edge->process->Wait(0).has_value()) {
@@ -382,9 +403,37 @@ std::set<std::string> County::Playable(const std::string& host) const {
   return ids;
 }
 
+fs::path County::CacheDir(const std::string& host) const {
+  const fs::path dir = dir_ / host / "cache";
+  auto it = running_.find(host);
+  if (it == running_.end() || !it->second->tmpfs || !it->second->process) return dir;
+  return fs::path("/proc") / std::to_string(it->second->process->pid()) / "root" / dir.relative_path();
+}
+
+std::string County::CheckServed(const std::string& host, const std::vector<PackLesson>& lessons) const {
+  for (const PackLesson& l : lessons) {
+    auto manifest = bundle::ReadLessonManifest(BundleDir(l.id));
+    if (!manifest.ok()) return "origin: " + manifest.status().message();
+    for (const auto& f : manifest->files) {
+      if (!edge::KeepsFile(f.path, kRenditions)) continue;
+      const std::string target = "/lessons/" + l.id + "/" + f.path;
+      HttpResult r;
+      {
+        InNamespace in(lab_.NamespacePath(host));
+        r = HttpClient(kEdgePort).Request("GET", target);
+      }
+      if (r.status != 200) return host + ": GET " + target + ": " + std::to_string(r.status);
+      if (static_cast<std::int64_t>(r.body.size()) != f.size_bytes || Xxh3Of(r.body).Hex() != f.xxh3_128)
+        return host + ": GET " + target + " served " + std::to_string(r.body.size()) +
+               " bytes that do not match lesson.json's XXH3";
+    }
+  }
+  return "";
+}
+
 std::string County::CheckFiles(const std::string& host, const std::vector<PackLesson>& lessons) const {
   for (const PackLesson& l : lessons) {
-    const fs::path at_edge = dir_ / host / "cache" / "lessons" / l.id;
+    const fs::path at_edge = CacheDir(host) / "lessons" / l.id;
     if (ReadFile(at_edge / "lesson.json") != ReadFile(BundleDir(l.id) / "lesson.json"))
       return host + ": " + l.id + "/lesson.json differs from the origin's";
     auto manifest = bundle::ReadLessonManifest(BundleDir(l.id));
@@ -409,6 +458,18 @@ std::string County::EdgeLogTail(const std::string& host, std::size_t bytes) cons
   std::error_code ec;
   if (!fs::exists(it->second->err, ec)) return "(no log)";
   return Tail(ReadFile(it->second->err), bytes);
+}
+
+std::string County::EdgeLog(const std::string& host) const {
+  auto it = running_.find(host);
+  if (it == running_.end()) return "";
+  std::string out;
+  for (int i = 1; i <= it->second->starts; ++i) {
+    const fs::path err = dir_ / host / ("edge-" + std::to_string(i) + ".err");
+    std::error_code ec;
+    if (fs::exists(err, ec)) out += ReadFile(err);
+  }
+  return out;
 }
 
 DistributionBound KumarRoss(const Topology& topology, double pack_bytes, const std::string& origin) {
@@ -451,7 +512,8 @@ DistributionBound KumarRoss(const Topology& topology, double pack_bytes, const s
 }
 
 DistributionFigures Distribute(County& county, const std::vector<PackLesson>& lessons, double deadline_seconds,
-                               const std::function<void(double, const std::set<std::string>&)>& during) {
+                               const std::function<void(double, const std::set<std::string>&)>& during,
+                               const std::set<std::string>& not_awaited) {
   Lab& lab = county.lab();
   DistributionFigures f;
   f.lessons = static_cast<int>(lessons.size());
@@ -502,7 +564,8 @@ DistributionFigures Distribute(County& county, const std::vector<PackLesson>& le
         f.edge_seconds[e] = now;
       }
     }
-    if (complete.size() == county.Edges().size()) {
+    if (std::all_of(county.Edges().begin(), county.Edges().end(),
+                    [&](const std::string& e) { return complete.count(e) || not_awaited.count(e); })) {
       f.seconds = now;
       snapshot();
       return true;

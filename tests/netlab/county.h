@@ -41,6 +41,13 @@ struct EdgeOptions {
   bool lsd = true;
   bool lan_group = true;  // the edge's county network's name as its lan_group
   int max_active_downloads = 2;
+  std::string min_free = "1GB";    // free disk the edge never uses
+  int scrub_kbps = 2000;           // background re-hash of held files (the edge's default)
+  int scrub_interval_seconds = 300;
+  // > 0: the edge's cache is a tmpfs of this many MiB, mounted in a mount namespace of the edge's
+  // own, so it goes with the edge (a school box with a small disk); the test reaches it through
+  // /proc/<pid>/root (CacheDir). Such an edge cannot be restarted with its cache.
+  int cache_tmpfs_mib = 0;
 };
 
 // A lesson of a pack, as the edges will hold it.
@@ -49,6 +56,7 @@ struct PackLesson {
   std::string title;
   std::int64_t bytes = 0;  // what an edge keeps: lesson.json and every kept file it lists
   std::string needed_by;   // YYYY-MM-DD
+  std::string pinned_until;  // YYYY-MM-DD, or "" when not pinned
 };
 
 class County {
@@ -61,7 +69,8 @@ class County {
   // Issues the tokens, starts the catalog and the origin on "origin" and gives every edge host a
   // school ("school-edge1" ...).
   void Start();
-  // The edge hosts: every host but "origin", in topology order.
+  // The edge hosts: every host whose name starts with "edge", in topology order (a topology may
+  // add other hosts, such as a hostile peer).
   const std::vector<std::string>& Edges() const { return edges_; }
   std::string OriginUrl() const;  // as the edges reach it
 
@@ -94,7 +103,16 @@ class County {
   // Each kept file of `lessons` in the edge's cache against the XXH3 in the origin's lesson.json
   // (and lesson.json byte for byte): "" when all match, else the first difference.
   std::string CheckFiles(const std::string& host, const std::vector<PackLesson>& lessons) const;
+  // The same for what the edge serves: every kept file of `lessons`, fetched from its HTTP port
+  // (/lessons/ID/FILE, as a classroom's player does), against the XXH3 in the origin's lesson.json.
+  std::string CheckServed(const std::string& host, const std::vector<PackLesson>& lessons) const;
+  // The edge's cache directory as this process reaches it (through /proc/<pid>/root on a tmpfs).
+  std::filesystem::path CacheDir(const std::string& host) const;
+  // The origin's bundle of a lesson (lesson.json, lesson.torrent and the files).
+  std::filesystem::path BundleDir(const std::string& lesson_id) const;
   std::string EdgeLogTail(const std::string& host, std::size_t bytes = 3000) const;
+  // Everything the edge logged (stderr), over all of its starts.
+  std::string EdgeLog(const std::string& host) const;
   // A counter of the edge's /metrics ("lessonmesh_edge_hash_failures_total"), -1 if absent.
   long long EdgeMetric(const std::string& host, const std::string& name) const;
 
@@ -105,7 +123,6 @@ class County {
   testing::HttpResult Catalog(const std::string& method, const std::string& target, const nlohmann::json& body);
   testing::HttpResult OriginRequest(const std::string& method, const std::string& target);
   std::string CreateToken(const std::string& role, const std::string& school);
-  std::filesystem::path BundleDir(const std::string& lesson_id) const;
 
   Lab& lab_;
   std::string bin_dir_;
@@ -153,8 +170,10 @@ DistributionBound KumarRoss(const Topology& topology, double pack_bytes, const s
 // Publishes `lessons` to every edge (already running) and polls each edge every 250 ms until all
 // offer every lesson or `deadline_seconds` pass. `during` (optional) runs at each poll with the
 // seconds since publishing and the set of edges complete so far (a fault scenario acts there).
+// `not_awaited` edges get the pack too but are not waited for (one whose disk cannot hold it).
 DistributionFigures Distribute(County& county, const std::vector<PackLesson>& lessons, double deadline_seconds,
-                               const std::function<void(double, const std::set<std::string>&)>& during = nullptr);
+                               const std::function<void(double, const std::set<std::string>&)>& during = nullptr,
+                               const std::set<std::string>& not_awaited = {});
 
 // A table of the figures beside the bound and the targets (1.25× the bound, origin egress at most
 // 1.5× the pack), for a test's output and bench/netlab.
