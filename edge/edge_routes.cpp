@@ -444,6 +444,8 @@ Reply EdgeRoutes::Metrics() {
       << "lessonmesh_edge_hash_failures_total " << t.hash_failures << "\n"
       << "# TYPE lessonmesh_edge_peers_banned_total counter\n"
       << "lessonmesh_edge_peers_banned_total " << t.peers_banned << "\n"
+      << "# TYPE lessonmesh_edge_stuck_piece_rechecks_total counter\n"
+      << "lessonmesh_edge_stuck_piece_rechecks_total " << t.stuck_piece_rechecks << "\n"
       << "# TYPE lessonmesh_edge_plays_received_total counter\n"
       << "lessonmesh_edge_plays_received_total " << plays_received_.load() << "\n"
       << "# TYPE lessonmesh_edge_http_requests_total counter\n"

@@ -11,6 +11,7 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -100,7 +101,19 @@ struct Transfer::Impl {
     std::chrono::steady_clock::time_point since;  // of the last byte, or of the last wait
   };
   std::map<std::string, HeldWebSeeds> held_web_seeds;
+  std::map<std::string, std::vector<std::string>> web_seed_urls;  // every lesson's, held or not
   std::chrono::steady_clock::time_point next_web_seed_check{};
+  // Downloading lessons' last payload total and when it last grew (the stall report), and their
+  // pieces seen with every block finished but not hashed, since when (the stuck-piece recheck).
+  struct Watch {
+    std::int64_t received = -1;
+    std::chrono::steady_clock::time_point since;
+    std::chrono::steady_clock::time_point reported{};
+    std::map<int, std::chrono::steady_clock::time_point> finished_unhashed;
+    std::chrono::steady_clock::time_point rechecked{};
+  };
+  std::map<std::string, Watch> watches;
+  std::chrono::steady_clock::time_point next_stuck_check{};
   std::chrono::steady_clock::time_point last_resume_save{};
   int resume_saves_pending = 0;
   int applied_down_kbps = -1, applied_up_kbps = -1;
@@ -190,7 +203,10 @@ struct Transfer::Impl {
         ti->clear_trackers();
       }
       held.since = std::chrono::steady_clock::now();
-      if (!held.urls.empty()) held_web_seeds[id] = std::move(held);
+      if (!held.urls.empty()) {
+        web_seed_urls[id] = held.urls;
+        held_web_seeds[id] = std::move(held);
+      }
     }
     params.ti = ti;
     params.save_path = options.lessons_dir.string();
@@ -254,6 +270,146 @@ struct Transfer::Impl {
       }
       ++it;
     }
+  }
+
+  // What a lesson that receives nothing is waiting on: its peers, its pieces in flight, the wanted
+  // pieces it lacks and its web seeds, in the log.
+  void DescribeStall(const std::string& id, const lt::torrent_handle& h, const lt::torrent_status& st) {
+    std::vector<lt::peer_info> peers;
+    h.get_peer_info(peers);
+    std::string text;
+    for (const lt::peer_info& p : peers) {
+      text += fmt::format(" {}{}:{}[{}{}{}{}{}{} pieces={} q={} dl={} hf={}]",
+                          p.connection_type == lt::peer_info::web_seed ? "web:" : "",
+                          p.ip.address().to_string(), p.ip.port(),
+                          (p.flags & lt::peer_info::interesting) ? "I" : "i",
+                          (p.flags & lt::peer_info::remote_choked) ? "C" : "c",
+                          (p.flags & lt::peer_info::seed) ? "S" : "",
+                          (p.flags & lt::peer_info::on_parole) ? "P" : "",
+                          (p.flags & lt::peer_info::snubbed) ? "N" : "",
+                          (p.flags & lt::peer_info::connecting) ? "X" : "", p.num_pieces,
+                          p.download_queue_length, p.total_download, p.num_hashfails);
+    }
+    std::vector<lt::partial_piece_info> queue;
+    h.get_download_queue(queue);
+    std::string partial;
+    for (const lt::partial_piece_info& q : queue) {
+      partial += fmt::format(" {}:{}/{}/{}/{}", static_cast<int>(q.piece_index), q.finished, q.writing, q.requested,
+                             q.blocks_in_piece);
+    }
+    const lt::torrent_status full = h.status(lt::torrent_handle::query_pieces);
+    const std::vector<lt::download_priority_t> prio = h.get_piece_priorities();
+    std::string missing;
+    int n_missing = 0;
+    for (int i = 0; i < full.pieces.size(); ++i) {
+      if (full.pieces[lt::piece_index_t{i}]) continue;
+      if (static_cast<size_t>(i) < prio.size() && prio[static_cast<size_t>(i)] == lt::dont_download) continue;
+      if (++n_missing <= 20) missing += fmt::format(" {}", i);
+    }
+    std::string seeds;
+    for (const std::string& u : h.url_seeds()) seeds += " " + u;
+    log->warn("lesson_stalled lesson={} done={} wanted={} received={} state={} peers={} missing={}[{}] "
+              "partial=[{}] web_seeds=[{}] held={} list_peers={} connect_candidates={} peer_list=[{}]",
+              id, st.total_wanted_done, st.total_wanted, st.total_payload_download, StateName(st),
+              st.num_peers, n_missing, missing, partial, seeds, held_web_seeds.count(id) ? 1 : 0, st.list_peers,
+              st.connect_candidates, text);
+  }
+
+  // A piece whose every block is finished is hashed at once (milliseconds) and then either had or
+  // reopened; one still so after kStuckPieceTime is one that libtorrent will never hash nor ask for
+  // again (see aio_threads in Start), and the lesson would wait on it for good: the lesson is
+  // checked again from disk, which hashes every piece and reopens the ones that fail. Only the
+  // piece picker's state counts, never the rate: an outage or a schedule cap of zero leaves pieces
+  // requested or untouched, not finished.
+  static constexpr auto kStuckPieceTime = std::chrono::seconds(20);
+  static constexpr auto kStuckRecheckGap = std::chrono::seconds(60);
+  static constexpr auto kStallReportAfter = std::chrono::seconds(30);
+  static constexpr auto kStallReportEvery = std::chrono::minutes(10);
+
+  void CheckStuckPieces(const std::string& id, const lt::torrent_handle& h, Watch& w,
+                        std::chrono::steady_clock::time_point now) {
+    std::vector<lt::partial_piece_info> queue;
+    h.get_download_queue(queue);
+    std::map<int, std::chrono::steady_clock::time_point> still;
+    int stuck = -1;
+    for (const lt::partial_piece_info& q : queue) {
+      if (q.finished < q.blocks_in_piece || q.writing > 0 || q.requested > 0) continue;
+      const int piece = static_cast<int>(q.piece_index);
+      auto seen = w.finished_unhashed.find(piece);
+      const auto since = seen == w.finished_unhashed.end() ? now : seen->second;
+      still[piece] = since;
+      if (now - since >= kStuckPieceTime) stuck = piece;
+    }
+    w.finished_unhashed = std::move(still);
+    if (stuck < 0 || now - w.rechecked < kStuckRecheckGap) return;
+    w.rechecked = now;
+    w.finished_unhashed.clear();
+    {
+      std::lock_guard lock(snapshot_mu);
+      ++totals.stuck_piece_rechecks;
+    }
+    log->warn("lesson_piece_stuck lesson={} piece={} action=recheck", id, stuck);
+    RecheckNow(id, h);
+  }
+
+  void WatchProgress(std::chrono::steady_clock::time_point now) {
+    const bool check_stuck = now >= next_stuck_check;
+    if (check_stuck) next_stuck_check = now + std::chrono::seconds(5);
+    for (auto it = watches.begin(); it != watches.end();) {
+      it = handles.count(it->first) ? std::next(it) : watches.erase(it);
+    }
+    for (const auto& [id, h] : handles) {
+      const lt::torrent_status st = h.status();
+      const bool downloading = !(st.flags & lt::torrent_flags::paused) && !st.errc &&
+                               st.state == lt::torrent_status::downloading;
+      Watch& w = watches[id];
+      if (!downloading) {
+        w.received = st.total_payload_download;
+        w.since = now;
+        w.finished_unhashed.clear();
+        continue;
+      }
+      if (check_stuck) CheckStuckPieces(id, h, w, now);
+      if (st.total_payload_download != w.received) {
+        w.received = st.total_payload_download;
+        w.since = now;
+        w.reported = {};
+        continue;
+      }
+      if (now - w.since >= kStallReportAfter && (w.reported == std::chrono::steady_clock::time_point{} ||
+                                                now - w.reported >= kStallReportEvery)) {
+        w.reported = now;
+        DescribeStall(id, h, st);
+      }
+    }
+  }
+
+  // Checks a lesson again from disk; the pieces that fail are fetched again. A lesson that had
+  // finished has dropped its peers (seeds, like the origin's seeder, are let go once both sides
+  // hold everything) and its web seeds (held back until it finished, then forgotten), and
+  // libtorrent 2.0.8 does not reconnect: its peer list keeps counting no connection candidates
+  // (seeds do not count while the torrent is finished) until it next connects to one, which it
+  // never tries with none counted. So a finished lesson forgets its peers, and the next announce
+  // brings them back as new; and every lesson's web seeds are held again, to come back if peers
+  // leave it without bytes for web_seed_wait_seconds, as when it was added.
+  void RecheckNow(const std::string& id, lt::torrent_handle h) {
+    reported_done.erase(id);
+    const lt::torrent_status st = h.status();
+    const bool finished =
+        st.state == lt::torrent_status::finished || st.state == lt::torrent_status::seeding;
+    if (options.peer_to_peer) {
+      auto urls = web_seed_urls.find(id);
+      if (urls != web_seed_urls.end()) {
+        for (const std::string& u : h.url_seeds()) h.remove_url_seed(u);
+        HeldWebSeeds& held = held_web_seeds[id];
+        held.urls = urls->second;
+        held.received = st.total_payload_download;
+        held.since = std::chrono::steady_clock::now();
+      }
+      if (finished) h.clear_peers();
+    }
+    h.force_recheck();
+    log->info("lesson_recheck lesson={} was_finished={}", id, finished);
   }
 
   void RequestResumeSave(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
@@ -420,6 +576,7 @@ struct Transfer::Impl {
       }
       if (now >= next_web_seed_check) {
         CheckHeldWebSeeds(now);
+        WatchProgress(now);
         next_web_seed_check = now + std::chrono::seconds(1);
       }
       if (now - last_resume_save >= kResumeSavePeriod) {
@@ -486,6 +643,18 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
   // hashing thread either way) and mapping four at once (peak RSS 87 MiB instead of 40; 16 at
   // once: 3.5 s but 277 MiB).
   pack.set_int(lt::settings_pack::active_checking, 4);
+  // One disk thread. With libtorrent 2.0.8's default of ten, a piece that failed its hash is
+  // cleared by a job that waits for the piece's writes, and the thread that finishes the last write
+  // queues that clear before it hands back the write: another thread can run the clear and hand it
+  // back first. The piece is then reopened for download before the late write completes and marks
+  // its block finished; where that block is the piece's only payload (lesson.json beside fifteen
+  // blocks of padding in a hybrid torrent's 256 KiB piece), every block of the piece reads as
+  // finished, so it is never hashed and never asked for again, and the lesson waits for good (the
+  // network lab's garbage peer; tests/edge/edge_delivery_test.cpp). One thread hands its jobs back
+  // in the order it ran them. It does every write, hash and read of the box in turn: ample for
+  // links of a few Mbit/s and a county LAN, and a full check of a lesson has hashing threads of its
+  // own.
+  pack.set_int(lt::settings_pack::aio_threads, 1);
   pack.set_bool(lt::settings_pack::dont_count_slow_torrents, false);
   pack.set_int(lt::settings_pack::auto_manage_interval, 2);
   pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::error | lt::alert_category::status |
@@ -543,6 +712,7 @@ void Transfer::Remove(const std::string& lesson_id, bool delete_files) {
     if (it == impl_->handles.end()) return;
     impl_->session.remove_torrent(it->second, delete_files ? lt::session::delete_files : lt::remove_flags_t{});
     impl_->handles.erase(it);
+    impl_->web_seed_urls.erase(lesson_id);
     impl_->reported_done.erase(lesson_id);
     std::error_code ec;
     fs::remove(impl_->ResumePath(lesson_id), ec);
@@ -556,8 +726,7 @@ void Transfer::Recheck(const std::string& lesson_id) {
   impl_->Post([this, lesson_id] {
     auto it = impl_->handles.find(lesson_id);
     if (it == impl_->handles.end()) return;
-    impl_->reported_done.erase(lesson_id);
-    it->second.force_recheck();
+    impl_->RecheckNow(lesson_id, it->second);
   });
 }
 
@@ -591,7 +760,7 @@ void Transfer::Retry(const std::string& lesson_id) {
     // Writes failed: what the files hold is not what libtorrent's picker believes. Going on
     // without a check, pieces it fetched again failed their hash and the origin's seed was
     // banned for it; a check makes the picker agree with the disk first.
-    if (was_disk_full) it->second.force_recheck();
+    if (was_disk_full) impl_->RecheckNow(lesson_id, it->second);
     impl_->log->info("lesson_retried lesson={} recheck={}", lesson_id, was_disk_full);
   });
 }

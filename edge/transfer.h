@@ -6,7 +6,9 @@
 // in the order the owner gives (nearest needed-by date first) with a bounded number downloading at
 // once; the bandwidth schedule caps the WAN rate and is re-applied whenever the clock crosses one
 // of its boundaries. Resume data is saved periodically and on Stop, so a kill -9 loses at most
-// the pieces in flight. A lesson whose write fails for a full disk is paused (not left in
+// the pieces in flight. A lesson that receives nothing while downloading says in the log what it
+// waits on (its peers, pieces in flight and web seeds); one whose piece sits with every block
+// finished but never hashed (which libtorrent never leaves by itself) is checked again. A lesson whose write fails for a full disk is paused (not left in
 // libtorrent's upload mode, which would try the disk again on its own every ten minutes) and
 // stays so, reported as "disk_full", until the owner makes room and calls Retry.
 //
@@ -74,6 +76,9 @@ struct TransferTotals {
   std::int64_t uploaded_bytes = 0;
   int hash_failures = 0;
   int peers_banned = 0;
+  // Lessons checked again because a piece sat with every block finished but never hashed (a
+  // libtorrent fault; see transfer.cpp): with one disk thread, never expected.
+  int stuck_piece_rechecks = 0;
 };
 
 class Transfer {
@@ -99,7 +104,9 @@ class Transfer {
   void SetOrder(const std::vector<std::string>& lesson_ids);
   // Takes a lesson out of the session; with `delete_files`, its files too.
   void Remove(const std::string& lesson_id, bool delete_files);
-  // Checks every piece of a lesson again and fetches the ones that fail (a damaged file).
+  // Checks every piece of a lesson again and fetches the ones that fail (a damaged file): a lesson
+  // that had finished finds its peers again through its next announce, and its web seeds are held
+  // back as when it was added.
   void Recheck(const std::string& lesson_id);
   // Pauses or resumes one lesson.
   void SetPaused(const std::string& lesson_id, bool paused);

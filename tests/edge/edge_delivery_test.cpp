@@ -9,7 +9,13 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <memory>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "bundle/lesson_manifest.h"
 #include "common/xxh3.h"
@@ -190,6 +196,10 @@ TEST_F(EdgeDeliveryTest, TheScrubFindsACorruptedByteAndTheLessonIsRepaired) {
   c.scrub_kbps = 100000;
   StartEdge(c);
   ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == 1; }, kDeadlineSeconds));
+  // The lesson settles as a seed first: the origin's seeder let go, its web seeds forgotten. Damaged
+  // at once instead, it was still connected and passed whether or not a recheck of a finished
+  // lesson brings its sources back (with one disk thread it once waited for good).
+  std::this_thread::sleep_for(std::chrono::seconds(3));
   const fs::path file = tmp_ / "edge" / "lessons" / doc / "document.pdf";
   const std::string good = ReadFile(file);
   std::string bad = good;
@@ -311,6 +321,74 @@ TEST_F(EdgeDeliveryTest, APeerThatSendsBadDataIsBannedAndTheLessonStillCompletes
       << EdgeJson(port(), "/v1/downloads").dump();
   EXPECT_EQ(ReadFile(tmp_ / "edge" / "lessons" / doc / "document.pdf"), ReadFile(bundle / "document.pdf"));
   EXPECT_GE(metric("lessonmesh_edge_peers_banned_total"), 1);
+}
+
+// A garbage peer's copy of lesson.json: in a hybrid torrent of 256 KiB pieces lesson.json (549
+// bytes) is a piece of its own, one block of payload and fifteen of padding. libtorrent 2.0.8's
+// disk threads could hand back a failed piece's clear (which reopens it for download) before the
+// write of its one block, whose late completion then marked the block finished: every block of the
+// piece finished, never hashed, never asked for again, the lesson stuck for good (the network lab's
+// garbage-peer scenario, tests/netlab/README.md). With one disk thread the write's completion comes
+// first; if a piece is ever left so all the same, the edge rechecks the lesson
+// (lessonmesh_edge_stuck_piece_rechecks_total). Here every lesson of a pack is first offered by a
+// garbage peer alone, then by a good one: each completes, and no recheck was needed.
+TEST_F(EdgeDeliveryTest, AGarbageLessonJsonNeverLeavesALessonStuck) {
+  std::vector<std::string> docs;
+  std::vector<std::tuple<std::string, std::string, std::string>> items;
+  for (int i = 0; i < 4; ++i) {
+    docs.push_back(UploadDocument(400000 + 50000 * static_cast<std::size_t>(i), 41 + i, "课件 坏清单 " + std::to_string(i)));
+    items.emplace_back(docs.back(), DaysFromToday(2), "");
+  }
+  Publish(items, {{"communities", {"th-ch-1"}}});
+  for (const std::string& doc : docs) {
+    for (const char* who : {"bad", "good"}) {
+      fs::create_directories(tmp_ / who);
+      fs::copy(tmp_ / "origin" / "bundles" / doc, tmp_ / who / doc, fs::copy_options::recursive);
+    }
+  }
+  origin_->Stop();  // the edge has only our peers
+  origin_.reset();
+  StartEdge(EdgeSettings());
+  for (const std::string& doc : docs) {
+    ASSERT_TRUE(WaitFor([&] { return !Download(doc).is_null(); }, kDeadlineSeconds)) << doc;
+  }
+  auto metric = [&](const std::string& name) {
+    const std::string m = lm::testing::HttpClient(port()).Request("GET", "/metrics").body;
+    const size_t at = m.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(m.substr(at + name.size() + 2));
+  };
+  std::vector<std::unique_ptr<TestSeeder>> bad, good;
+  for (const std::string& doc : docs) {
+    bad.push_back(std::make_unique<TestSeeder>(tmp_ / "bad" / doc / "lesson.torrent", tmp_ / "bad"));
+    ASSERT_TRUE(WaitFor([&] { return bad.back()->Seeding(); }, 60));
+    // Its disk goes bad under it: every byte of every file, lesson.json too, flipped in place.
+    for (const char* name : {"document.pdf", "lesson.json"}) {
+      const fs::path file = tmp_ / "bad" / doc / name;
+      std::string bytes = ReadFile(file);
+      for (char& ch : bytes) ch = static_cast<char>(ch ^ 0x5a);
+      std::FILE* f = std::fopen(file.c_str(), "r+b");
+      ASSERT_NE(f, nullptr);
+      ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
+      std::fclose(f);
+    }
+  }
+  for (auto& b : bad) b->ConnectTo(edge_->torrent_port());
+  // lesson.json comes first (top priority), so its piece is among the first to fail.
+  ASSERT_TRUE(WaitFor([&] { return metric("lessonmesh_edge_hash_failures_total") >= static_cast<long long>(docs.size()); },
+                      kDeadlineSeconds));
+  for (const std::string& doc : docs) {
+    good.push_back(std::make_unique<TestSeeder>(tmp_ / "good" / doc / "lesson.torrent", tmp_ / "good"));
+    ASSERT_TRUE(WaitFor([&] { return good.back()->Seeding(); }, 60));
+    good.back()->ConnectTo(edge_->torrent_port());
+  }
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds(port()).size() == docs.size(); }, kDeadlineSeconds))
+      << EdgeJson(port(), "/v1/downloads").dump();
+  for (const std::string& doc : docs) {
+    EXPECT_EQ(ReadFile(tmp_ / "edge" / "lessons" / doc / "lesson.json"), ReadFile(tmp_ / "good" / doc / "lesson.json"));
+    EXPECT_EQ(ReadFile(tmp_ / "edge" / "lessons" / doc / "document.pdf"), ReadFile(tmp_ / "good" / doc / "document.pdf"));
+  }
+  EXPECT_GE(metric("lessonmesh_edge_hash_failures_total"), static_cast<long long>(docs.size()));
+  EXPECT_EQ(metric("lessonmesh_edge_stuck_piece_rechecks_total"), 0) << "a piece was left finished but never hashed";
 }
 
 TEST_F(EdgeDeliveryTest, PeersOnTheSchoolNetworkAreNotHeldByTheScheduleCap) {
