@@ -9,6 +9,7 @@ void DeclareCatalogKeys(CatalogConfig* c, ConfigKeys* keys) {
   keys->Add("listen", &c->listen_address, "listen address");
   keys->Add("port", &c->port, 0, 65535, "listen port (0 = any free port)");
   keys->Add("data_dir", &c->data_dir, "data directory");
+  keys->Add("store", &c->store, "where the catalog is kept: empty = catalog.db in data_dir, or postgresql://...");
   keys->Add("worker_threads", &c->worker_threads, 0, 256, "request handler threads (0 = one per core)");
   keys->Add("read_timeout_ms", &c->read_timeout_ms, 100, 3600000, "time to receive one request");
   keys->Add("idle_timeout_ms", &c->idle_timeout_ms, 100, 3600000, "kept-alive connection with no request");
@@ -24,6 +25,10 @@ Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {
   return keys.LoadFile(path);
 }
 
+bool IsPostgresUri(const std::string& store) {
+  return store.starts_with("postgresql://") || store.starts_with("postgres://");
+}
+
 int WorkerThreads(const CatalogConfig& c) {
   if (c.worker_threads > 0) return c.worker_threads;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -31,6 +36,9 @@ int WorkerThreads(const CatalogConfig& c) {
 
 Status ValidateCatalogConfig(const CatalogConfig& c) {
   if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty", "data_dir");
+  if (!c.store.empty() && !IsPostgresUri(c.store)) {
+    return InvalidArgument("store must be empty (catalog.db in data_dir) or a postgresql:// URI", "store");
+  }
   if (c.worker_threads < 0) return InvalidArgument("worker_threads must be 0 (one per core) or more", "worker_threads");
   if (!IsLanName(c.lan_name)) {
     return InvalidArgument("lan_name must be a host name with an optional :port, e.g. lessonmesh.local:8080",

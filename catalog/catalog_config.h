@@ -16,6 +16,9 @@ struct CatalogConfig {
   std::string listen_address = "127.0.0.1";  // "0.0.0.0" to serve the LAN
   std::uint16_t port = 8090;
   std::string data_dir = "catalog-data";      // catalog.db, signing key, bootstrap admin token
+  // Where the catalog is kept: "" = catalog.db (SQLite) in data_dir; "postgresql://user@host:port/db"
+  // = that PostgreSQL database (created beforehand; the catalog creates its tables).
+  std::string store;
   int worker_threads = 0;                     // request handlers; 0 = one per core
   int read_timeout_ms = 30000;                // to receive one request
   int idle_timeout_ms = 75000;                // kept-alive connection with no request
@@ -36,6 +39,8 @@ void DeclareCatalogKeys(CatalogConfig* config, ConfigKeys* keys);
 // Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadCatalogToml(const std::string& path, CatalogConfig* config);
 Status ValidateCatalogConfig(const CatalogConfig& config);
+// Whether `store` names a PostgreSQL database (postgresql:// or postgres://).
+bool IsPostgresUri(const std::string& store);
 // The handler threads to run: worker_threads, or one per core when it is 0.
 int WorkerThreads(const CatalogConfig& config);
 

@@ -7,6 +7,7 @@
 
 #include "catalog/auth.h"
 #include "catalog/catalog_api.h"
+#include "catalog/open_catalog_store.h"
 #include "common/atomic_file.h"
 #include "common/http/http_server.h"
 #include "common/logging.h"
@@ -26,7 +27,7 @@ std::int64_t UnixNow() {
 struct CatalogService::Parts {
   std::shared_ptr<spdlog::logger> log = AreaLogger("catalog");
   // Declared before what uses them: members die in reverse order.
-  std::unique_ptr<SqliteCatalogStore> store;
+  std::unique_ptr<CatalogStore> store;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<CatalogApi> api;
   std::unique_ptr<http::HttpServer> server;
@@ -46,18 +47,14 @@ struct CatalogService::Parts {
   }
 };
 
-Result<std::unique_ptr<SqliteCatalogStore>> OpenCatalogStore(const std::string& data_dir) {
-  std::error_code ec;
-  fs::create_directories(data_dir, ec);
-  if (ec) return IoError("create " + data_dir + ": " + ec.message());
-  return SqliteCatalogStore::Open((fs::path(data_dir) / "catalog.db").string());
-}
-
 Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfig& config) {
   RETURN_IF_ERROR(ValidateCatalogConfig(config));
   auto p = std::make_unique<Parts>();
   const fs::path data(config.data_dir);
-  ASSIGN_OR_RETURN(p->store, OpenCatalogStore(config.data_dir));
+  std::error_code ec;
+  fs::create_directories(data, ec);  // the signing key and admin token live there whatever the store
+  if (ec) return IoError("create " + config.data_dir + ": " + ec.message());
+  ASSIGN_OR_RETURN(p->store, OpenCatalogStore(config));
   ASSIGN_OR_RETURN(SigningKey key, SigningKey::LoadOrCreate(data / "pack-signing.key"));
   p->key = std::make_unique<SigningKey>(std::move(key));
   RETURN_IF_ERROR(p->BootstrapAdminToken(data));

@@ -1,5 +1,5 @@
 #pragma once
-// The whole catalog in one object: its SQLite store, the pack signing key, the HTTP API and the
+// The whole catalog in one object: its store (SQLite or PostgreSQL), the pack signing key, the HTTP API and the
 // server it runs behind. lessonmesh-catalog's main() runs it; so can a test. Start and Stop from
 // one owning thread.
 
@@ -8,7 +8,6 @@
 #include <string>
 
 #include "catalog/catalog_config.h"
-#include "catalog/sqlite_catalog_store.h"
 #include "common/status.h"
 
 namespace lm::catalog {
@@ -40,8 +39,5 @@ class CatalogService {
   explicit CatalogService(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };
-
-// The store in `data_dir` (catalog.db), creating the directory if needed.
-Result<std::unique_ptr<SqliteCatalogStore>> OpenCatalogStore(const std::string& data_dir);
 
 }  // namespace lm::catalog

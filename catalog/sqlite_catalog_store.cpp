@@ -1,8 +1,7 @@
 #include "catalog/sqlite_catalog_store.h"
 
-#include <nlohmann/json.hpp>
-
 #include "catalog/detail/catalog_schema.h"
+#include "catalog/detail/stored_text.h"
 #include "common/cjk_tokenizer.h"
 
 namespace lm::catalog {
@@ -11,42 +10,6 @@ using sql::Statement;
 using sql::Transaction;
 
 namespace {
-
-
-std::string JoinTags(const std::vector<std::string>& tags) {
-  std::string out;
-  for (const auto& t : tags) {
-    if (!out.empty()) out += ' ';
-    out += t;
-  }
-  return out;
-}
-
-nlohmann::json SpecToJson(const PackSpec& s) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& i : s.items) {
-    items.push_back({{"lesson_id", i.lesson_id}, {"needed_by", i.needed_by}, {"pinned_until", i.pinned_until}});
-  }
-  return {{"title", s.title},
-          {"description", s.description},
-          {"rendition_policy", s.rendition_policy},
-          {"items", items},
-          {"target_communities", s.target_communities},
-          {"target_schools", s.target_schools}};
-}
-
-PackSpec SpecFromJson(const nlohmann::json& j) {
-  PackSpec s;
-  s.title = j.value("title", "");
-  s.description = j.value("description", "");
-  s.rendition_policy = j.value("rendition_policy", "all");
-  for (const auto& i : j.value("items", nlohmann::json::array())) {
-    s.items.push_back({i.value("lesson_id", ""), i.value("needed_by", ""), i.value("pinned_until", "")});
-  }
-  s.target_communities = j.value("target_communities", std::vector<std::string>{});
-  s.target_schools = j.value("target_schools", std::vector<std::string>{});
-  return s;
-}
 
 constexpr char kLessonColumns[] =
     "id, kind, title, teacher, school_id, subject, grade, description, tags_json, duration_s, info_hash_v1, "
@@ -62,11 +25,7 @@ Lesson LessonFromRow(const Statement& st) {
   l.subject = st.Text(5);
   l.grade = st.Text(6);
   l.description = st.Text(7);
-  auto tags = nlohmann::json::parse(st.Text(8), nullptr, false);
-  if (tags.is_array()) {
-    for (const auto& t : tags)
-      if (t.is_string()) l.tags.push_back(t.get<std::string>());
-  }
+  l.tags = TagsFromJson(st.Text(8));
   l.duration_s = st.Double(9);
   l.info_hash_v1 = st.Text(10);
   l.info_hash_v2 = st.Text(11);
@@ -208,7 +167,7 @@ Status SqliteCatalogStore::PutLesson(const Lesson& l) {
       "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"));
   return st.Bind(1, l.id).Bind(2, l.kind).Bind(3, l.title).Bind(4, l.teacher).Bind(5, l.school_id)
       .Bind(6, l.subject).Bind(7, l.grade).Bind(8, l.description).Bind(9, JoinTags(l.tags))
-      .Bind(10, nlohmann::json(l.tags).dump()).Bind(11, l.duration_s).Bind(12, l.info_hash_v1)
+      .Bind(10, TagsJson(l.tags)).Bind(11, l.duration_s).Bind(12, l.info_hash_v1)
       .Bind(13, l.info_hash_v2).Bind(14, l.total_bytes).Bind(15, l.manifest_json).BindBlob(16, l.torrent)
       .Bind(17, l.created_at).Run();
 }
@@ -224,10 +183,7 @@ Result<Lesson> SqliteCatalogStore::GetLesson(const std::string& id) {
   l.manifest_json = st.Text(14);
   l.torrent = st.Text(15);
   l.superseded_by = st.Text(16);
-  auto manifest = nlohmann::json::parse(l.manifest_json, nullptr, false);
-  if (manifest.is_object() && manifest.contains("revises") && manifest["revises"].is_string()) {
-    l.revises = manifest["revises"].get<std::string>();
-  }
+  l.revises = RevisesOf(l.manifest_json);
   return l;
 }
 
@@ -305,7 +261,7 @@ Result<std::int64_t> SqliteCatalogStore::CreatePack(const PackSpec& spec, const 
   ASSIGN_OR_RETURN(sqlite3 * db, Db());
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db,
       "INSERT INTO packs (title, spec, created_by) VALUES (?1, ?2, ?3)"));
-  RETURN_IF_ERROR(st.Bind(1, spec.title).Bind(2, SpecToJson(spec).dump()).Bind(3, created_by).Run());
+  RETURN_IF_ERROR(st.Bind(1, spec.title).Bind(2, SpecJson(spec)).Bind(3, created_by).Run());
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db));
 }
 
@@ -315,7 +271,7 @@ Result<PackSpec> SqliteCatalogStore::GetPackSpec(std::int64_t pack_id) {
   st.Bind(1, pack_id);
   ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return NotFound("pack " + std::to_string(pack_id));
-  return SpecFromJson(nlohmann::json::parse(st.Text(0), nullptr, false));
+  return SpecFromJson(st.Text(0));
 }
 
 Status SqliteCatalogStore::AddPackVersion(const PackVersion& v, const PackSpec& spec) {
@@ -353,7 +309,7 @@ Status SqliteCatalogStore::AddPackVersion(const PackVersion& v, const PackSpec& 
   }
   ASSIGN_OR_RETURN(Statement upd, Statement::Prepare(db,
       "UPDATE packs SET latest_version = ?2, title = ?3, spec = ?4 WHERE id = ?1"));
-  RETURN_IF_ERROR(upd.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, spec.title).Bind(4, SpecToJson(spec).dump()).Run());
+  RETURN_IF_ERROR(upd.Bind(1, v.pack_id).Bind(2, v.version).Bind(3, spec.title).Bind(4, SpecJson(spec)).Run());
   return tx.Commit();
 }
 

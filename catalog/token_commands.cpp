@@ -3,7 +3,7 @@
 #include <iomanip>
 
 #include "catalog/auth.h"
-#include "catalog/catalog_service.h"
+#include "catalog/open_catalog_store.h"
 #include "common/text_checks.h"
 
 namespace lm::catalog {
@@ -41,14 +41,14 @@ Status CreateTokenCommand(const CatalogConfig& config, const TokenRequest& reque
   if (!request.expires.empty()) {
     ASSIGN_OR_RETURN(info.expires_at, ParseExpiry(request.expires, now));
   }
-  ASSIGN_OR_RETURN(auto store, OpenCatalogStore(config.data_dir));
+  ASSIGN_OR_RETURN(auto store, OpenCatalogStore(config));
   ASSIGN_OR_RETURN(IssuedToken issued, IssueToken(*store, std::move(info), now));
   out << issued.token << "\n";
   return Status::Ok();
 }
 
 Status ListTokensCommand(const CatalogConfig& config, std::int64_t now, std::ostream& out) {
-  ASSIGN_OR_RETURN(auto store, OpenCatalogStore(config.data_dir));
+  ASSIGN_OR_RETURN(auto store, OpenCatalogStore(config));
   ASSIGN_OR_RETURN(std::vector<TokenInfo> tokens, store->ListTokens());
   PrintRow(out, "id", "prefix", "role", "school", "created", "expires", "revoked", "state", "label");
   for (const TokenInfo& t : tokens) {
@@ -63,7 +63,7 @@ Status RevokeTokenCommand(const CatalogConfig& config, const std::string& id, st
   if (!IsDecimal(id, 18, /*positive=*/true)) {
     return InvalidArgument("ID must be a token's id as `token list` shows it, not '" + id + "'", "id");
   }
-  ASSIGN_OR_RETURN(auto store, OpenCatalogStore(config.data_dir));
+  ASSIGN_OR_RETURN(auto store, OpenCatalogStore(config));
   auto revoked = store->RevokeToken(std::stoll(id), now);
   if (revoked.status().code() == StatusCode::kNotFound) {
     return InvalidArgument("no token with id " + id + " (see `token list`)", "id");

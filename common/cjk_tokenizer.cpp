@@ -334,4 +334,48 @@ std::string FtsMatchExpression(std::string_view user_query) {
   return out;
 }
 
+namespace {
+
+// Collects what EmitRun emits: FTS5's positions (a colocated token takes the previous one's).
+struct TokenSink {
+  std::vector<IndexToken>* out;
+  int next_position = 0;
+
+  static int Emit(void* ctx, int tflags, const char* token, int token_bytes, int /*start*/, int /*end*/) {
+    auto* sink = static_cast<TokenSink*>(ctx);
+    int position = sink->next_position;
+    if ((tflags & FTS5_TOKEN_COLOCATED) != 0 && position > 0) --position;
+    sink->out->push_back({std::string(token, static_cast<size_t>(token_bytes)), position});
+    sink->next_position = position + 1;
+    return SQLITE_OK;
+  }
+};
+
+}  // namespace
+
+std::vector<IndexToken> CjkIndexTokens(std::string_view text) {
+  std::vector<IndexToken> out;
+  TokenSink sink{&out};
+  std::string buf;
+  for (Run run = NextRun(text, 0); run.cls != CharClass::kSeparator; run = NextRun(text, run.end)) {
+    (void)EmitRun(text, run, /*query=*/false, buf, &sink, &TokenSink::Emit);
+  }
+  return out;
+}
+
+std::vector<QueryTerm> CjkQueryTerms(std::string_view user_query) {
+  std::vector<QueryTerm> terms;
+  std::string buf;
+  for (Run run = NextRun(user_query, 0); run.cls != CharClass::kSeparator; run = NextRun(user_query, run.end)) {
+    std::vector<IndexToken> tokens;
+    TokenSink sink{&tokens};
+    (void)EmitRun(user_query, run, /*query=*/true, buf, &sink, &TokenSink::Emit);
+    QueryTerm term;
+    for (IndexToken& t : tokens) term.tokens.push_back(std::move(t.text));
+    term.prefix = run.cls == CharClass::kWord && run.chars >= 2;
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
 }  // namespace lm

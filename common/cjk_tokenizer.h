@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -22,5 +23,23 @@ Status RegisterCjkTokenizer(sqlite3* db);
 // matches as a phrase of its characters; FTS5 syntax characters in the input are neutralised.
 // Returns "" if the input holds nothing searchable.
 std::string FtsMatchExpression(std::string_view user_query);
+
+// The same tokens outside SQLite, for another index (the PostgreSQL catalog's tsvector and
+// tsquery) that must find and rank what FTS5 does.
+struct IndexToken {
+  std::string text;
+  int position = 0;  // from 0; a CJK bigram shares the position of its unigram
+};
+// A document's tokens, as FTS5 indexes them.
+std::vector<IndexToken> CjkIndexTokens(std::string_view text);
+
+// One term of FtsMatchExpression: its tokens at consecutive positions (a phrase); `prefix` when
+// the last one matches as a prefix (a Latin word of two or more letters).
+struct QueryTerm {
+  std::vector<std::string> tokens;
+  bool prefix = false;
+};
+// What a user typed, as the terms FtsMatchExpression would AND together; none if nothing searchable.
+std::vector<QueryTerm> CjkQueryTerms(std::string_view user_query);
 
 }  // namespace lm

@@ -14,6 +14,9 @@ packages=(
   ffmpeg fonts-wqy-microhei fontconfig
   # transfer, HTTP, storage, crypto, hashing
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev libsqlite3-dev libssl-dev libxxhash-dev
+  # the catalog's PostgreSQL store (libpq) and the server its tests start (initdb, postgres; setpriv
+  # from util-linux runs it unprivileged when the tests run as root)
+  libpq-dev postgresql util-linux
   # config, CLI, JSON, logging, QR
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libqrencode-dev
   # the printed QR sheets: PDF (cairo) with Chinese text (pango, the CJK font above), JPEG posters

@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 void CatalogApiFixture::SetUp() {
-  auto store = SqliteCatalogStore::Open((tmp_ / "catalog.db").string());
+  LM_SKIP_IF_NO_BACKEND(GetParam());
+  auto store = testing::OpenFreshStore(GetParam(), tmp_.path());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   store_ = std::move(*store);
   auto key = SigningKey::LoadOrCreate(tmp_ / "key.pem");

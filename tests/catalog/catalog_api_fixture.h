@@ -1,6 +1,6 @@
 #pragma once
 // The catalog's API served over loopback for the tests of its tokens and its routes' access: a
-// fresh store, the API on two clocks the test moves (unix seconds for token expiry, a steady clock
+// fresh store of the backend the test is parameterised by (catalog_backends.h), the API on two clocks the test moves (unix seconds for token expiry, a steady clock
 // for the failed-authentication limiter), the built pages in a folder of the test's own with a
 // planted file beside it, and helpers to issue tokens, call routes and register a real document
 // bundle. A gtest fixture; SetUp and TearDown run on the test's thread.
@@ -16,15 +16,16 @@
 
 #include "catalog/auth.h"
 #include "catalog/catalog_api.h"
-#include "catalog/sqlite_catalog_store.h"
+#include "catalog/catalog_store.h"
 #include "common/http/http_server.h"
 #include "common/signing.h"
+#include "tests/testing/catalog_backends.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lm::catalog {
 
-class CatalogApiFixture : public ::testing::Test {
+class CatalogApiFixture : public ::testing::TestWithParam<testing::StoreBackend> {
  protected:
   static constexpr char kPlantedSecret[] = "planted-outside-the-web-dir-7f3a";
 
@@ -46,7 +47,7 @@ class CatalogApiFixture : public ::testing::Test {
   testing::TempDir tmp_;
   std::atomic<std::int64_t> now_{1795000000};  // 2026-11-18
   std::atomic<std::int64_t> steady_offset_s_{0};
-  std::unique_ptr<SqliteCatalogStore> store_;
+  std::unique_ptr<CatalogStore> store_;
   std::unique_ptr<SigningKey> key_;
   std::unique_ptr<CatalogApi> api_;
   std::unique_ptr<http::HttpServer> server_;

@@ -17,6 +17,7 @@
 #include "common/base64.h"
 #include "common/signing.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/catalog_backends.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/torrent_reference.h"
 #include "tests/testing/wait_for.h"
@@ -31,10 +32,11 @@ using lm::testing::HttpClient;
 using lm::testing::HttpResult;
 using lm::testing::ReadFile;
 
-class CatalogServiceTest : public ::testing::Test {
+class CatalogServiceTest : public ::testing::TestWithParam<lm::testing::StoreBackend> {
  protected:
   void SetUp() override {
-    auto store = SqliteCatalogStore::Open((tmp_ / "catalog.db").string());
+    LM_SKIP_IF_NO_BACKEND(GetParam());
+    auto store = lm::testing::OpenFreshStore(GetParam(), tmp_.path());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     auto key = SigningKey::LoadOrCreate(tmp_ / "key.pem");
@@ -66,8 +68,8 @@ class CatalogServiceTest : public ::testing::Test {
     supervisor_ = Token(Role::kSupervisor, "");
   }
   void TearDown() override {
-    service_->ReleaseWaiters();
-    server_->Stop();
+    if (service_) service_->ReleaseWaiters();
+    if (server_) server_->Stop();
   }
 
   std::string Token(Role role, const std::string& school) {
@@ -144,14 +146,16 @@ class CatalogServiceTest : public ::testing::Test {
   lm::testing::TempDir tmp_;
   std::atomic<std::int64_t> now_{1795000000};  // 2026-11-19
   std::atomic<int> parked_{0};                  // requests Handle left unanswered (long polls)
-  std::unique_ptr<SqliteCatalogStore> store_;
+  std::unique_ptr<CatalogStore> store_;
   std::unique_ptr<SigningKey> key_;
   std::unique_ptr<CatalogApi> service_;
   std::unique_ptr<http::HttpServer> server_;
   std::string admin_, origin_, supervisor_;
 };
 
-TEST_F(CatalogServiceTest, EveryRouteChecksTokenAndRole) {
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogServiceTest, lm::testing::kBothBackends, lm::testing::BackendName);
+
+TEST_P(CatalogServiceTest, EveryRouteChecksTokenAndRole) {
   MakeSchoolsAndCommunity();
   const std::string teacher = Token(Role::kTeacher, "tianhe-3");
   const std::string edge = Token(Role::kEdge, "conghua-lx");
@@ -208,7 +212,7 @@ TEST_F(CatalogServiceTest, EveryRouteChecksTokenAndRole) {
 }
 
 
-TEST_F(CatalogServiceTest, WhoAmITellsAnotherServiceWhoseTokenItIs) {
+TEST_P(CatalogServiceTest, WhoAmITellsAnotherServiceWhoseTokenItIs) {
   MakeSchoolsAndCommunity();
   const std::string teacher = Token(Role::kTeacher, "tianhe-3");
   auto r = Call("GET", "/v1/whoami", teacher, json(nullptr));
@@ -218,7 +222,7 @@ TEST_F(CatalogServiceTest, WhoAmITellsAnotherServiceWhoseTokenItIs) {
   EXPECT_EQ(j["school_id"], "tianhe-3");
   EXPECT_EQ(json::parse(Call("GET", "/v1/whoami", origin_, json(nullptr)).body)["role"], "origin");
 }
-TEST_F(CatalogServiceTest, BadInputNamesTheFieldAndChangesNothing) {
+TEST_P(CatalogServiceTest, BadInputNamesTheFieldAndChangesNothing) {
   MakeSchoolsAndCommunity();
   auto r = HttpClient(server_->port()).Request("POST", "/v1/schools", "{not json", {{"Authorization", "Bearer " + admin_}});
   EXPECT_EQ(r.status, 400);
@@ -247,7 +251,7 @@ TEST_F(CatalogServiceTest, BadInputNamesTheFieldAndChangesNothing) {
 }
 
 // Values of the wrong type deep in a body are bad input (400 naming where), not a crash.
-TEST_F(CatalogServiceTest, WrongTypesInsideABodyAreRefusedWith400) {
+TEST_P(CatalogServiceTest, WrongTypesInsideABodyAreRefusedWith400) {
   MakeSchoolsAndCommunity();
   const std::string edge = Token(Role::kEdge, "conghua-lx");
   auto report = Call("POST", "/v1/edges/conghua-lx/report", edge,
@@ -267,7 +271,7 @@ TEST_F(CatalogServiceTest, WrongTypesInsideABodyAreRefusedWith400) {
   EXPECT_EQ(Call("GET", "/healthz", "").status, 200);  // still serving
 }
 
-TEST_F(CatalogServiceTest, LessonsRegisterOnceAndAreFoundInChinese) {
+TEST_P(CatalogServiceTest, LessonsRegisterOnceAndAreFoundInChinese) {
   MakeSchoolsAndCommunity();
   const std::string fractions = RegisterBundle("分数的初步认识", "数学", "三年级", "fractions");
   const std::string addition = RegisterBundle("10以内的加法", "数学", "一年级", "addition");
@@ -304,7 +308,7 @@ TEST_F(CatalogServiceTest, LessonsRegisterOnceAndAreFoundInChinese) {
   EXPECT_EQ(torrent.body, ReadFile(tmp_ / "bundles" / "分数的初步认识" / "lesson.torrent"));
 }
 
-TEST_F(CatalogServiceTest, PacksAreSignedVersionedAndReachOnlyTheirTargets) {
+TEST_P(CatalogServiceTest, PacksAreSignedVersionedAndReachOnlyTheirTargets) {
   MakeSchoolsAndCommunity();
   const std::string a = RegisterBundle("分数的初步认识", "数学", "三年级", "a");
   const std::string b = RegisterBundle("分数的简单计算", "数学", "三年级", "b");
@@ -352,7 +356,7 @@ TEST_F(CatalogServiceTest, PacksAreSignedVersionedAndReachOnlyTheirTargets) {
   EXPECT_EQ(json::parse(json::parse(changed.body)["packs"][0]["manifest"].get<std::string>())["items"].size(), 2u);
 }
 
-TEST_F(CatalogServiceTest, LongPollWakesOnPublishAndTimesOutWith304) {
+TEST_P(CatalogServiceTest, LongPollWakesOnPublishAndTimesOutWith304) {
   MakeSchoolsAndCommunity();
   const std::string a = RegisterBundle("光的折射", "物理", "八年级", "a");
   const std::string edge = Token(Role::kEdge, "conghua-lx");
@@ -383,7 +387,7 @@ TEST_F(CatalogServiceTest, LongPollWakesOnPublishAndTimesOutWith304) {
   EXPECT_EQ(json::parse(woke.body)["packs"].size(), 1u);
 }
 
-TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
+TEST_P(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
   MakeSchoolsAndCommunity();
   const std::string a = RegisterBundle("分数的初步认识", "数学", "三年级", "a");
   const std::string b = RegisterBundle("古诗两首", "语文", "三年级", "b");
@@ -461,7 +465,7 @@ TEST_F(CatalogServiceTest, ReportsAreIdempotentAndFeedCoverageAndMonthly) {
 
 // The monthly report counts a pack as delivered in the month its school's edge first reported it
 // whole, not in every month read after it became whole.
-TEST_F(CatalogServiceTest, PacksDeliveredCountInTheMonthTheyBecameWhole) {
+TEST_P(CatalogServiceTest, PacksDeliveredCountInTheMonthTheyBecameWhole) {
   MakeSchoolsAndCommunity();
   const std::string a = RegisterBundle("分数的初步认识", "数学", "三年级", "a");
   const std::string b = RegisterBundle("古诗两首", "语文", "三年级", "b");
@@ -506,7 +510,7 @@ TEST_F(CatalogServiceTest, PacksDeliveredCountInTheMonthTheyBecameWhole) {
 
 // Search as the README promises it: several hits ranked by where the words are (title before
 // tags before description), not by age; subject and teacher filters; pages of 20.
-TEST_F(CatalogServiceTest, SearchRanksSeveralHitsFiltersAndPages) {
+TEST_P(CatalogServiceTest, SearchRanksSeveralHitsFiltersAndPages) {
   MakeSchoolsAndCommunity();
   // Registered oldest first in the order of relevance, so newest-first would list them reversed.
   const std::string in_title = RegisterBundle("光的折射", "物理", "八年级", "t");
@@ -535,7 +539,7 @@ TEST_F(CatalogServiceTest, SearchRanksSeveralHitsFiltersAndPages) {
 
 // A pack's manifest carries what the admin set: pins, the rendition policy, school targets; a
 // pack aimed at one school reaches that school's edge and no other member of its community.
-TEST_F(CatalogServiceTest, PackManifestCarriesPinsPolicyAndSchoolTargets) {
+TEST_P(CatalogServiceTest, PackManifestCarriesPinsPolicyAndSchoolTargets) {
   MakeSchoolsAndCommunity();
   const std::string a = RegisterBundle("分数的初步认识", "数学", "三年级", "a");
   auto r = Call("POST", "/v1/packs", admin_,
@@ -570,7 +574,7 @@ TEST_F(CatalogServiceTest, PackManifestCarriesPinsPolicyAndSchoolTargets) {
 }
 
 // An edge that asks to wait longer than max_wait_seconds is answered at the cap.
-TEST_F(CatalogServiceTest, LongPollIsCappedAtMaxWaitSeconds) {
+TEST_P(CatalogServiceTest, LongPollIsCappedAtMaxWaitSeconds) {
   MakeSchoolsAndCommunity();
   CatalogApiOptions options;
   options.max_wait_seconds = 1;
@@ -596,7 +600,7 @@ TEST_F(CatalogServiceTest, LongPollIsCappedAtMaxWaitSeconds) {
   (*server)->Stop();
 }
 
-TEST_F(CatalogServiceTest, MetricsCountRequestsByRouteAndStatus) {
+TEST_P(CatalogServiceTest, MetricsCountRequestsByRouteAndStatus) {
   Call("GET", "/v1/schools", "");
   Call("GET", "/v1/schools", supervisor_);
   auto m = Call("GET", "/metrics", "");

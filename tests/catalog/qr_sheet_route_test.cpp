@@ -38,7 +38,11 @@ class QrSheetRouteTest : public CatalogApiFixture {
   std::unique_ptr<http::HttpServer> origin_files_;
 };
 
-TEST_F(QrSheetRouteTest, EveryCodeDecodesToItsLessonsLinkAndTheChineseTitlesAreInThePdf) {
+// The sheet is about PDF and codes, not storage: the SQLite store is enough.
+INSTANTIATE_TEST_SUITE_P(Sqlite, QrSheetRouteTest, ::testing::Values(testing::StoreBackend::kSqlite),
+                         testing::BackendName);
+
+TEST_P(QrSheetRouteTest, EveryCodeDecodesToItsLessonsLinkAndTheChineseTitlesAreInThePdf) {
   MakeSchools();
   // The origin's web seed, serving the bundles under tmp_/bundles.
   const bundle::BundleFiles files(tmp_ / "bundles", "/bundles");

@@ -16,8 +16,9 @@ namespace {
 using json = nlohmann::json;
 
 class CatalogRouteAccessTest : public CatalogApiFixture {};
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogRouteAccessTest, testing::kBothBackends, testing::BackendName);
 
-TEST_F(CatalogRouteAccessTest, EveryRouteChecksWhoCallsAndWhatComesIn) {
+TEST_P(CatalogRouteAccessTest, EveryRouteChecksWhoCallsAndWhatComesIn) {
   MakeSchools();
   const std::string lesson = RegisterDocument("分数的初步认识");
   const json pack = {{"title", "三年级数学"},

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "catalog/sqlite_catalog_store.h"
 #include "common/cjk_tokenizer.h"
 #include "common/sqlite_db.h"
 #include "tests/catalog/catalog_api_fixture.h"
@@ -19,10 +20,11 @@ namespace {
 using json = nlohmann::json;
 
 class TokensTest : public CatalogApiFixture {};
+INSTANTIATE_TEST_SUITE_P(Backends, TokensTest, testing::kBothBackends, testing::BackendName);
 
 std::string Code(const testing::HttpResult& r) { return json::parse(r.body, nullptr, false).value("code", ""); }
 
-TEST_F(TokensTest, AdminsListAndRevokeTokensAndExpiredOnesAreRefused) {
+TEST_P(TokensTest, AdminsListAndRevokeTokensAndExpiredOnesAreRefused) {
   MakeSchools();
   const IssuedToken teacher = Issue(Role::kTeacher, "tianhe-3", now_ + 3600);
   const IssuedToken edge = Issue(Role::kEdge, "conghua-lx");
@@ -72,7 +74,7 @@ TEST_F(TokensTest, AdminsListAndRevokeTokensAndExpiredOnesAreRefused) {
   EXPECT_EQ(Call("GET", "/v1/lessons?q=x", admin_).status, 200);  // others are not touched
 }
 
-TEST_F(TokensTest, WhoIsTellsTheOriginWhoseTokenItWasGiven) {
+TEST_P(TokensTest, WhoIsTellsTheOriginWhoseTokenItWasGiven) {
   const IssuedToken teacher = Issue(Role::kTeacher, "tianhe-3");
   const IssuedToken soon = Issue(Role::kTeacher, "tianhe-3", now_ + 10);
   auto who = Call("POST", "/v1/whois", origin_, {{"token", teacher.token}});
@@ -89,7 +91,7 @@ TEST_F(TokensTest, WhoIsTellsTheOriginWhoseTokenItWasGiven) {
   EXPECT_EQ(Code(Call("POST", "/v1/whois", origin_, {{"token", soon.token}})), "token_expired");
 }
 
-TEST_F(TokensTest, FailedAuthenticationIsLimitedPerAddress) {
+TEST_P(TokensTest, FailedAuthenticationIsLimitedPerAddress) {
   const IssuedToken teacher = Issue(Role::kTeacher, "tianhe-3");
   // The origin asks about many unknown tokens: those are its callers' failures, not its own.
   for (int i = 0; i < 40; ++i) {

@@ -10,35 +10,15 @@
 #include <vector>
 
 #include "common/sqlite_db.h"
+#include "tests/testing/cjk_search_corpus.h"
 
 namespace lm {
 namespace {
 
 using Titles = std::vector<std::string>;
 
-struct Lesson {
-  const char* title;
-  const char* teacher;
-  const char* description;
-  const char* tags;
-};
-
-constexpr Lesson kLessons[] = {
-    {"三年级数学 分数的初步认识", "王老师", "通过分蛋糕认识几分之一，理解分数的意义。", "数学 三年级"},
-    {"三年级数学 分数的简单计算", "王老师", "同分母分数加减法，会算简单的分数加减。", "数学 分数"},
-    {"一年级数学 10以内的加法", "李老师", "用数一数、摆小棒的方法计算10以内的加法。", "数学 一年级"},
-    {"四年级数学 数学广角——搭配", "赵老师", "用有序思考的方法解决简单的搭配问题。", "数学 四年级"},
-    {"小学英语 Unit 3 Colors", "Ms. Chen 陈老师", "Learn the colours red, blue and yellow. 学习颜色单词。",
-     "英语 三年级"},
-    {"Python 入门：变量与循环", "刘老师", "用Python写第一个程序，学习变量、for循环和while循环。", "编程 信息技术"},
-    {"初中物理 光的折射", "张老师", "光从空气斜射入水中时，传播方向发生改变。", "物理 八年级"},
-    {"语文 古诗两首 《静夜思》《春晓》", "孙老师", "床前明月光，疑是地上霜。朗读并背诵古诗。", "语文 一年级"},
-    {"初中化学 水的组成", "周老师", "电解水实验，认识氢气和氧气。", "化学 九年级"},
-    {"五年级语文 草船借箭", "吴老师", "阅读《三国演义》选段，体会诸葛亮的神机妙算。", "语文 五年级"},
-    {"二年级数学 认识时间", "郑老师", "认识钟表，会读几时几分。", "数学 二年级"},
-    {"高中数学 函数的概念", "冯老师", "Function 与映射；用 PYTHON 绘制函数图像。", "数学 高一"},
-    {"法语兴趣课 Bonjour", "Mme Martin", "Les élèves apprennent à se présenter. 学生学习自我介绍。", "法语 兴趣"},
-};
+using CorpusLesson = testing::CorpusLesson;
+constexpr const auto& kLessons = testing::kCjkSearchCorpus;
 
 Titles Sorted(Titles titles) {
   std::sort(titles.begin(), titles.end());
@@ -60,7 +40,7 @@ class CjkTokenizerTest : public ::testing::Test {
     auto insert = sql::Statement::Prepare(
         db_.get(), "INSERT INTO lessons_fts (title, teacher, description, tags) VALUES (?1, ?2, ?3, ?4)");
     ASSERT_TRUE(insert.ok()) << insert.status().ToString();
-    for (const Lesson& lesson : kLessons) {
+    for (const CorpusLesson& lesson : kLessons) {
       insert->Reset();
       Status inserted = insert->Bind(1, std::string_view(lesson.title))
                             .Bind(2, std::string_view(lesson.teacher))

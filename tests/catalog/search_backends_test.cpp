@@ -1,0 +1,93 @@
+// Both catalog stores find and rank the same lessons for the same Chinese searches: the corpus
+// and queries of the tokenizer's tests, registered in an SQLite and a PostgreSQL store alike.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog_store.h"
+#include "tests/testing/catalog_backends.h"
+#include "tests/testing/cjk_search_corpus.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lm::catalog {
+namespace {
+
+using lm::testing::StoreBackend;
+
+// The corpus as lessons: tags split on spaces, the first tag as subject, the second as grade.
+std::vector<Lesson> CorpusLessons() {
+  std::vector<Lesson> out;
+  int n = 0;
+  for (const auto& c : lm::testing::kCjkSearchCorpus) {
+    Lesson l;
+    l.id = "lesson-" + std::to_string(++n);
+    l.kind = "document";
+    l.title = c.title;
+    l.teacher = c.teacher;
+    l.description = c.description;
+    std::istringstream tags(c.tags);
+    for (std::string t; tags >> t;) l.tags.push_back(t);
+    l.subject = l.tags.size() > 0 ? l.tags[0] : "";
+    l.grade = l.tags.size() > 1 ? l.tags[1] : "";
+    l.school_id = "tianhe-3";
+    l.manifest_json = "{}";
+    l.torrent = std::string("d4:infod", 8) + std::string(1, '\0') + "e";  // bytes, a NUL among them
+    l.created_at = 1795000000 + n;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<std::string> Ids(const std::vector<SearchHit>& hits) {
+  std::vector<std::string> ids;
+  for (const SearchHit& h : hits) ids.push_back(h.lesson.id);
+  return ids;
+}
+
+// Parameterised by the backend compared with SQLite's: PostgreSQL.
+class SearchBackendsTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override { LM_SKIP_IF_NO_BACKEND(GetParam()); }
+  lm::testing::TempDir sqlite_dir_, other_dir_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, SearchBackendsTest, ::testing::Values(StoreBackend::kPostgresql),
+                         lm::testing::BackendName);
+
+TEST_P(SearchBackendsTest, TopResultsMatchSqliteOnTheTokenizersQueries) {
+  auto sqlite = lm::testing::OpenFreshStore(StoreBackend::kSqlite, sqlite_dir_.path());
+  ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
+  auto other = lm::testing::OpenFreshStore(GetParam(), other_dir_.path());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  for (const Lesson& l : CorpusLessons()) {
+    ASSERT_TRUE((*sqlite)->PutLesson(l).ok());
+    ASSERT_TRUE((*other)->PutLesson(l).ok());
+  }
+  // The lesson reads back whole, binary torrent bytes included.
+  auto back = (*other)->GetLesson("lesson-1");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->torrent, CorpusLessons()[0].torrent);
+  EXPECT_EQ(back->tags, CorpusLessons()[0].tags);
+
+  int with_hits = 0;
+  for (const char* text : lm::testing::kCjkSearchQueries) {
+    SearchQuery q;
+    q.text = text;
+    q.page_size = 20;
+    auto expected = (*sqlite)->SearchLessons(q);
+    ASSERT_TRUE(expected.ok()) << text << ": " << expected.status().ToString();
+    auto got = (*other)->SearchLessons(q);
+    ASSERT_TRUE(got.ok()) << text << ": " << got.status().ToString();
+    // The same lessons, in the same order.
+    EXPECT_EQ(Ids(*got), Ids(*expected)) << "query <" << text << ">";
+    if (!expected->empty()) ++with_hits;
+  }
+  EXPECT_GT(with_hits, 30);  // most queries find something: the comparison compares results
+}
+
+}  // namespace
+}  // namespace lm::catalog
