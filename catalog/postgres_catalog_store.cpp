@@ -134,17 +134,23 @@ Result<std::vector<std::string>> PostgresCatalogStore::CommunitiesOf(const std::
 
 Status PostgresCatalogStore::PutLesson(const Lesson& l) {
   ASSIGN_OR_RETURN(auto conn, pool().Acquire());
-  return pg::Exec(conn.get(),
+  ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn.get()));
+  const std::int64_t tokens = LessonTokenCount(l);
+  RETURN_IF_ERROR(pg::Exec(conn.get(),
                   "INSERT INTO lessons (id, kind, title, teacher, school_id, subject, grade, description, tags, "
                   "tags_json, duration_s, info_hash_v1, info_hash_v2, total_bytes, manifest, torrent, created_at, "
-                  "search, facets) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18::tsvector, "
-                  "$19::tsvector)",
+                  "search, facets, search_tokens) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,"
+                  "$17,$18::tsvector,$19::tsvector,$20)",
                   Params()
                       .Add(l.id).Add(l.kind).Add(l.title).Add(l.teacher).Add(l.school_id).Add(l.subject).Add(l.grade)
                       .Add(l.description).Add(JoinTags(l.tags)).Add(TagsJson(l.tags)).Add(l.duration_s)
                       .Add(l.info_hash_v1).Add(l.info_hash_v2).Add(l.total_bytes).Add(l.manifest_json)
-                      .AddBytes(l.torrent).Add(l.created_at).Add(LessonSearchVector(l)).Add(LessonFacetVector(l)))
-      .status();
+                      .AddBytes(l.torrent).Add(l.created_at).Add(LessonSearchVector(l)).Add(LessonFacetVector(l)).Add(tokens))
+      .status());
+  RETURN_IF_ERROR(pg::Exec(conn.get(), "UPDATE search_totals SET lessons = lessons + 1, tokens = tokens + $1",
+                           Params().Add(tokens))
+                      .status());
+  return tx.Commit();
 }
 
 Result<Lesson> PostgresCatalogStore::GetLesson(const std::string& id) {

@@ -20,14 +20,17 @@ CREATE INDEX community_members_school ON community_members(school_id);
 -- search: the CJK tokenizer's tokens with positions, weighted by column (title A, teacher B,
 -- tags C, description D), computed by the store as the row is written; ranks by them.
 -- facets: subject's and grade's tokens. A search matches all six columns, as FTS5 does there
--- (weight 0 in its bm25), through the one index on both.
+-- (weight 0 in its bm25), through the one index on both. search_tokens: the positions in all six
+-- columns, bm25's document length; search_totals: the sum over all lessons, for its average.
 CREATE TABLE lessons (
   seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE, id text PRIMARY KEY, kind text NOT NULL, title text NOT NULL,
   teacher text NOT NULL, school_id text NOT NULL, subject text NOT NULL, grade text NOT NULL,
   description text NOT NULL, tags text NOT NULL, tags_json text NOT NULL, duration_s double precision NOT NULL,
   info_hash_v1 text NOT NULL, info_hash_v2 text NOT NULL, total_bytes bigint NOT NULL, manifest text NOT NULL,
   torrent bytea NOT NULL, created_at bigint NOT NULL, superseded_by text NOT NULL DEFAULT '',
-  search tsvector NOT NULL, facets tsvector NOT NULL);
+  search tsvector NOT NULL, facets tsvector NOT NULL, search_tokens bigint NOT NULL);
+CREATE TABLE search_totals (lessons bigint NOT NULL, tokens bigint NOT NULL);
+INSERT INTO search_totals VALUES (0, 0);
 CREATE INDEX lessons_created ON lessons(created_at);
 CREATE INDEX lessons_search ON lessons USING gin ((search || facets));
 CREATE TABLE packs (

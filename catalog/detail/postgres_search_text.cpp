@@ -70,19 +70,37 @@ std::string LessonSearchVector(const Lesson& l) {
 
 std::string LessonFacetVector(const Lesson& l) { return VectorOf({{l.subject, ""}, {l.grade, ""}}); }
 
-std::string SearchQueryText(std::string_view user_query) {
-  std::string out;
-  for (const QueryTerm& term : CjkQueryTerms(user_query)) {
+std::int64_t LessonTokenCount(const Lesson& l) {
+  std::int64_t count = 0;
+  const std::string tags = JoinTags(l.tags);
+  for (const std::string* text : {&l.title, &l.teacher, &l.description, &tags, &l.subject, &l.grade}) {
+    const std::vector<IndexToken> tokens = CjkIndexTokens(*text);
+    if (!tokens.empty()) count += tokens.back().position + 1;
+  }
+  return count;
+}
+
+std::vector<std::string> TermQueries(const std::vector<QueryTerm>& terms) {
+  std::vector<std::string> out;
+  for (const QueryTerm& term : terms) {
     std::string phrase;
     for (const std::string& token : term.tokens) {
       if (token.size() > kMaxLexemeBytes) continue;
       if (!phrase.empty()) phrase += " <-> ";
       phrase += Quoted(token);
     }
-    if (phrase.empty()) continue;
-    if (term.prefix) phrase += ":*";
+    if (!phrase.empty() && term.prefix) phrase += ":*";
+    out.push_back(std::move(phrase));
+  }
+  return out;
+}
+
+std::string AllTermsQuery(const std::vector<std::string>& term_queries) {
+  std::string out;
+  for (const std::string& q : term_queries) {
+    if (q.empty()) continue;
     if (!out.empty()) out += " & ";
-    out += term.tokens.size() > 1 ? "(" + phrase + ")" : phrase;
+    out += "(" + q + ")";
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// Both catalog stores find and rank the same lessons for the same Chinese searches: the corpus
+// Both catalog stores find and rank (bm25, the same scores) the same lessons for the same Chinese searches: the corpus
 // and queries of the tokenizer's tests, registered in an SQLite and a PostgreSQL store alike.
 
 #include <gtest/gtest.h>
@@ -82,8 +82,11 @@ TEST_P(SearchBackendsTest, TopResultsMatchSqliteOnTheTokenizersQueries) {
     ASSERT_TRUE(expected.ok()) << text << ": " << expected.status().ToString();
     auto got = (*other)->SearchLessons(q);
     ASSERT_TRUE(got.ok()) << text << ": " << got.status().ToString();
-    // The same lessons, in the same order.
+    // The same lessons, in the same order, with the same bm25 scores.
     EXPECT_EQ(Ids(*got), Ids(*expected)) << "query <" << text << ">";
+    for (size_t i = 0; i < std::min(got->size(), expected->size()); ++i) {
+      EXPECT_NEAR((*got)[i].rank, (*expected)[i].rank, 1e-9) << "query <" << text << "> hit " << i;
+    }
     if (!expected->empty()) ++with_hits;
   }
   EXPECT_GT(with_hits, 30);  // most queries find something: the comparison compares results
