@@ -64,10 +64,14 @@ Result<std::unique_ptr<catalog::CatalogStore>> OpenFreshStore(StoreBackend backe
     ASSIGN_OR_RETURN(auto store, catalog::SqliteCatalogStore::Open((dir / "catalog.db").string()));
     return std::unique_ptr<catalog::CatalogStore>(std::move(store));
   }
-  ASSIGN_OR_RETURN(PostgresServer * server, SharedPostgres::Get().Server());
-  ASSIGN_OR_RETURN(std::string uri, server->CreateDatabase("catalog_" + std::to_string(++next_database)));
+  ASSIGN_OR_RETURN(std::string uri, FreshPostgresDatabase());
   ASSIGN_OR_RETURN(auto store, catalog::PostgresCatalogStore::Open(uri));
   return std::unique_ptr<catalog::CatalogStore>(std::move(store));
+}
+
+Result<std::string> FreshPostgresDatabase() {
+  ASSIGN_OR_RETURN(PostgresServer * server, SharedPostgres::Get().Server());
+  return server->CreateDatabase("catalog_" + std::to_string(++next_database));
 }
 
 }  // namespace lm::testing

@@ -28,6 +28,9 @@ std::string PostgresMissing();
 // A fresh, empty store, its schema up to date. `dir` is the test's own directory (SQLite's file).
 Result<std::unique_ptr<catalog::CatalogStore>> OpenFreshStore(StoreBackend backend, const std::filesystem::path& dir);
 
+// A new, empty database on the program's PostgreSQL server: its postgresql:// URI.
+Result<std::string> FreshPostgresDatabase();
+
 }  // namespace lm::testing
 
 // In a parameterised fixture's SetUp: skips a PostgreSQL test, with the reason, on a machine
