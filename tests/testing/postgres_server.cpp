@@ -33,11 +33,13 @@ std::optional<RunAs> UnprivilegedUser() {
   return std::nullopt;
 }
 
-// `argv` run as `user` (setpriv, from util-linux) when we are root; as is otherwise.
+// `argv` run as `user` (setpriv, from util-linux) when we are root; as is otherwise. If the test
+// program dies without stopping it (a crash, SIGKILL), the server gets SIGQUIT, its immediate
+// shutdown, which takes its backends with it.
 std::vector<std::string> AsUser(const std::optional<RunAs>& user, std::vector<std::string> argv) {
   if (!user) return argv;
   std::vector<std::string> out = {"setpriv", "--reuid=" + std::to_string(user->uid),
-                                  "--regid=" + std::to_string(user->gid), "--clear-groups", "--"};
+                                  "--regid=" + std::to_string(user->gid), "--clear-groups", "--pdeathsig=QUIT", "--"};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
