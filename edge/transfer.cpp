@@ -22,6 +22,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "common/atomic_file.h"
 #include "common/logging.h"
@@ -240,7 +241,23 @@ struct Transfer::Impl {
   // A held lesson that is downloading and has received no payload for web_seed_wait_seconds gets
   // its web seeds back, for good; a lesson waiting in the queue, paused or checking is not waiting
   // on peers, so its clock restarts.
-  void CheckHeldWebSeeds(std::chrono::steady_clock::time_point now) {
+  // Every lesson's status in one call to the session, with the cheap fields only, by lesson id:
+  // the once-a-second checks below read it instead of asking each lesson in turn (a box seeding
+  // thousands of lessons would make thousands of blocking calls a second).
+  std::map<std::string, lt::torrent_status> StatusesNow() {
+    std::vector<lt::torrent_status> all;
+    session.get_torrent_status(&all, [](const lt::torrent_status&) { return true; }, {});
+    std::unordered_map<lt::torrent_handle, lt::torrent_status*> by_handle;
+    for (lt::torrent_status& st : all) by_handle[st.handle] = &st;
+    std::map<std::string, lt::torrent_status> out;
+    for (const auto& [id, h] : handles) {
+      if (auto it = by_handle.find(h); it != by_handle.end()) out.emplace(id, std::move(*it->second));
+    }
+    return out;
+  }
+
+  void CheckHeldWebSeeds(std::chrono::steady_clock::time_point now,
+                         const std::map<std::string, lt::torrent_status>& statuses) {
     const auto wait = std::chrono::seconds(options.web_seed_wait_seconds);
     for (auto it = held_web_seeds.begin(); it != held_web_seeds.end();) {
       auto h = handles.find(it->first);
@@ -248,7 +265,12 @@ struct Transfer::Impl {
         it = held_web_seeds.erase(it);
         continue;
       }
-      const lt::torrent_status st = h->second.status();
+      const auto status = statuses.find(it->first);
+      if (status == statuses.end()) {  // added since the snapshot
+        ++it;
+        continue;
+      }
+      const lt::torrent_status& st = status->second;
       HeldWebSeeds& held = it->second;
       const bool downloading = !(st.flags & lt::torrent_flags::paused) && !st.errc &&
                                (st.state == lt::torrent_status::downloading ||
@@ -352,14 +374,17 @@ struct Transfer::Impl {
     RecheckNow(id, h);
   }
 
-  void WatchProgress(std::chrono::steady_clock::time_point now) {
+  void WatchProgress(std::chrono::steady_clock::time_point now,
+                     const std::map<std::string, lt::torrent_status>& statuses) {
     const bool check_stuck = now >= next_stuck_check;
     if (check_stuck) next_stuck_check = now + std::chrono::seconds(5);
     for (auto it = watches.begin(); it != watches.end();) {
       it = handles.count(it->first) ? std::next(it) : watches.erase(it);
     }
     for (const auto& [id, h] : handles) {
-      const lt::torrent_status st = h.status();
+      const auto status = statuses.find(id);
+      if (status == statuses.end()) continue;  // added since the snapshot
+      const lt::torrent_status& st = status->second;
       const bool downloading = !(st.flags & lt::torrent_flags::paused) && !st.errc &&
                                st.state == lt::torrent_status::downloading;
       Watch& w = watches[id];
@@ -575,8 +600,9 @@ struct Transfer::Impl {
         next_status = now + std::chrono::seconds(1);
       }
       if (now >= next_web_seed_check) {
-        CheckHeldWebSeeds(now);
-        WatchProgress(now);
+        const auto statuses = StatusesNow();
+        CheckHeldWebSeeds(now, statuses);
+        WatchProgress(now, statuses);
         next_web_seed_check = now + std::chrono::seconds(1);
       }
       if (now - last_resume_save >= kResumeSavePeriod) {
