@@ -37,6 +37,7 @@ constexpr auto kReconcilePeriod = std::chrono::seconds(30);
 // has come back (someone deleted files), so the lesson goes on soon after; and as soon again when
 // an evicted lesson's record could not be removed (the full disk refused SQLite's write).
 constexpr auto kDiskFullRecheckPeriod = std::chrono::seconds(3);
+constexpr auto kEvictionSettle = std::chrono::seconds(20);
 
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -102,10 +103,17 @@ struct EdgeService::Impl {
   // Evicted lessons whose files are deleted but whose record a full disk kept SQLite from removing
   // (keeper thread only): removed again at each pass until it works, and never re-added meanwhile.
   std::set<std::string> evicted_unrecorded;
-  // Evicted lessons whose files may still be on disk (keeper thread only): libtorrent deletes them
-  // on its disk thread some time after the eviction, so until they are gone the room they make is
-  // counted as free, or the next pass, seeing the disk still full, evicts another lesson for it.
-  std::set<std::string> evicted_deleting;
+  // Evicted lessons whose room may not show yet (keeper thread only). libtorrent deletes the files
+  // on its disk thread some time after the eviction, and a file it still has mapped keeps its
+  // blocks after it is unlinked, so for kEvictionSettle the room a lesson held counts as free
+  // whatever statvfs and its folder say, and after that as long as its files are still there; or
+  // the next pass, seeing the disk still full, evicts another lesson for the same download.
+  // Counting the room twice for a while only delays the next eviction by a few passes.
+  struct PendingEviction {
+    std::int64_t bytes = 0;  // on disk when evicted
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, PendingEviction> evicted_deleting;
   std::thread keeper;
   std::thread scrubber;
   std::map<std::string, std::chrono::steady_clock::time_point> scrubbed;  // scrubber thread only
@@ -280,10 +288,13 @@ struct EdgeService::Impl {
     // this pass has gone on, so statvfs would not show the room made here: asked again after each
     // eviction, it made one lesson short of space evict every unpinned lesson at once.
     std::int64_t free_bytes = std::max<std::int64_t>(0, FreeBytes(cache_dir));
+    const auto now = std::chrono::steady_clock::now();
     for (auto it = evicted_deleting.begin(); it != evicted_deleting.end();) {
-      const std::int64_t still = BytesUnder(lessons_dir / *it);
-      free_bytes += still;
-      it = still == 0 ? evicted_deleting.erase(it) : std::next(it);
+      const std::int64_t still = BytesUnder(lessons_dir / it->first);
+      const bool settling = now - it->second.at < kEvictionSettle;
+      free_bytes += settling ? std::max(still, it->second.bytes) : still;
+      if (settling) look_again_soon = true;
+      it = settling || still > 0 ? std::next(it) : evicted_deleting.erase(it);
     }
     // Evicts the next least recently played unpinned lesson to make room for `for_id`; false when
     // none is left.
@@ -291,8 +302,9 @@ struct EdgeService::Impl {
       if (next_evict >= evictable.size()) return false;
       EdgeLesson* victim = evictable[next_evict++];
       log->info("lesson_evicted lesson={} bytes={} for={}", victim->id, kept_of(*victim), for_id);
+      const std::int64_t on_disk = BytesUnder(lessons_dir / victim->id);
       transfer->Remove(victim->id, /*delete_files=*/true);
-      evicted_deleting.insert(victim->id);
+      evicted_deleting[victim->id] = {on_disk, now};
       // On a full disk this write can fail (SQLite has no room for its log): the files go all the
       // same, as the room is what is needed, and the record goes in a later pass.
       if (Status st = store->Remove(victim->id); !st.ok()) {
@@ -301,7 +313,7 @@ struct EdgeService::Impl {
         look_again_soon = true;
       }
       used -= kept_of(*victim);
-      free_bytes += kept_of(*victim);
+      free_bytes += on_disk;
       return true;
     };
     for (EdgeLesson* l : wanted) {
@@ -312,6 +324,8 @@ struct EdgeService::Impl {
         auto p = progress.find(l->id);
         if (p != progress.end() && p->second.error == "disk_full") {
           const std::int64_t missing = std::max<std::int64_t>(0, p->second.bytes_wanted - p->second.bytes_done);
+          log->info("disk_full_room lesson={} bytes_needed={} bytes_free={} evictable={}", l->id, missing,
+                    free_bytes, evictable.size() - next_evict);
           while (missing + min_free_bytes > free_bytes && evict_next(l->id)) {
           }
           if (missing + min_free_bytes <= free_bytes) {
