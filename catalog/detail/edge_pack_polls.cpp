@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <vector>
 
 #include "catalog/detail/api_json.h"
 #include "common/http/file_reply.h"
@@ -49,22 +50,32 @@ Result<std::pair<std::string, std::string>> EdgePackPolls::PacksBody(const std::
 }
 
 Reply EdgePackPolls::Poll(const http::Request& req, const std::string& school, http::Responder* respond) {
-  auto body = PacksBody(school);
-  if (!body.ok()) return http::ErrorReply(body.status());
-  const std::string& etag = body->second;
+  int wait = 0;
+  const std::string w = req.Query("wait");
+  if (!w.empty() && !IsDecimal(w, 4)) {
+    return http::ErrorReply(InvalidArgument("wait must be a number of seconds", "wait"));
+  }
+  if (!w.empty()) wait = std::min(std::stoi(w), max_wait_seconds_);
+  // A Wake between reading the list and parking would pass this poll by: read it again then.
+  std::unique_lock lock(mu_);
+  std::uint64_t seen = wakes_;
+  std::pair<std::string, std::string> body;
+  for (;;) {
+    lock.unlock();
+    auto read = PacksBody(school);
+    if (!read.ok()) return http::ErrorReply(read.status());
+    body = std::move(*read);
+    lock.lock();
+    if (wakes_ == seen) break;
+    seen = wakes_;
+  }
+  const std::string& etag = body.second;
   if (!http::IfNoneMatchHolds(req.Header("if-none-match"), etag)) {
-    Reply r = http::JsonReply(200, body->first);
+    Reply r = http::JsonReply(200, body.first);
     r.headers.push_back({"ETag", etag});
     return r;
   }
-  int wait = 0;
-  const std::string w = req.Query("wait");
-  if (!w.empty()) {
-    if (!IsDecimal(w, 4)) return http::ErrorReply(InvalidArgument("wait must be a number of seconds", "wait"));
-    wait = std::min(std::stoi(w), max_wait_seconds_);
-  }
   const Reply not_modified = NotModified(etag);
-  std::lock_guard lock(mu_);
   if (wait <= 0 || !run_after_) return not_modified;
   // Park the poll until a publish changes this school's packs or the wait runs out.
   const std::uint64_t id = next_waiter_++;
@@ -86,25 +97,37 @@ Reply EdgePackPolls::Poll(const http::Request& req, const std::string& school, h
 }
 
 void EdgePackPolls::Wake() {
-  std::map<std::uint64_t, Waiter> parked;
+  // The parked polls, read while they stay parked: a poll whose wait runs out meanwhile is still
+  // found by its timer, and another Wake sees it too. Whoever takes a poll out answers it.
+  struct Parked {
+    std::uint64_t id;
+    std::string school_id, etag;
+  };
+  std::vector<Parked> parked;
   {
     std::lock_guard lock(mu_);
-    parked.swap(waiters_);
+    ++wakes_;
+    for (const auto& [id, w] : waiters_) parked.push_back({id, w.school_id, w.etag});
   }
-  std::map<std::uint64_t, Waiter> still;
-  for (auto& [id, w] : parked) {
-    auto body = PacksBody(w.school_id);
-    if (body.ok() && body->second == w.etag) {
-      still.emplace(id, std::move(w));
-      continue;
+  std::map<std::string, Result<std::pair<std::string, std::string>>> bodies;  // one read per school
+  for (const Parked& p : parked) {
+    auto body = bodies.find(p.school_id);
+    if (body == bodies.end()) body = bodies.emplace(p.school_id, PacksBody(p.school_id)).first;
+    const auto& read = body->second;
+    if (read.ok() && read->second == p.etag) continue;
+    http::Responder respond;
+    {
+      std::lock_guard lock(mu_);
+      auto it = waiters_.find(p.id);
+      if (it == waiters_.end()) continue;  // answered meanwhile
+      respond = std::move(it->second.respond);
+      waiters_.erase(it);
     }
-    Reply r = body.ok() ? http::JsonReply(200, body->first) : http::ErrorReply(body.status());
-    if (body.ok()) r.headers.push_back({"ETag", body->second});
+    Reply r = read.ok() ? http::JsonReply(200, read->first) : http::ErrorReply(read.status());
+    if (read.ok()) r.headers.push_back({"ETag", read->second});
     on_late_reply_(r);
-    w.respond(std::move(r));
+    respond(std::move(r));
   }
-  std::lock_guard lock(mu_);
-  for (auto& [id, w] : still) waiters_.emplace(id, std::move(w));
 }
 
 void EdgePackPolls::ReleaseAll() {

@@ -30,7 +30,7 @@ class EdgePackPolls {
   // Answers `req` for `school`, or parks it: then `*respond` is taken (left empty) and called later.
   http::Reply Poll(const http::Request& req, const std::string& school, http::Responder* respond);
 
-  // A pack was published: answers every parked poll whose list changed.
+  // Packs may have changed: answers every parked poll whose list did. Any thread; calls may overlap.
   void Wake();
 
   // Answers every parked poll now (304) and parks no more: call before stopping the server.
@@ -55,6 +55,7 @@ class EdgePackPolls {
   RunAfter run_after_;
   std::map<std::uint64_t, Waiter> waiters_;
   std::uint64_t next_waiter_ = 1;
+  std::uint64_t wakes_ = 0;  // Wake()s begun: a poll that saw one begin while reading rereads
 };
 
 }  // namespace lm::catalog
