@@ -1,6 +1,7 @@
 #include "catalog/catalog_config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 namespace lm::catalog {
@@ -10,6 +11,8 @@ void DeclareCatalogKeys(CatalogConfig* c, ConfigKeys* keys) {
   keys->Add("port", &c->port, 0, 65535, "listen port (0 = any free port)");
   keys->Add("data_dir", &c->data_dir, "data directory");
   keys->Add("store", &c->store, "where the catalog is kept: empty = catalog.db in data_dir, or postgresql://...");
+  keys->Add("signing_key_file", &c->signing_key_file,
+            "pack signing key (PEM); empty = pack-signing.key in data_dir, made on first start");
   keys->Add("worker_threads", &c->worker_threads, 0, 256, "request handler threads (0 = one per core)");
   keys->Add("read_timeout_ms", &c->read_timeout_ms, 100, 3600000, "time to receive one request");
   keys->Add("idle_timeout_ms", &c->idle_timeout_ms, 100, 3600000, "kept-alive connection with no request");
@@ -32,6 +35,11 @@ bool IsPostgresUri(const std::string& store) {
 int WorkerThreads(const CatalogConfig& c) {
   if (c.worker_threads > 0) return c.worker_threads;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+std::string SigningKeyPath(const CatalogConfig& c) {
+  if (!c.signing_key_file.empty()) return c.signing_key_file;
+  return (std::filesystem::path(c.data_dir) / "pack-signing.key").string();
 }
 
 Status ValidateCatalogConfig(const CatalogConfig& c) {

@@ -19,6 +19,9 @@ struct CatalogConfig {
   // Where the catalog is kept: "" = catalog.db (SQLite) in data_dir; "postgresql://user@host:port/db"
   // = that PostgreSQL database (created beforehand; the catalog creates its tables).
   std::string store;
+  // The pack signing key (PEM): "" = pack-signing.key in data_dir, created on first start. Catalogs
+  // sharing one PostgreSQL database must sign with one key: point each at the same file.
+  std::string signing_key_file;
   int worker_threads = 0;                     // request handlers; 0 = one per core
   int read_timeout_ms = 30000;                // to receive one request
   int idle_timeout_ms = 75000;                // kept-alive connection with no request
@@ -33,7 +36,7 @@ struct CatalogConfig {
 };
 
 // Declares every setting (TOML key and flag) with `config`'s field behind it: listen, port,
-// data_dir, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds, web_dir, lan_name, and
+// data_dir, store, signing_key_file, worker_threads, read_timeout_ms, idle_timeout_ms, max_wait_seconds, web_dir, lan_name, and
 // the serving keys (serving_config.h: tls_cert_file, tls_port, http_max_connections, ...).
 void DeclareCatalogKeys(CatalogConfig* config, ConfigKeys* keys);
 // Reads `path` (TOML) into `config`. Unknown keys are an error.
@@ -43,5 +46,7 @@ Status ValidateCatalogConfig(const CatalogConfig& config);
 bool IsPostgresUri(const std::string& store);
 // The handler threads to run: worker_threads, or one per core when it is 0.
 int WorkerThreads(const CatalogConfig& config);
+// Where the pack signing key is kept: signing_key_file, or pack-signing.key in data_dir.
+std::string SigningKeyPath(const CatalogConfig& config);
 
 }  // namespace lm::catalog

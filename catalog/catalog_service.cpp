@@ -55,7 +55,7 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   fs::create_directories(data, ec);  // the signing key and admin token live there whatever the store
   if (ec) return IoError("create " + config.data_dir + ": " + ec.message());
   ASSIGN_OR_RETURN(p->store, OpenCatalogStore(config));
-  ASSIGN_OR_RETURN(SigningKey key, SigningKey::LoadOrCreate(data / "pack-signing.key"));
+  ASSIGN_OR_RETURN(SigningKey key, SigningKey::LoadOrCreate(SigningKeyPath(config)));
   p->key = std::make_unique<SigningKey>(std::move(key));
   RETURN_IF_ERROR(p->BootstrapAdminToken(data));
 

@@ -27,8 +27,9 @@ namespace {
 #define LM_SERVING_KEYS                                                                                   \
   "tls_cert_file", "tls_key_file", "tls_listen", "tls_port", "header_timeout_ms", "handshake_timeout_ms", \
       "http_max_connections", "http_max_connections_per_client"
-const std::set<std::string> kCatalogKeys = {"listen", "port", "data_dir", "worker_threads", "read_timeout_ms",
-                                            "idle_timeout_ms", "max_wait_seconds", "lan_name", "web_dir", LM_SERVING_KEYS};
+const std::set<std::string> kCatalogKeys = {"listen", "port", "data_dir", "store", "signing_key_file", "worker_threads",
+                                            "read_timeout_ms", "idle_timeout_ms", "max_wait_seconds", "lan_name",
+                                            "web_dir", LM_SERVING_KEYS};
 const std::set<std::string> kOriginKeys = {
     "listen", "port", "data_dir", "catalog_url", "catalog_token", "public_url", "workers", "max_upload_bytes",
     "torrent_port", "upload_rate_kbps", "max_connections", "dht", "lsd", "http_threads", "upload_expire_hours",
