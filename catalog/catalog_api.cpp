@@ -181,6 +181,8 @@ std::int64_t CatalogApi::Now() const {
 
 void CatalogApi::SetRunAfter(RunAfter run_after) { polls_->SetRunAfter(std::move(run_after)); }
 
+void CatalogApi::PacksChanged() { polls_->Wake(); }
+
 void CatalogApi::ReleaseWaiters() { polls_->ReleaseAll(); }
 
 std::size_t CatalogApi::BodyLimit(const std::string& method, const std::string& target) {
@@ -367,7 +369,7 @@ Reply CatalogApi::RegisterLesson(const Call& call) {
     // that an admin who puts the old version back into a pack keeps it there).
     auto packs = AdoptNewVersion(store_, key_, *lesson, Now());
     if (!packs.ok()) return ErrorReply(packs.status());
-    if (!packs->empty()) polls_->Wake();
+    if (!packs->empty() && options_.publish_wakes_polls) polls_->Wake();
     reply["revises"] = lesson->revises;
     reply["packs_republished"] = *packs;
   }
@@ -443,7 +445,7 @@ Reply CatalogApi::PublishPack(const Call& call) {
   auto v = BuildSignedPackVersion(key_, pack_id, version, *spec, lessons, Now());
   if (!v.ok()) return ErrorReply(v.status());
   if (Status st = store_.AddPackVersion(*v, *spec); !st.ok()) return ErrorReply(st);
-  polls_->Wake();
+  if (options_.publish_wakes_polls) polls_->Wake();
   return JsonReply(201, DumpJson(PackVersionJson(*v)));
 }
 

@@ -41,6 +41,10 @@ struct CatalogApiOptions {
   http::FailedAuthLimits failed_auth{};         // per client address
   std::string lan_name = kDefaultLanName;       // printed QR codes carry http://<lan_name>/l/ID
   int poster_budget_ms = 5000;                  // a QR sheet's wait for its posters (from the origin)
+  // Whether a publish here wakes the parked polls itself. False where the store tells every
+  // catalog sharing it, this one included, of each publish (PostgreSQL: PackChangeListener), and
+  // that calls PacksChanged(): then each publish wakes the polls once.
+  bool publish_wakes_polls = true;
 };
 
 class CatalogApi {
@@ -57,6 +61,10 @@ class CatalogApi {
 
   // Long polls need a timer (the HTTP server's). Without one, polls answer at once.
   void SetRunAfter(RunAfter run_after);
+
+  // Packs may have changed (published through any catalog on the same store): answers every
+  // parked long poll whose list changed.
+  void PacksChanged();
 
   // Answers every parked long poll now (304): call before stopping the server.
   void ReleaseWaiters();

@@ -8,6 +8,7 @@
 #include "catalog/auth.h"
 #include "catalog/catalog_api.h"
 #include "catalog/open_catalog_store.h"
+#include "catalog/pack_change_listener.h"
 #include "common/atomic_file.h"
 #include "common/http/http_server.h"
 #include "common/logging.h"
@@ -31,6 +32,8 @@ struct CatalogService::Parts {
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<CatalogApi> api;
   std::unique_ptr<http::HttpServer> server;
+  // PostgreSQL: hears publishes through every catalog on the database and wakes the polls here.
+  std::unique_ptr<PackChangeListener> pack_changes;
   bool stopped = false;
 
   // First start, or every admin token revoked or expired: an admin token, written where only the
@@ -63,7 +66,16 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   api_options.max_wait_seconds = config.max_wait_seconds;
   api_options.web_dir = config.web_dir;
   api_options.lan_name = config.lan_name;
+  // On PostgreSQL other catalogs may share the database: every publish, here or there, reaches the
+  // polls through the database's NOTIFY, and only that way.
+  const bool shared_store = IsPostgresUri(config.store);
+  api_options.publish_wakes_polls = !shared_store;
   p->api = std::make_unique<CatalogApi>(*p->store, *p->key, api_options);
+  if (shared_store) {
+    // Listening before the first poll parks: no publish slips past it.
+    ASSIGN_OR_RETURN(p->pack_changes,
+                     PackChangeListener::Start(config.store, [api = p->api.get()] { api->PacksChanged(); }));
+  }
   http::ServerOptions server_options;
   server_options.address = config.listen_address;
   server_options.port = config.port;
@@ -107,6 +119,7 @@ const std::string& CatalogService::public_key_base64() const { return parts_->ke
 void CatalogService::Stop() {
   if (parts_->stopped) return;
   parts_->stopped = true;
+  parts_->pack_changes.reset();  // wakes no more polls
   parts_->api->ReleaseWaiters();
   parts_->server->Stop();
   parts_->log->info("stopped");

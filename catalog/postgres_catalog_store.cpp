@@ -232,6 +232,10 @@ Status PostgresCatalogStore::AddPackVersion(const PackVersion& v, const PackSpec
   RETURN_IF_ERROR(pg::Exec(conn.get(), "UPDATE packs SET latest_version = $2, title = $3, spec = $4 WHERE id = $1",
                            Params().Add(v.pack_id).Add(v.version).Add(spec.title).Add(SpecJson(spec)))
                       .status());
+  // Every catalog on this database hears of it when (and only if) the version commits.
+  RETURN_IF_ERROR(pg::Exec(conn.get(), "SELECT pg_notify($1, $2)",
+                           Params().Add(kPackChangesChannel).Add(std::to_string(v.pack_id)))
+                      .status());
   return tx.Commit();
 }
 

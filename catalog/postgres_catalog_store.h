@@ -3,7 +3,9 @@
 // migrations (table schema_version, applied under an advisory lock so catalogs starting together
 // take turns), connections pooled across the handler threads. Search indexes the same CJK tokens
 // as the SQLite store (common/cjk_tokenizer.h) in a weighted tsvector with a GIN index and ranks
-// them with ts_rank, so both backends find and order the same lessons. Thread-safe.
+// them with ts_rank, so both backends find and order the same lessons. A pack version NOTIFYs
+// kPackChangesChannel as it commits, so every catalog on the database hears of it
+// (PackChangeListener). Thread-safe.
 
 #include <memory>
 #include <string>

@@ -35,8 +35,21 @@ Status ResultStatus(PGconn* conn, const PGresult* result, std::string_view what)
 
 }  // namespace
 
-Result<ConnPtr> Connect(const std::string& conninfo) {
-  ConnPtr conn(PQconnectdb(conninfo.c_str()));
+Result<ConnPtr> Connect(const std::string& conninfo) { return Connect(conninfo, {}); }
+
+Result<ConnPtr> Connect(const std::string& conninfo,
+                        const std::vector<std::pair<std::string, std::string>>& settings) {
+  // dbname first, expanded (expand_dbname) into what the string names; the settings after it
+  // override.
+  std::vector<const char*> keywords = {"dbname"};
+  std::vector<const char*> values = {conninfo.c_str()};
+  for (const auto& [key, value] : settings) {
+    keywords.push_back(key.c_str());
+    values.push_back(value.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  ConnPtr conn(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
   if (!conn) return IoError("postgresql: out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     std::string message = PQerrorMessage(conn.get());

@@ -27,6 +27,9 @@ using ResultPtr = std::unique_ptr<PGresult, Free<PQclear>>;
 
 // Opens a connection (a libpq connection string or postgresql:// URI) in UTF-8.
 Result<ConnPtr> Connect(const std::string& conninfo);
+// The same with libpq settings on top of those `conninfo` names, e.g. {"keepalives_idle", "30"}.
+Result<ConnPtr> Connect(const std::string& conninfo,
+                        const std::vector<std::pair<std::string, std::string>>& settings);
 
 // A statement's parameters, all sent as text except bytes (bytea, sent binary). Never null.
 class Params {

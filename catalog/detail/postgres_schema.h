@@ -7,4 +7,8 @@ namespace lm::catalog {
 
 extern const std::array<const char*, 1> kPostgresMigrations;
 
+// The channel a publish NOTIFYs (payload: the pack id) when it commits, and every catalog on the
+// database LISTENs on (PackChangeListener).
+inline constexpr char kPackChangesChannel[] = "lessonmesh_pack_changes";
+
 }  // namespace lm::catalog
