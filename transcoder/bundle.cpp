@@ -111,7 +111,7 @@ Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir
   params.ladder = &ladder;
   params.dir = dir;
   params.piece_size_bytes = options.piece_size_bytes;
-  params.encoder_threads = options.encoder_threads;
+  params.threads = options.threads;
   params.progress = &progress;
   params.cancel = cancel;
   params.started = started;
@@ -156,7 +156,7 @@ Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_di
   std::optional<DocumentType> document = SniffDocument(input);
   std::unique_ptr<MediaSource> media;
   if (!document) {
-    auto opened = MediaSource::Open(input);
+    auto opened = MediaSource::Open(input, options.threads);
     if (!opened.ok()) {
       if (opened.status().code() == StatusCode::kUnsupportedInput) {
         return UnsupportedInput("neither media nor a known document: " + opened.status().message());

@@ -35,7 +35,10 @@ struct BundleOptions {
   std::vector<std::string> web_seeds; // BEP 19 base URLs; the torrent's name (the lesson id) is appended
   std::vector<std::string> trackers;
   int piece_size_bytes = 256 * 1024;  // small pieces for flaky links
-  int encoder_threads = 0;            // threads per H.264 encoder; 0 = the pipeline's choice
+  // Threads of the decoder and of the filters that prepare decoded frames; 0 = one per core. The
+  // bundle's bytes never depend on it (nor on the machine or its load): a job redone by another
+  // worker makes the same bundle, byte for byte. Each H.264 encoder runs on its rung's own thread.
+  int threads = 0;
 };
 
 struct Progress {

@@ -125,7 +125,6 @@ Result<ClipSummary> BuildClip(const fs::path& parent_dir, const ClipRange& range
       h.x264_preset = ladder.x264_preset;
       h.x264_profile = ladder.x264_profile;
       h.segment_seconds = seg;
-      h.threads = options.encoder_threads;
       p.encoder = h;
       p.want_poster = !poster;
     }

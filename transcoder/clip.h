@@ -28,7 +28,6 @@ struct ClipOptions {
   std::vector<std::string> web_seeds;  // as BundleOptions
   std::vector<std::string> trackers;
   int piece_size_bytes = 256 * 1024;
-  int encoder_threads = 0;  // threads per H.264 encoder for re-encoded segments; 0 = libx264's choice
 };
 
 struct ClipSummary {

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   app.add_option("--ladder", options.ladder, "rendition ladder")->capture_default_str();
   app.add_option("--preset", options.x264_preset, "x264 preset (default: the ladder's)");
   app.add_option("--piece-size", options.piece_size_bytes, "torrent piece size in bytes")->capture_default_str();
-  app.add_option("--encoder-threads", options.encoder_threads, "threads per H.264 encoder (0 = automatic)")
+  app.add_option("--threads", options.threads,
+                 "decoder and filter threads (0 = one per core); the bundle's bytes do not depend on it")
       ->check(CLI::Range(0, 64));
   app.add_flag("--json", json_summary, "print a JSON summary on stdout");
   try {

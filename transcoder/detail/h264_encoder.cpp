@@ -30,7 +30,15 @@ Result<av::CodecPtr> OpenH264Encoder(const H264Settings& s) {
   c->gop_size = 2 * frames_per_segment;
   c->keyint_min = frames_per_segment;
   c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  c->thread_count = s.threads;
+  // One x264 thread: the ladder's parallelism is one encoder per rung, on threads of its own.
+  // x264's frame threads are not deterministic with VBV: a frame's quantiser is planned from the
+  // size estimates of the frames other threads are still encoding (ratecontrol.c,
+  // update_vbv_plan), so the bytes depend on thread timing; and the thread count, which libx264
+  // picks from the machine's cores when left at 0, changes the lookahead split and the frame
+  // delay. Sliced threads would be deterministic at a fixed count but cut every picture into
+  // slices (worse pictures at the same rate). With one thread, x264 also runs no lookahead
+  // threads.
+  c->thread_count = 1;
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "preset", s.x264_preset.c_str(), 0);
   av_dict_set(&opts, "profile", s.x264_profile.c_str(), 0);

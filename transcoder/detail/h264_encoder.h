@@ -16,10 +16,11 @@ struct H264Settings {
   std::string x264_preset;
   std::string x264_profile;
   double segment_seconds = 6;  // keyframes are forced at segment starts; the GOP limit stays out of their way
-  int threads = 0;             // 0 = libx264's own choice
 };
 
-// An open encoder, time base one tick per frame (1/fps).
+// An open encoder, time base one tick per frame (1/fps). Deterministic: the same frames in give
+// the same bytes out on any machine and at any load (libx264 runs on the calling thread only; see
+// the .cpp), so a job redone elsewhere makes the same bundle.
 Result<av::CodecPtr> OpenH264Encoder(const H264Settings& settings);
 
 }  // namespace lm::transcoder

@@ -126,7 +126,6 @@ class MediaPipeline {
       cfg.input_time_base = prep_time_base_;
       cfg.x264_preset = ladder_.x264_preset;
       cfg.x264_profile = ladder_.x264_profile;
-      cfg.threads = p_.encoder_threads;
       cfg.audio = muxed_audio_ ? muxed_audio_->codec() : nullptr;
       auto r = std::make_unique<VideoRendition>(std::move(cfg), p_.dir, p_.piece_size_bytes, ladder_.segment_seconds);
       video_branches_.push_back(r.get());
@@ -176,7 +175,7 @@ class MediaPipeline {
     if (!prep_) {
       const bool interlaced = info_.interlaced || frame->interlaced_frame;
       const int64_t nominal = av_rescale_q(1, prep_time_base_, src_tb);
-      prep_.emplace(PrepFilters(info_, interlaced, out_fps_), src_tb, nominal, 0,
+      prep_.emplace(PrepFilters(info_, interlaced, out_fps_), src_tb, nominal, p_.threads,
                     [this](AVFrame* f) { return OnPrepared(f); });
     }
     int64_t pts = seconds >= 0 ? std::llround(seconds / av_q2d(src_tb)) : AV_NOPTS_VALUE;

@@ -29,7 +29,7 @@ struct MediaPipelineParams {
   const Ladder* ladder = nullptr;
   std::filesystem::path dir;
   int piece_size_bytes = 0;
-  int encoder_threads = 0;  // per video rendition; 0 = libx264's choice
+  int threads = 0;  // the decoder's and the preparing filters' threads; 0 = one per core
   const ProgressFn* progress = nullptr;      // may be null
   const std::atomic<bool>* cancel = nullptr; // may be null
   std::chrono::steady_clock::time_point started;

@@ -29,7 +29,7 @@ constexpr int kMaxDecodeErrors = 1000;
 
 }  // namespace
 
-Result<std::unique_ptr<MediaSource>> MediaSource::Open(const std::filesystem::path& path) {
+Result<std::unique_ptr<MediaSource>> MediaSource::Open(const std::filesystem::path& path, int decoder_threads) {
   std::unique_ptr<MediaSource> s(new MediaSource());
   AVFormatContext* raw = nullptr;
   int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
@@ -48,8 +48,12 @@ Result<std::unique_ptr<MediaSource>> MediaSource::Open(const std::filesystem::pa
   if (s->video_index_ >= 0 && (in->streams[s->video_index_]->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
     s->video_index_ = -1;
   }
-  if (s->video_index_ >= 0 && !s->OpenDecoder(s->video_index_, &s->video_dec_).ok()) s->video_index_ = -1;
-  if (s->audio_index_ >= 0 && !s->OpenDecoder(s->audio_index_, &s->audio_dec_).ok()) s->audio_index_ = -1;
+  if (s->video_index_ >= 0 && !s->OpenDecoder(s->video_index_, decoder_threads, &s->video_dec_).ok()) {
+    s->video_index_ = -1;
+  }
+  if (s->audio_index_ >= 0 && !s->OpenDecoder(s->audio_index_, decoder_threads, &s->audio_dec_).ok()) {
+    s->audio_index_ = -1;
+  }
   if (s->video_index_ < 0 && s->audio_index_ < 0) {
     return UnsupportedInput("no decodable audio or video stream (container " + std::string(in->iformat->name) + ")");
   }
@@ -100,7 +104,7 @@ Result<std::unique_ptr<MediaSource>> MediaSource::Open(const std::filesystem::pa
   return s;
 }
 
-Status MediaSource::OpenDecoder(int stream_index, av::CodecPtr* out) {
+Status MediaSource::OpenDecoder(int stream_index, int threads, av::CodecPtr* out) {
   const AVStream* st = input_->streams[stream_index];
   const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
   if (!codec) return UnsupportedInput(std::string("no decoder for ") + avcodec_get_name(st->codecpar->codec_id));
@@ -108,7 +112,7 @@ Status MediaSource::OpenDecoder(int stream_index, av::CodecPtr* out) {
   if (!dec) return Internal("avcodec_alloc_context3 failed");
   RETURN_IF_ERROR(av::AvStatus(avcodec_parameters_to_context(dec.get(), st->codecpar), "avcodec_parameters_to_context"));
   dec->pkt_timebase = st->time_base;
-  dec->thread_count = 0;  // auto
+  dec->thread_count = threads;  // 0 = one per core
   RETURN_IF_ERROR(av::AvStatus(avcodec_open2(dec.get(), codec, nullptr), "avcodec_open2(decoder)",
                                StatusCode::kUnsupportedInput));
   *out = std::move(dec);

@@ -39,7 +39,8 @@ class MediaSource {
   // Called for every decoded frame; `seconds` is its time on the lesson timeline.
   using FrameFn = std::function<Status(Kind, AVFrame*, double seconds)>;
 
-  static Result<std::unique_ptr<MediaSource>> Open(const std::filesystem::path& path);
+  // `decoder_threads` 0 = one per core; decoding is bit-exact at any count.
+  static Result<std::unique_ptr<MediaSource>> Open(const std::filesystem::path& path, int decoder_threads = 0);
 
   const SourceInfo& info() const { return info_; }
   AVRational video_time_base() const;
@@ -52,7 +53,7 @@ class MediaSource {
 
  private:
   MediaSource() = default;
-  Status OpenDecoder(int stream_index, av::CodecPtr* out);
+  Status OpenDecoder(int stream_index, int threads, av::CodecPtr* out);
   Status Decode(AVCodecContext* dec, const AVPacket* pkt, Kind kind, const FrameFn& on_frame);
 
   av::InputPtr input_;

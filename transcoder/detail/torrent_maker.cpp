@@ -43,6 +43,8 @@ Result<bundle::TorrentFile> MakeTorrent(const TorrentSpec& spec, const std::vect
     int tier = 0;
     for (const auto& url : spec.trackers) ct.add_tracker(url, tier++);
     ct.set_creator("LessonMesh");
+    // No "creation date": the same bundle makes the same torrent file, whenever and wherever made.
+    ct.set_creation_date(0);
     const std::vector<char> buf = ct.generate_buf();
     auto torrent = bundle::ParseTorrent(std::string(buf.begin(), buf.end()));
     if (!torrent.ok()) return Internal("the torrent made does not load: " + torrent.status().message());

@@ -41,7 +41,6 @@ Status VideoRendition::Open() {
   settings.x264_preset = config_.x264_preset;
   settings.x264_profile = config_.x264_profile;
   settings.segment_seconds = segment_seconds_;
-  settings.threads = config_.threads;
   ASSIGN_OR_RETURN(enc_, OpenH264Encoder(settings));
   pkt_ = av::NewPacket();
   if (!pkt_) return Internal("out of memory");

@@ -18,7 +18,6 @@ struct VideoRenditionConfig {
   AVRational input_time_base{};  // of the frames pushed
   std::string x264_preset;
   std::string x264_profile;
-  int threads = 0;  // 0 = libx264's own choice
   const AVCodecContext* audio = nullptr;  // the shared AAC encoder, or null for no audio
 };
 
