@@ -3,12 +3,34 @@
 #include <cmath>
 
 extern "C" {
+#include <libavutil/cpu.h>
 #include <libavutil/opt.h>
 }
 
 #include "common/av_status.h"
 
 namespace lm::transcoder {
+
+namespace {
+
+// libx264's own settings beyond the codec context's. No scene cuts: keyframes fall only where
+// the segments start. On a processor with AVX-512, x264 (0.164) is kept to AVX2 and below: its
+// AVX-512 code reads memory it never wrote when a picture's width is not a multiple of 16 (the
+// 426- and 854-wide rungs of a 16:9 source), so the bytes followed whatever the heap held, and
+// changed from one transcode to the next in the same process (the origin runs many). Below
+// AVX-512, x264's assembly gives the same bytes on every x86-64 level it was checked on (SSE4.2,
+// AVX2), so a job redone on another worker makes the same bundle.
+std::string X264Params() {
+  std::string params = "scenecut=0";
+#if defined(__x86_64__) || defined(__i386__)
+  // Every processor with AVX-512 has all that "AVX2" names in x264 (up to AVX2, FMA3, BMI2) and
+  // 64-byte cache lines.
+  if (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) params += ":asm=AVX2,Cache64";
+#endif
+  return params;
+}
+
+}  // namespace
 
 Result<av::CodecPtr> OpenH264Encoder(const H264Settings& s) {
   const PlannedRung& r = s.rung;
@@ -43,7 +65,7 @@ Result<av::CodecPtr> OpenH264Encoder(const H264Settings& s) {
   av_dict_set(&opts, "preset", s.x264_preset.c_str(), 0);
   av_dict_set(&opts, "profile", s.x264_profile.c_str(), 0);
   av_dict_set(&opts, "forced-idr", "1", 0);
-  av_dict_set(&opts, "x264-params", "scenecut=0", 0);
+  av_dict_set(&opts, "x264-params", X264Params().c_str(), 0);
   const int ret = avcodec_open2(c, codec, &opts);
   av_dict_free(&opts);
   RETURN_IF_ERROR(av::AvStatus(ret, "avcodec_open2(libx264 " + r.rung.name + ")"));
