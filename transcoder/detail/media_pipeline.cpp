@@ -74,6 +74,9 @@ class Branches {
 
 const Status kBranchStopped(StatusCode::kCancelled, "a rendition branch stopped");
 
+// Nice value of every branch but the largest video rung's (measured in bench/RESULTS.md).
+constexpr int kLesserBranchNice = 3;
+
 // One run of the media half of a bundle. Plans the renditions, starts one branch per rendition,
 // feeds them from the decode thread (this one), and collects their files and the poster. Holds
 // callbacks into itself: neither copied nor moved. Used by one thread.
@@ -128,12 +131,14 @@ class MediaPipeline {
       cfg.x264_profile = ladder_.x264_profile;
       cfg.audio = muxed_audio_ ? muxed_audio_->codec() : nullptr;
       auto r = std::make_unique<VideoRendition>(std::move(cfg), p_.dir, p_.piece_size_bytes, ladder_.segment_seconds);
+      if (!video_branches_.empty()) r->set_nice(kLesserBranchNice);  // rungs come largest first
       video_branches_.push_back(r.get());
       branches_.Add(std::move(r));
     }
     if (solo_audio_) {
       auto r = std::make_unique<AudioRendition>(ladder_.audio_only_name, solo_audio_->codec(), p_.dir,
                                                 p_.piece_size_bytes, ladder_.segment_seconds);
+      if (!rungs_.empty()) r->set_nice(kLesserBranchNice);
       audio_branches_.push_back(r.get());
       branches_.Add(std::move(r));
     }

@@ -1,6 +1,8 @@
 #include "transcoder/detail/rendition.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <system_error>
 
@@ -29,6 +31,9 @@ Status Rendition::Start() {
     thread_ = std::jthread([this] {
       // "lm-720p": names the branch in top, perf and gdb (15 characters at most).
       pthread_setname_np(pthread_self(), ("lm-" + name_).substr(0, 15).c_str());
+      // This thread only (Linux: a thread id names one thread); raising one's own nice value
+      // needs no privilege, and output never depends on it.
+      if (nice_ != 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
       Run();
     });
   } catch (const std::system_error& e) {

@@ -39,6 +39,11 @@ class Rendition {
 
   // Starts the branch's thread; kInternal if the system has no thread to give.
   Status Start();
+  // Before Start: the branch's thread runs at this nice value (higher = yields the processor to
+  // the others), best effort. The pipeline lowers every branch but the longest, so that one, the
+  // ladder's critical path now that each encoder is one thread, gets a core whenever it has work
+  // and is not left alone at the end while the other core idles.
+  void set_nice(int nice) { nice_ = nice; }
   bool Push(RenditionInput input) { return queue_.Push(std::move(input)); }
   void Close() { queue_.Close(); }
   void Abort() { queue_.Abort(); }
@@ -72,6 +77,7 @@ class Rendition {
 
   WorkQueue<RenditionInput> queue_;
   std::atomic<double> done_seconds_{0};
+  int nice_ = 0;
   Status status_;
   std::jthread thread_;
 };
