@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "edge/disk_space.h"
 #include "edge/edge_routes.h"
 #include "edge/edge_store.h"
+#include "edge/held_files.h"
 #include "edge/lesson_verifier.h"
 #include "edge/pack_follower.h"
 #include "edge/reporter.h"
@@ -223,6 +225,46 @@ struct EdgeService::Impl {
     if (reporter) reporter->ReportNow();
   }
 
+  // A lesson about to download starts from the files this edge already holds under other lessons
+  // (a revised version keeps its media): they are copied into its folder before libtorrent adds
+  // it, whose check finds them. `held` is read on the first call of a pass.
+  void StartFromHeldFiles(const EdgeLesson& l, const std::vector<EdgeLesson>& lessons,
+                          std::optional<HeldFiles>& held) {
+    if (transfer->Has(l.id)) return;
+    const std::vector<bundle::BundleFile> wanted = KeptFilesOf(l.id);
+    if (wanted.empty()) return;
+    if (!held) {
+      std::vector<std::string> ready;
+      for (const EdgeLesson& h : lessons) {
+        if (h.state == LessonState::kReady) ready.push_back(h.id);
+      }
+      held.emplace(lessons_dir, ready);
+    }
+    const ReusedFiles reused = held->CopyInto(l.id, wanted);
+    if (reused.files > 0) {
+      log->info("lesson_files_reused lesson={} files={} bytes={}", l.id, reused.files, reused.bytes);
+    }
+  }
+
+  // The files of `id` this edge keeps, from the manifest of a pack that names it.
+  std::vector<bundle::BundleFile> KeptFilesOf(const std::string& id) {
+    std::vector<bundle::BundleFile> out;
+    auto packs = store->Packs();
+    if (!packs.ok()) return out;
+    for (const auto& p : *packs) {
+      auto m = bundle::ParsePackManifest(p.signed_manifest.manifest);
+      if (!m.ok()) continue;
+      for (const auto& item : m->items) {
+        if (item.lesson_id != id) continue;
+        for (const auto& f : item.files) {
+          if (KeepsFile(f.path, config.renditions)) out.push_back(f);
+        }
+        return out;
+      }
+    }
+    return out;
+  }
+
   void Reconcile() {
     for (auto it = evicted_unrecorded.begin(); it != evicted_unrecorded.end();) {
       it = store->Remove(*it).ok() ? evicted_unrecorded.erase(it) : std::next(it);
@@ -282,6 +324,7 @@ struct EdgeService::Impl {
     std::vector<std::string> errors_now;
     std::vector<std::string> order;
     size_t next_evict = 0;
+    std::optional<HeldFiles> held_files;  // read once a lesson starts in this pass
     std::map<std::string, DownloadProgress> progress;
     for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
     // Free disk as this pass leaves it. The session thread deletes an evicted lesson's files after
@@ -354,6 +397,7 @@ struct EdgeService::Impl {
       used += need;
       free_bytes -= need;  // what it will take, though statvfs does not show it yet
       (void)store->SetState(l->id, LessonState::kDownloading);
+      StartFromHeldFiles(*l, *lessons, held_files);
       AddToSession(*l);
       order.push_back(l->id);
     }

@@ -801,7 +801,7 @@ std::vector<DownloadProgress> Transfer::Progress() const {
 TransferTotals Transfer::Totals() const {
   std::lock_guard lock(impl_->snapshot_mu);
   TransferTotals t = impl_->totals;
-  for (const auto& [id, p] : impl_->progress) t.downloaded_bytes += p.bytes_done;
+  for (const auto& [id, p] : impl_->progress) t.downloaded_bytes += p.bytes_received;
   return t;
 }
 

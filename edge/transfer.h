@@ -72,7 +72,7 @@ struct DownloadProgress {
 
 // Transfer totals, for /metrics and the schedule test.
 struct TransferTotals {
-  std::int64_t downloaded_bytes = 0;  // payload, all torrents, since start
+  std::int64_t downloaded_bytes = 0;  // payload received by the lessons in the session, since start
   std::int64_t uploaded_bytes = 0;
   int hash_failures = 0;
   int peers_banned = 0;

@@ -205,6 +205,63 @@ class FeedProxy {
   std::unique_ptr<http::HttpServer> server_;
 };
 
+// A teacher edits a lesson's chapters after the schools have it: the new version (a new
+// lesson.json, so a new lesson id and info hash) takes the old one's place in the pack, and the
+// school box starts it from the video, audio and poster files it already holds. What crosses the
+// link is lesson.json's piece, not the media; the new version is verified and served.
+TEST_F(EdgeServiceTest, ARevisedLessonDownloadsOnlyWhatChanged) {
+  const std::string lesson = UploadLesson(*clips_ / "a.mp4", "分数的初步认识");
+  ASSERT_FALSE(lesson.empty());
+  Publish({{lesson, "2026-12-07"}}, {{"communities", {"th-ch-1"}}});
+  StartEdge(EdgeSettings());
+  ASSERT_TRUE(WaitFor([&] { return PlayableIds().size() == 1; }, kDeadlineSeconds)) << Edge("/v1/downloads").body;
+  auto received = [&] {  // payload received by the lessons in the edge's session
+    const std::string m = Edge("/metrics").body;
+    const std::string name = "\nlessonmesh_edge_downloaded_bytes ";
+    const size_t at = m.find(name);
+    return at == std::string::npos ? std::int64_t{-1} : std::stoll(m.substr(at + name.size()));
+  };
+  const std::int64_t before = received();
+  ASSERT_GT(before, 0);
+
+  const json chapters = {{"chapters", {{{"start_s", 0}, {"end_s", 2}, {"title", "导入"}}, {{"start_s", 2}, {"end_s", 4}, {"title", "新课"}}}}};
+  const auto set = Origin().Request("PUT", "/v1/lessons/" + lesson + "/chapters", chapters.dump(),
+                                    {{"Authorization", "Bearer " + teacher_}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(set.status, 201) << set.body;
+  const std::string revised = json::parse(set.body)["lesson_id"];
+  ASSERT_NE(revised, lesson);
+  ASSERT_TRUE(WaitFor([&] {
+    const json ids = PlayableIds();
+    return std::find(ids.begin(), ids.end(), revised) != ids.end();
+  }, kDeadlineSeconds)) << Edge("/v1/downloads").body;
+
+  // Every kept file of the new version matches its lesson.json and is served; the chapters came.
+  const fs::path held = tmp_ / "edge" / "lessons" / revised;
+  auto manifest = bundle::ReadLessonManifest(held);
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  ASSERT_EQ(manifest->chapters.size(), 2u);
+  EXPECT_EQ(manifest->chapters[1].title, "新课");
+  std::int64_t media_bytes = 0;
+  for (const auto& f : manifest->files) {
+    if (!fs::exists(held / f.path)) continue;  // a rendition this school does not keep
+    const std::string bytes = ReadFile(held / f.path);
+    EXPECT_EQ(Xxh3Of(bytes).Hex(), f.xxh3_128) << f.path;
+    media_bytes += f.size_bytes;
+  }
+  const std::string lesson_json = ReadFile(held / bundle::kLessonManifestFile);
+  // The old version is still held (nothing needed its room), so the payload counter went up by
+  // what the new one received alone.
+  EXPECT_TRUE(fs::exists(tmp_ / "edge" / "lessons" / lesson / bundle::kLessonManifestFile));
+  const std::int64_t fetched = received() - before;
+  std::cout << "[          ] revised lesson: " << fetched << " bytes received of " << media_bytes
+            << " held (lesson.json " << lesson_json.size() << " bytes)\n";
+  EXPECT_GE(fetched, static_cast<std::int64_t>(lesson_json.size()));
+  EXPECT_LT(fetched, media_bytes / 4) << "the media crossed the link again";
+  const auto served = Edge("/lessons/" + revised + "/" + bundle::kLessonManifestFile);
+  EXPECT_EQ(served.status, 200);
+  EXPECT_TRUE(served.body == lesson_json);
+}
+
 TEST_F(EdgeServiceTest, TamperedForeignOrWronglySignedPacksAreRefusedAndTheEarlierVersionStays) {
   const std::string fractions = UploadLesson(*clips_ / "a.mp4", "分数的初步认识");
   ASSERT_FALSE(fractions.empty());
