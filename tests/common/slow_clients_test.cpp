@@ -84,6 +84,10 @@ TEST(SlowClientsTest, TheConnectionLimitRefusesTheExcessAndFreesPlaces) {
   ServerOptions options;
   options.max_connections_per_client = 4;
   options.max_connections = 6;
+  // The idle connections hold their places for the whole test, however slow the machine: no
+  // header timeout (10 s by default) cuts them meanwhile.
+  options.read_timeout_ms = 600000;
+  options.header_timeout_ms = 600000;
   auto server = Start(options);
   ASSERT_NE(server, nullptr);
 
