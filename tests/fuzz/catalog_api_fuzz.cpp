@@ -31,6 +31,7 @@
 #include "common/logging.h"
 #include "common/signing.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_request.h"
 
 namespace fs = std::filesystem;
 using lm::catalog::Role;
@@ -96,37 +97,6 @@ struct Parsed {
   Request request;
   std::string token;
 };
-
-// "METHOD TARGET\nName: value\n...\n\nbody"; false if the request line or target is malformed
-// (the server would answer 400 itself).
-bool ParseRequest(std::string_view text, Parsed* out) {
-  const std::size_t head_end = text.find("\n\n");
-  std::string_view head = text.substr(0, head_end);
-  out->request.body = head_end == std::string_view::npos ? "" : std::string(text.substr(head_end + 2));
-  const std::size_t nl = head.find('\n');
-  const std::string_view line = head.substr(0, nl);
-  head = nl == std::string_view::npos ? std::string_view() : head.substr(nl + 1);
-  const std::size_t space = line.find(' ');
-  if (space == std::string_view::npos || space == 0) return false;
-  out->request.method = std::string(line.substr(0, space));
-  if (!lm::http::SetTarget(line.substr(space + 1), &out->request)) return false;
-  while (!head.empty()) {
-    const std::size_t end = head.find('\n');
-    const std::string_view field = head.substr(0, end);
-    head = end == std::string_view::npos ? std::string_view() : head.substr(end + 1);
-    const std::size_t colon = field.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string name(field.substr(0, colon));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = field.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    out->request.headers[name] = std::string(value);
-  }
-  out->request.peer = "10.1.2.3:40000";
-  const std::string auth = out->request.Header("authorization");
-  if (auth.rfind("Bearer ", 0) == 0) out->token = auth.substr(7);
-  return true;
-}
 
 bool IsPublic(const Request& r) {
   return r.path == "/healthz" || r.path == "/metrics" || r.path == "/v1/keys" || r.path == "/admin" ||
@@ -196,7 +166,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (const std::string_view text : lm::fuzz::SplitParts(lm::fuzz::Text(data, size), "--", 12)) {
     Parsed p;
-    if (!ParseRequest(text, &p)) continue;
+    if (!lm::fuzz::ParseRequest(text, {}, "10.1.2.3:40000", &p.request)) continue;
+    if (const std::string auth = p.request.Header("authorization"); auth.rfind("Bearer ", 0) == 0) {
+      p.token = auth.substr(7);
+    }
     if (p.request.body.size() > lm::catalog::CatalogApi::BodyLimit(p.request.method, p.request.target)) continue;
     int replies = 0;
     Reply reply;

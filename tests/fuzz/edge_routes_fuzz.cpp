@@ -36,6 +36,7 @@
 #include "edge/pack_follower.h"
 #include "edge/transfer.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_request.h"
 
 namespace fs = std::filesystem;
 using lm::http::Reply;
@@ -174,37 +175,6 @@ Fixture& TheFixture() {
   return fixture;
 }
 
-bool ParseRequest(std::string_view text, Request* out) {
-  const std::size_t head_end = text.find("\n\n");
-  std::string_view head = text.substr(0, head_end);
-  out->body = head_end == std::string_view::npos ? "" : std::string(text.substr(head_end + 2));
-  const std::size_t nl = head.find('\n');
-  const std::string_view line = head.substr(0, nl);
-  head = nl == std::string_view::npos ? std::string_view() : head.substr(nl + 1);
-  const std::size_t space = line.find(' ');
-  if (space == std::string_view::npos || space == 0) return false;
-  out->method = std::string(line.substr(0, space));
-  std::string target(line.substr(space + 1));
-  for (const auto& [name, id] : {std::pair{"$DOC", kDoc}, std::pair{"$VIDEO", kVideo}, std::pair{"$QUEUED", kQueued}}) {
-    if (const std::size_t at = target.find(name); at != std::string::npos) target.replace(at, std::strlen(name), id);
-  }
-  if (!lm::http::SetTarget(target, out)) return false;
-  while (!head.empty()) {
-    const std::size_t end = head.find('\n');
-    const std::string_view field = head.substr(0, end);
-    head = end == std::string_view::npos ? std::string_view() : head.substr(end + 1);
-    const std::size_t colon = field.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string name(field.substr(0, colon));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = field.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    out->headers[name] = std::string(value);
-  }
-  out->peer = "192.168.1.20:40000";
-  return true;
-}
-
 void CheckReply(const Request& req, const Reply& reply) {
   FUZZ_CHECK(reply.status >= 200 && reply.status < 500, "an HTTP status, never a server error");
   const bool json_body = reply.content_type == "application/json";
@@ -266,7 +236,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (const std::string_view text : lm::fuzz::SplitParts(lm::fuzz::Text(data, size), "--", 12)) {
     Request req;
-    if (!ParseRequest(text, &req)) continue;
+    if (!lm::fuzz::ParseRequest(text, {{"$DOC", kDoc}, {"$VIDEO", kVideo}, {"$QUEUED", kQueued}}, "192.168.1.20:40000", &req)) continue;
     if (req.body.size() > lm::edge::EdgeRoutes::BodyLimit(req.method, req.target)) continue;  // the server's 413
     const Reply reply = routes.Handle(req);
     if (lm::fuzz::Tracing()) {

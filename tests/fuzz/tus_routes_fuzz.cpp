@@ -28,6 +28,7 @@
 #include "origin/tus_routes.h"
 #include "origin/upload_store.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_request.h"
 
 namespace fs = std::filesystem;
 using lm::http::Reply;
@@ -67,35 +68,6 @@ std::string FileBytes(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-bool ParseRequest(std::string_view text, const std::string& last_id, Request* out) {
-  const std::size_t head_end = text.find("\n\n");
-  std::string_view head = text.substr(0, head_end);
-  out->body = head_end == std::string_view::npos ? "" : std::string(text.substr(head_end + 2));
-  const std::size_t nl = head.find('\n');
-  const std::string_view line = head.substr(0, nl);
-  head = nl == std::string_view::npos ? std::string_view() : head.substr(nl + 1);
-  const std::size_t space = line.find(' ');
-  if (space == std::string_view::npos || space == 0) return false;
-  out->method = std::string(line.substr(0, space));
-  std::string target(line.substr(space + 1));
-  if (const std::size_t at = target.find("$ID"); at != std::string::npos) target.replace(at, 3, last_id);
-  if (!lm::http::SetTarget(target, out)) return false;
-  while (!head.empty()) {
-    const std::size_t end = head.find('\n');
-    const std::string_view field = head.substr(0, end);
-    head = end == std::string_view::npos ? std::string_view() : head.substr(end + 1);
-    const std::size_t colon = field.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string name(field.substr(0, colon));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = field.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    out->headers[name] = std::string(value);
-  }
-  out->peer = "10.1.2.3:40000";
-  return true;
 }
 
 std::string Owner(const Request& r) {
@@ -157,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::string_view text : lm::fuzz::SplitParts(lm::fuzz::Text(data, size), "--", 12)) {
     now += 30;
     Request req;
-    if (!ParseRequest(text, last_id, &req) || !routes.Owns(req.path)) continue;
+    if (!lm::fuzz::ParseRequest(text, {{"$ID", last_id}}, "10.1.2.3:40000", &req) || !routes.Owns(req.path)) continue;
     const std::string id = req.path.size() > 9 ? req.path.substr(9) : "";
     Upload* upload = model.count(id) ? &model[id] : nullptr;
     const std::string owner = Owner(req);
