@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <mutex>
+#include <set>
 
 #include "bundle/bundle_files.h"
 #include "bundle/lesson_manifest.h"
@@ -28,6 +30,7 @@
 #include "origin/upload_metadata.h"
 #include "origin/upload_store.h"
 #include "origin/uploader_auth.h"
+#include "origin/worker_service.h"
 
 namespace lm::origin {
 
@@ -42,6 +45,7 @@ std::int64_t UnixNow() {
 }
 
 constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
+constexpr std::chrono::milliseconds kSharedQueuePollPeriod{1000};
 // Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (bundle/v1_torrent.h).
 constexpr const char* kV1TwinFile = bundle::kV1TwinTorrentFile;
 
@@ -68,6 +72,8 @@ struct OriginService::Parts {
   std::unique_ptr<CatalogRegistrar> registrar;
   std::unique_ptr<http::HttpServer> server;
   bool stopped = false;
+  std::mutex published_mu;
+  std::set<std::string> published;  // lessons done by workers elsewhere and seeded here
 
   // A bundle on disk becomes part of the swarm: tracked and seeded, as its hybrid torrent and as
   // the v1-only twin that older clients can read.
@@ -99,9 +105,39 @@ struct OriginService::Parts {
   }
 
   Status RegisterWithCatalog(const Job& job) {
+    // On a shared queue the bundle may come from a worker process: seed it here first.
+    if (jobs->shared()) {
+      std::unique_lock lock(published_mu);
+      if (published.insert(job.lesson_id).second) {
+        lock.unlock();
+        const fs::path dir = bundles_root / job.lesson_id;
+        if (!fs::exists(dir / bundle::kLessonTorrentFile)) {
+          std::lock_guard relock(published_mu);
+          published.erase(job.lesson_id);
+          return IoError("bundle " + job.lesson_id + " of job " + std::to_string(job.id) + " is not in " +
+                         bundles_root.string());
+        }
+        log->info("bundle_picked_up job={} lesson={} worker={} attempts={}", job.id, job.lesson_id, job.worker,
+                  job.attempts);
+        Publish(dir);
+      }
+    }
     auto upload = uploads->Get(job.upload_id);
     const std::string school = upload.ok() ? UploaderAuth::SchoolOf(upload->owner) : std::string();
     return catalog->RegisterLesson(bundles_root / job.lesson_id, school);
+  }
+
+  void MarkPublished(const std::string& lesson_id) {
+    std::lock_guard lock(published_mu);
+    published.insert(lesson_id);
+  }
+
+  // On a shared queue, done jobs of worker processes show up in the queue only: look for them.
+  void ScheduleQueuePoll() {
+    server->RunAfter(kSharedQueuePollPeriod, [this] {
+      registrar->Wake();
+      ScheduleQueuePoll();
+    });
   }
 
   // Silent peers leave the tracker's memory even in swarms nobody announces to any more.
@@ -128,7 +164,8 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   p->auth = std::make_unique<UploaderAuth>([c = p->catalog.get()](const std::string& t) { return c->WhoIs(t); },
                                            UploaderAuth::kPositiveTtl, hooks.clock);
   ASSIGN_OR_RETURN(p->uploads, UploadStore::Open(data / "uploads", config.max_upload_bytes));
-  ASSIGN_OR_RETURN(p->jobs, JobQueue::Open((data / "jobs.db").string()));
+  ASSIGN_OR_RETURN(p->jobs, JobQueue::Open(config.queue.empty() ? (data / "jobs.db").string() : config.queue,
+                                           QueueOptionsFor(config)));
   p->bundle_files = std::make_unique<bundle::BundleFiles>(p->bundles_root, "/bundles");
   p->tracker = std::make_unique<Tracker>();
   p->pages = std::make_unique<http::StaticFiles>(config.web_dir, std::map<std::string, std::string>{{"/", "teacher.html"}});
@@ -153,8 +190,10 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   work.threads = config.workers;
   work.bundles_root = p->bundles_root;
   work.now = UnixNow;
+  if (p->jobs->shared()) work.renew_every = LeaseRenewPeriod(config);
   p->workers = std::make_unique<TranscodeWorkers>(
       *p->jobs, *p->uploads, work, [parts](const Job&, const transcoder::BundleSummary& bundle) {
+        parts->MarkPublished(bundle.id);
         parts->Publish(bundle.dir);
         parts->registrar->Wake();
       });
@@ -177,13 +216,16 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
       UnixNow);
 
   // Every bundle already on disk joins the swarm; what a crash left half-built is removed (no
-  // worker runs yet; its job was queued again by JobQueue::Open).
+  // worker runs yet; its job was queued again by JobQueue::Open). On a shared queue, worker
+  // processes may be building bundles right now: they clear what a dead worker left.
   for (const auto& entry : fs::directory_iterator(p->bundles_root, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.front() == '.' && name.find(".tmp-") != std::string::npos) {
+      if (p->jobs->shared()) continue;
       p->log->info("removing_unfinished_bundle dir={}", entry.path().string());
       fs::remove_all(entry.path(), ec);
     } else if (entry.is_directory() && IsLowerHex(name, 32) && fs::exists(entry.path() / "lesson.torrent")) {
+      p->MarkPublished(name);
       p->Publish(entry.path());
     }
   }
@@ -221,6 +263,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   p->registrar->Start();  // also retries jobs finished before a restart but never registered
   p->workers->Start(std::move(bundle));
   p->ScheduleTrackerSweep();
+  if (p->jobs->shared()) p->ScheduleQueuePoll();
   if (config.public_url.empty() && (config.listen_address == "0.0.0.0" || config.listen_address == "::")) {
     p->log->warn("public_url_missing: new torrents name {} as web seed and tracker, which only this machine "
                  "can reach; set public_url to the address schools use", p->public_url);

@@ -13,6 +13,22 @@ constexpr auto kPollPeriod = std::chrono::seconds(2);
 // Progress is written to SQLite at most this often.
 constexpr double kProgressPeriodSeconds = 1.0;
 
+// Staging directories (.<lesson>.tmp-XXXXXX, common/atomic_file.h) of `lesson_id` under `root`:
+// after a redone job is done, those are what a worker that died with the job left behind.
+int RemoveStaleStaging(const std::filesystem::path& root, const std::string& lesson_id) {
+  const std::string prefix = "." + lesson_id + ".tmp-";
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    if (entry.path().filename().string().starts_with(prefix)) {
+      std::error_code rm;
+      std::filesystem::remove_all(entry.path(), rm);
+      if (!rm) ++removed;
+    }
+  }
+  return removed;
+}
+
 }  // namespace
 
 TranscodeWorkers::TranscodeWorkers(JobQueue& queue, UploadStore& uploads, TranscodeWorkersOptions options,
@@ -24,6 +40,7 @@ TranscodeWorkers::~TranscodeWorkers() { Stop(); }
 void TranscodeWorkers::Start(transcoder::BundleOptions bundle) {
   bundle_ = std::move(bundle);
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Run(); });
+  if (options_.renew_every.count() > 0) renewer_ = std::thread([this] { RenewLeases(); });
 }
 
 void TranscodeWorkers::Wake() {
@@ -37,6 +54,25 @@ void TranscodeWorkers::Stop() {
   Wake();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  if (renewer_.joinable()) renewer_.join();
+}
+
+void TranscodeWorkers::RenewLeases() {
+  auto log = AreaLogger("jobs");
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, options_.renew_every, [&] { return stop_.load(); });
+    if (stop_) break;
+    std::vector<Job> held;
+    for (const auto& [id, job] : held_) held.push_back(job);
+    lock.unlock();
+    for (const Job& job : held) {
+      if (Status st = queue_.Renew(job, options_.now()); !st.ok()) {
+        log->warn("lease_renew_failed job={} attempt={} error=\"{}\"", job.id, job.attempts, st.message());
+      }
+    }
+    lock.lock();
+  }
 }
 
 void TranscodeWorkers::Run() {
@@ -46,7 +82,14 @@ void TranscodeWorkers::Run() {
     if (!claimed.ok()) {
       log->error("claim_failed error=\"{}\"", claimed.status().message());
     } else if (claimed->has_value()) {
-      RunJob(**claimed);
+      const Job& job = **claimed;
+      {
+        std::lock_guard lock(mu_);
+        held_[job.id] = job;
+      }
+      RunJob(job);
+      std::lock_guard lock(mu_);
+      held_.erase(job.id);
       continue;
     }
     std::unique_lock lock(mu_);
@@ -74,7 +117,7 @@ void TranscodeWorkers::RunJob(const Job& job) {
   bundle.metadata = std::move(lesson->metadata);
   bundle.chapters = std::move(lesson->chapters);
 
-  log->info("job_started job={} upload={} attempt={}", job.id, job.upload_id, job.attempts);
+  log->info("job_started job={} upload={} attempt={} worker={}", job.id, job.upload_id, job.attempts, job.worker);
   double last_progress_at = -kProgressPeriodSeconds;
   auto progress = [&](const transcoder::Progress& p) {
     if (p.total_seconds <= 0 || p.wall_seconds - last_progress_at < kProgressPeriodSeconds) return;
@@ -98,8 +141,13 @@ void TranscodeWorkers::RunJob(const Job& job) {
     log->error("job_finish_failed job={} error=\"{}\"", job.id, st.message());
     return;
   }
-  log->info("job_done job={} lesson={} reused={} wall_s={:.1f}", job.id, result->id, result->reused,
-            result->wall_seconds);
+  log->info("job_done job={} lesson={} reused={} attempt={} wall_s={:.1f}", job.id, result->id, result->reused,
+            job.attempts, result->wall_seconds);
+  if (job.attempts > 1 && queue_.shared()) {
+    if (int removed = RemoveStaleStaging(options_.bundles_root, result->id); removed > 0) {
+      log->info("stale_staging_removed job={} lesson={} dirs={}", job.id, result->id, removed);
+    }
+  }
   auto done = queue_.Get(job.id);
   if (done.ok() && on_bundle_) on_bundle_(*done, *result);
 }

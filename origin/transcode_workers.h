@@ -4,12 +4,17 @@
 // reports progress into the queue and hands the finished bundle on (to seeding, the tracker and
 // catalog registration). Stop() cancels transcodes in flight and leaves their jobs running in the
 // queue, where the next start finds and queues them again, exactly as after a crash.
+// On a shared (PostgreSQL) queue a renewer thread extends the lease of every job in flight, so
+// other workers leave them alone; a job redone after its worker died also clears the staging
+// directories that worker left in bundles_root.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -24,6 +29,7 @@ struct TranscodeWorkersOptions {
   int threads = 1;
   std::filesystem::path bundles_root;
   std::function<std::int64_t()> now;
+  std::chrono::milliseconds renew_every{0};  // lease renewal period; 0 = none (a queue nobody shares)
 };
 
 class TranscodeWorkers {
@@ -42,6 +48,7 @@ class TranscodeWorkers {
  private:
   void Run();
   void RunJob(const Job& job);
+  void RenewLeases();
 
   JobQueue& queue_;
   UploadStore& uploads_;
@@ -51,8 +58,10 @@ class TranscodeWorkers {
   std::mutex mu_;
   std::condition_variable wake_;
   int wakeups_ = 0;
+  std::map<std::int64_t, Job> held_;  // jobs in flight, as claimed (guarded by mu_)
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
+  std::thread renewer_;
 };
 
 }  // namespace lm::origin
