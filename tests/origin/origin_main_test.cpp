@@ -80,6 +80,38 @@ TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
   EXPECT_EQ(ValidateOriginConfig(no_token).field(), "catalog_url");
 }
 
+TEST(OriginConfigTest, WorkerRoleNeedsASharedQueueAndTheServingOriginsUrl) {
+  TempDir tmp;
+  WriteFile(tmp / "worker.toml",
+            "role = \"worker\"\nqueue = \"postgresql://lessonmesh@10.1.2.4/origin\"\nlease_seconds = 30\n"
+            "data_dir = \"/srv/origin\"\npublic_url = \"http://origin.example.cn:8070\"\nworkers = 2\n");
+  OriginConfig c;
+  ASSERT_TRUE(LoadOriginToml((tmp / "worker.toml").string(), &c).ok());
+  EXPECT_TRUE(IsWorkerRole(c));
+  EXPECT_EQ(c.lease_seconds, 30);
+  EXPECT_TRUE(ValidateOriginConfig(c).ok());  // a worker needs no catalog token
+  OriginConfig no_url = c;
+  no_url.public_url.clear();
+  EXPECT_EQ(ValidateOriginConfig(no_url).field(), "public_url");
+  OriginConfig no_queue = c;
+  no_queue.queue.clear();
+  EXPECT_EQ(ValidateOriginConfig(no_queue).field(), "queue");
+  OriginConfig sqlite_path = c;
+  sqlite_path.queue = "/srv/origin/jobs.db";
+  EXPECT_EQ(ValidateOriginConfig(sqlite_path).field(), "queue");
+  OriginConfig bad_role = c;
+  bad_role.role = "transcoder";
+  EXPECT_EQ(ValidateOriginConfig(bad_role).field(), "role");
+
+  // A serving origin may leave every transcode to workers only on a shared queue.
+  OriginConfig serve;
+  serve.catalog_token = "t";
+  serve.workers = 0;
+  EXPECT_EQ(ValidateOriginConfig(serve).field(), "workers");
+  serve.queue = c.queue;
+  EXPECT_TRUE(ValidateOriginConfig(serve).ok());
+}
+
 TEST(OriginMainTest, BadSettingsExitWithCodeTwoAndSayWhy) {
   TempDir tmp;
   WriteFile(tmp / "bad.toml", "colour = 1\n");
