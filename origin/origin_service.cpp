@@ -114,8 +114,11 @@ struct OriginService::Parts {
         if (!fs::exists(dir / bundle::kLessonTorrentFile)) {
           std::lock_guard relock(published_mu);
           published.erase(job.lesson_id);
-          return IoError("bundle " + job.lesson_id + " of job " + std::to_string(job.id) + " is not in " +
-                         bundles_root.string());
+          // Not kIo: the catalog is fine, and other lessons go on registering. A worker whose
+          // data_dir is not this one's is an operator's to fix; tried again at the longest interval.
+          return Status(StatusCode::kNotFound, "bundle " + job.lesson_id + " of job " + std::to_string(job.id) +
+                                                   " is not in " + bundles_root.string() +
+                                                   " (do the workers share this data_dir?)");
         }
         log->info("bundle_picked_up job={} lesson={} worker={} attempts={}", job.id, job.lesson_id, job.worker,
                   job.attempts);
