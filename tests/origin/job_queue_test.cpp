@@ -187,7 +187,10 @@ TEST_P(SharedJobQueueTest, ConcurrentWorkersClaimEachJobOnce) {
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(claimed.size(), static_cast<size_t>(kJobs));
   EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), static_cast<size_t>(kJobs));
-  for (const Job& j : *(*producer)->Recent(kJobs)) {
+  auto jobs = (*producer)->Recent(kJobs);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), static_cast<size_t>(kJobs));
+  for (const Job& j : *jobs) {
     EXPECT_EQ(j.state, JobState::kDone);
     EXPECT_EQ(j.attempts, 1);
   }
