@@ -50,7 +50,11 @@ void TranscodeWorkers::Wake() {
 }
 
 void TranscodeWorkers::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    for (auto& [id, held] : held_) held.cancel->store(true);
+  }
   Wake();
   for (auto& t : threads_) t.join();
   threads_.clear();
@@ -64,14 +68,24 @@ void TranscodeWorkers::RenewLeases() {
     wake_.wait_for(lock, options_.renew_every, [&] { return stop_.load(); });
     if (stop_) break;
     std::vector<Job> held;
-    for (const auto& [id, job] : held_) held.push_back(job);
+    for (const auto& [id, h] : held_) held.push_back(h.job);
     lock.unlock();
+    std::vector<Job> lost;
     for (const Job& job : held) {
-      if (Status st = queue_.Renew(job, options_.now()); !st.ok()) {
+      Status st = queue_.Renew(job, options_.now());
+      if (st.code() == StatusCode::kNotFound) {
+        lost.push_back(job);
+      } else if (!st.ok()) {  // the database is unreachable: try again at the next period
         log->warn("lease_renew_failed job={} attempt={} error=\"{}\"", job.id, job.attempts, st.message());
       }
     }
     lock.lock();
+    for (const Job& job : lost) {
+      auto it = held_.find(job.id);
+      if (it == held_.end() || it->second.job.attempts != job.attempts) continue;  // ended meanwhile
+      log->warn("lease_lost job={} attempt={} (another worker runs it; this transcode stops)", job.id, job.attempts);
+      it->second.cancel->store(true);
+    }
   }
 }
 
@@ -83,11 +97,13 @@ void TranscodeWorkers::Run() {
       log->error("claim_failed error=\"{}\"", claimed.status().message());
     } else if (claimed->has_value()) {
       const Job& job = **claimed;
+      std::atomic<bool> cancel{false};
       {
         std::lock_guard lock(mu_);
-        held_[job.id] = job;
+        cancel = stop_.load();  // Stop() may have run since the claim
+        held_[job.id] = Held{job, &cancel};
       }
-      RunJob(job);
+      RunJob(job, cancel);
       std::lock_guard lock(mu_);
       held_.erase(job.id);
       continue;
@@ -98,7 +114,7 @@ void TranscodeWorkers::Run() {
   }
 }
 
-void TranscodeWorkers::RunJob(const Job& job) {
+void TranscodeWorkers::RunJob(const Job& job, const std::atomic<bool>& cancel) {
   auto log = AreaLogger("jobs");
   auto upload = uploads_.Get(job.upload_id);
   if (!upload.ok() || !upload->complete()) {
@@ -125,12 +141,17 @@ void TranscodeWorkers::RunJob(const Job& job) {
     (void)queue_.SetProgress(job.id, std::min(0.99, p.done_seconds / p.total_seconds), options_.now());
   };
   auto result = transcoder::MakeBundleUnder(uploads_.DataPath(job.upload_id), options_.bundles_root, bundle,
-                                            progress, &stop_);
+                                            progress, &cancel);
   if (!result.ok()) {
     const Status& st = result.status();
     if (st.code() == StatusCode::kCancelled) {
-      log->info("job_interrupted job={} (runs again at the next start)", job.id);
-      return;  // still "running" in the queue: requeued when the origin starts again
+      if (stop_) {
+        log->info("job_interrupted job={} (runs again at the next start, or on another worker)", job.id);
+      } else {
+        log->info("job_abandoned job={} attempt={} (its lease was lost: another worker runs it)", job.id,
+                  job.attempts);
+      }
+      return;  // still "running" in the queue: requeued at the next start, or its lease runs out
     }
     const bool transient = st.code() != StatusCode::kUnsupportedInput && st.code() != StatusCode::kInvalidArgument;
     (void)queue_.Fail(job.id, st.message(), transient, options_.now());

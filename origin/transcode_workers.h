@@ -5,8 +5,9 @@
 // catalog registration). Stop() cancels transcodes in flight and leaves their jobs running in the
 // queue, where the next start finds and queues them again, exactly as after a crash.
 // On a shared (PostgreSQL) queue a renewer thread extends the lease of every job in flight, so
-// other workers leave them alone; a job redone after its worker died also clears the staging
-// directories that worker left in bundles_root.
+// other workers leave them alone; a job whose lease was lost anyway (this process was cut off
+// longer than the lease, and another worker took the job) is cancelled here. A job redone after
+// its worker died also clears the staging directories that worker left in bundles_root.
 
 #include <atomic>
 #include <chrono>
@@ -47,7 +48,8 @@ class TranscodeWorkers {
 
  private:
   void Run();
-  void RunJob(const Job& job);
+  // `cancel`: set by Stop() or when the job's lease is lost.
+  void RunJob(const Job& job, const std::atomic<bool>& cancel);
   void RenewLeases();
 
   JobQueue& queue_;
@@ -58,7 +60,11 @@ class TranscodeWorkers {
   std::mutex mu_;
   std::condition_variable wake_;
   int wakeups_ = 0;
-  std::map<std::int64_t, Job> held_;  // jobs in flight, as claimed (guarded by mu_)
+  struct Held {
+    Job job;                     // as claimed
+    std::atomic<bool>* cancel;   // the running transcode's, on its worker thread's stack
+  };
+  std::map<std::int64_t, Held> held_;  // jobs in flight (guarded by mu_)
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
   std::thread renewer_;

@@ -3,7 +3,8 @@
 // killed with SIGKILL while it holds a job. Every job still ends done exactly once (the dead
 // worker's job goes to another when its lease runs out), no half-written bundle is ever left in
 // bundles/, every bundle's files match lesson.json, and the serving origin seeds and registers
-// every lesson although it transcodes none itself.
+// every lesson although it transcodes none itself. A worker paused past its lease (cut off) finds
+// its job taken when it wakes, stops that transcode and leaves nothing behind.
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -204,6 +205,65 @@ TEST_F(WorkerPoolTest, KilledWorkersJobGoesToAnotherAndEveryLessonIsSeededOnce) 
   // Whoever redid the job cleared what the dead worker had staged.
   EXPECT_TRUE(staging_left);
   EXPECT_NE(logs.find("stale_staging_removed"), std::string::npos) << logs;
+  StopOrigin();
+}
+
+TEST_F(WorkerPoolTest, WorkerPausedPastItsLeaseGivesTheJobUp) {
+  auto queue = lm::testing::FreshPostgresDatabase();
+  ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+  lm::testing::ClipSpec spec;
+  spec.seconds = 20;
+  spec.width = 320;
+  spec.height = 240;
+  spec.fps = "25";
+  ASSERT_TRUE(lm::testing::MakeClip(tmp_ / "lesson.mp4", spec));
+  config_.queue = *queue;
+  config_.workers = 0;
+  config_.lease_seconds = 3;
+  StartOrigin();
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(StartWorker(i, *queue, origin_->public_url()), "");
+  auto conn = pg::Connect(*queue);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  const auto up = Upload(ReadFile(tmp_ / "lesson.mp4"));
+  ASSERT_FALSE(up.upload_id.empty()) << up.error;
+
+  Row held;
+  ASSERT_TRUE(WaitFor([&] {
+    auto rows = QueueRows(conn->get());
+    auto it = rows.find(up.upload_id);
+    if (it == rows.end() || it->second.state != "running" || it->second.progress <= 0) return false;
+    held = it->second;
+    return true;
+  }, 60, 10));
+  ChildProcess* paused = nullptr;
+  for (auto& w : workers_) {
+    if (held.worker.ends_with(":" + std::to_string(w->pid()))) paused = w.get();
+  }
+  ASSERT_NE(paused, nullptr) << held.worker;
+  paused->Signal(SIGSTOP);
+  // Its lease runs out; the other worker takes the job.
+  ASSERT_TRUE(WaitFor([&] {
+    const Row row = QueueRows(conn->get())[up.upload_id];
+    return row.attempts == 2 && row.worker != held.worker;
+  }, 30));
+  paused->Signal(SIGCONT);
+
+  const json job = WaitForJob(up.upload_id, DoneAndRegistered, 120);
+  ASSERT_TRUE(DoneAndRegistered(job)) << job.dump();
+  ASSERT_TRUE(WaitFor([&] { return paused->err().find("lease_lost") != std::string::npos; }, 30)) << paused->err();
+  const Row row = QueueRows(conn->get())[up.upload_id];
+  EXPECT_EQ(row.state, "done");
+  EXPECT_EQ(row.attempts, 2);
+  for (auto& w : workers_) {
+    w->Signal(SIGTERM);
+    EXPECT_EQ(w->Wait(60), 0) << w->err();
+  }
+  EXPECT_EQ(paused->err().find("job_done"), std::string::npos) << paused->err();
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(fs::path(config_.data_dir) / "bundles")) {
+    names.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(names, std::vector<std::string>{job["lesson_id"].get<std::string>()});
   StopOrigin();
 }
 
