@@ -148,6 +148,8 @@ class PostgresJobQueue final : public JobQueue {
         .status();
   }
 
+  // Only while this worker holds the job: one whose lease ran out and whose job another worker
+  // took must not send that job back to the queue, or fail it, under the other's feet.
   Status Fail(std::int64_t id, const std::string& error, bool transient, std::int64_t now) override {
     ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     // As the SQLite queue: 30 s, 60 s, 120 s, ... after the 1st, 2nd, 3rd attempt; the last is final.
@@ -155,14 +157,15 @@ class PostgresJobQueue final : public JobQueue {
                     "UPDATE origin_jobs SET state = CASE WHEN $4::boolean AND attempts < $5 THEN 'queued' ELSE "
                     "'failed' END, next_attempt_at = CASE WHEN $4::boolean AND attempts < $5 THEN $3::bigint + ($6::bigint "
                     "<< LEAST(GREATEST(attempts - 1, 0), 20)) ELSE 0 END, error = $2, progress = 0, updated_at = $3 "
-                    "WHERE id = $1 AND state = 'running'",
+                    "WHERE id = $1 AND state = 'running' AND worker = $7",
                     pg::Params()
                         .Add(id)
                         .Add(error)
                         .Add(now)
                         .Add(transient ? "true" : "false")
                         .Add(options_.max_attempts)
-                        .Add(options_.backoff_seconds))
+                        .Add(options_.backoff_seconds)
+                        .Add(options_.worker))
         .status();
   }
 

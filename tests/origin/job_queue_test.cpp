@@ -136,6 +136,10 @@ TEST_P(SharedJobQueueTest, LeaseRunsOutAndAnotherWorkerTakesTheJob) {
   EXPECT_EQ((*taken)->worker, "host-b:2");
   EXPECT_EQ((*a)->Renew(**claimed, 120).code(), StatusCode::kNotFound);  // a's claim is gone
   ASSERT_TRUE((*b)->Renew(**taken, 120).ok());
+  // a, back from its stall, fails the job it no longer holds: b's run is left alone.
+  ASSERT_TRUE((*a)->Fail(id, "decode error", /*transient=*/false, 121).ok());
+  EXPECT_EQ((*b)->Get(id)->state, JobState::kRunning);
+  EXPECT_EQ((*b)->Get(id)->worker, "host-b:2");
   ASSERT_TRUE((*b)->Finish(id, "0b98c0d231a14ecc5afa07d958c31a91", 125).ok());
   ASSERT_TRUE((*a)->Finish(id, "0b98c0d231a14ecc5afa07d958c31a91", 126).ok());  // late: changes nothing
   auto job = (*a)->Get(id);
