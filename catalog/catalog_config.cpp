@@ -1,4 +1,5 @@
 #include "catalog/catalog_config.h"
+#include "common/postgres_uri.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -28,10 +29,6 @@ Status LoadCatalogToml(const std::string& path, CatalogConfig* c) {
   return keys.LoadFile(path);
 }
 
-bool IsPostgresUri(const std::string& store) {
-  return store.starts_with("postgresql://") || store.starts_with("postgres://");
-}
-
 int WorkerThreads(const CatalogConfig& c) {
   if (c.worker_threads > 0) return c.worker_threads;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -44,7 +41,7 @@ std::string SigningKeyPath(const CatalogConfig& c) {
 
 Status ValidateCatalogConfig(const CatalogConfig& c) {
   if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty", "data_dir");
-  if (!c.store.empty() && !IsPostgresUri(c.store)) {
+  if (!c.store.empty() && !pg::IsPostgresUri(c.store)) {
     return InvalidArgument("store must be empty (catalog.db in data_dir) or a postgresql:// URI", "store");
   }
   if (c.worker_threads < 0) return InvalidArgument("worker_threads must be 0 (one per core) or more", "worker_threads");

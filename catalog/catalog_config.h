@@ -42,8 +42,6 @@ void DeclareCatalogKeys(CatalogConfig* config, ConfigKeys* keys);
 // Reads `path` (TOML) into `config`. Unknown keys are an error.
 Status LoadCatalogToml(const std::string& path, CatalogConfig* config);
 Status ValidateCatalogConfig(const CatalogConfig& config);
-// Whether `store` names a PostgreSQL database (postgresql:// or postgres://).
-bool IsPostgresUri(const std::string& store);
 // The handler threads to run: worker_threads, or one per core when it is 0.
 int WorkerThreads(const CatalogConfig& config);
 // Where the pack signing key is kept: signing_key_file, or pack-signing.key in data_dir.

@@ -13,6 +13,7 @@
 #include "common/http/http_server.h"
 #include "common/logging.h"
 #include "common/signing.h"
+#include "common/postgres_uri.h"
 
 namespace lm::catalog {
 
@@ -68,7 +69,7 @@ Result<std::unique_ptr<CatalogService>> CatalogService::Start(const CatalogConfi
   api_options.lan_name = config.lan_name;
   // On PostgreSQL other catalogs may share the database: every publish, here or there, reaches the
   // polls through the database's NOTIFY, and only that way.
-  const bool shared_store = IsPostgresUri(config.store);
+  const bool shared_store = pg::IsPostgresUri(config.store);
   api_options.publish_wakes_polls = !shared_store;
   p->api = std::make_unique<CatalogApi>(*p->store, *p->key, api_options);
   if (shared_store) {

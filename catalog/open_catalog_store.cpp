@@ -4,11 +4,12 @@
 
 #include "catalog/postgres_catalog_store.h"
 #include "catalog/sqlite_catalog_store.h"
+#include "common/postgres_uri.h"
 
 namespace lm::catalog {
 
 Result<std::unique_ptr<CatalogStore>> OpenCatalogStore(const CatalogConfig& config) {
-  if (IsPostgresUri(config.store)) {
+  if (pg::IsPostgresUri(config.store)) {
     // A connection for each handler thread, and one for the commands and timers beside them.
     ASSIGN_OR_RETURN(auto store, PostgresCatalogStore::Open(config.store, WorkerThreads(config) + 1));
     return std::unique_ptr<CatalogStore>(std::move(store));

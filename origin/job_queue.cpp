@@ -1,6 +1,7 @@
 #include "origin/job_queue.h"
 
 #include "origin/detail/job_queue_stores.h"
+#include "common/postgres_uri.h"
 
 namespace lm::origin {
 
@@ -14,12 +15,8 @@ const char* JobStateName(JobState s) {
   return "unknown";
 }
 
-bool IsPostgresQueue(const std::string& where) {
-  return where.starts_with("postgresql://") || where.starts_with("postgres://");
-}
-
 Result<std::unique_ptr<JobQueue>> JobQueue::Open(const std::string& where, JobQueueOptions options) {
-  if (IsPostgresQueue(where)) return detail::OpenPostgresJobQueue(where, options);
+  if (pg::IsPostgresUri(where)) return detail::OpenPostgresJobQueue(where, options);
   return detail::OpenSqliteJobQueue(where, options);
 }
 

@@ -47,9 +47,6 @@ struct JobQueueOptions {
   std::string worker;                 // PostgreSQL: this process's name in the queue (host:pid)
 };
 
-// Whether `where` names a PostgreSQL database (postgresql:// or postgres://).
-bool IsPostgresQueue(const std::string& where);
-
 class JobQueue {
  public:
   // `where`: a SQLite file path, or a postgresql:// URI (the database exists; the queue creates

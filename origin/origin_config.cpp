@@ -2,6 +2,7 @@
 
 #include "common/http/http_client.h"
 #include "origin/job_queue.h"
+#include "common/postgres_uri.h"
 
 namespace lm::origin {
 
@@ -41,7 +42,7 @@ Status ValidateOriginConfig(const OriginConfig& c) {
     return InvalidArgument("catalog_url: " + url.status().message(), "catalog_url");
   }
   if (c.role != "serve" && c.role != "worker") return InvalidArgument("role must be serve or worker", "role");
-  if (!c.queue.empty() && !IsPostgresQueue(c.queue)) {
+  if (!c.queue.empty() && !pg::IsPostgresUri(c.queue)) {
     return InvalidArgument("queue must be empty (jobs.db in data_dir) or a postgresql:// URI", "queue");
   }
   if (IsWorkerRole(c)) {
