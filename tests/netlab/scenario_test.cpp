@@ -591,9 +591,12 @@ TEST_F(NetlabHostileScenario, AGarbagePeerIsBannedAndEveryEdgeStillCompletes) {
 // own connections out and their replies back, and nothing else in: modelled in each edge's
 // namespace by dropping every new inbound connection on its WAN link (its county LAN stays open,
 // as a school network behind the same router would be). Edges then meet over the WAN only by
-// connecting out to an edge that is not behind one, and none is: the origin's seeder and the LAN
-// are what sharing has left. Every edge completes and every file matches; the figures say what
-// the NAT costs beside scenario 1.
+// connecting out to an edge that is not behind one, and none is, or through a hole punched for
+// them: libtorrent's hole-punch extension has a peer both are connected to (the origin's seeder)
+// ask them to connect to each other at once, and a TCP simultaneous open passes such NATs, as it
+// passes many real ones. So the origin's seeder, the LAN and the odd punched connection are what
+// sharing has left. Every edge completes and every file matches; the figures say what the NAT
+// costs beside scenario 1.
 TEST_F(NetlabScenario, BehindNatsEveryEdgeStillCompletes) {
   const std::vector<PackLesson> pack = UploadPack(*county_, kCiLessons, kCiPackBytes);
   for (const std::string& e : county_->Edges()) {
@@ -609,14 +612,16 @@ TEST_F(NetlabScenario, BehindNatsEveryEdgeStillCompletes) {
   ExpectFilesMatch(pack, county_->Edges());
   // The NATs were in the way: peers of the other county tried to connect in and were refused.
   long long refused = 0;
+  double punched = 0;
   for (const std::string& e : county_->Edges()) {
     const std::string out = lab_->Run(e, {"iptables", "-L", "INPUT", "-v", "-x", "-n"});
     const size_t at = out.find("DROP");
     if (at != std::string::npos) refused += std::stoll(out.substr(out.rfind('\n', at) + 1));
-    EXPECT_EQ(f.connections.at(e).wan_other_county + f.connections.at(e).wan_same_county, 0)
-        << e << " held a connection with another school over the WAN, through two NATs";
+    punched += f.connections.at(e).wan_other_county + f.connections.at(e).wan_same_county;
   }
-  std::printf("new inbound WAN connections refused by the edges' NATs: %lld packets\n", refused);
+  std::printf("new inbound WAN connections refused by the edges' NATs: %lld packets; connections with other "
+              "schools over the WAN (punched through both NATs), summed over edges: %.2f on average\n",
+              refused, punched);
   EXPECT_GT(refused, 0);
   RecordProperty("seconds", std::to_string(f.seconds));
   RecordProperty("origin_egress_ratio", std::to_string(f.origin_egress_ratio()));
