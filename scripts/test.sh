@@ -8,21 +8,31 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 jobs=$(nproc)
 
+# A failed ctest run ends with what each failed test asserted, so that the end of a long log (all
+# a CI page may show) says why, not only which.
+failure_summary() {
+  local log="$1/Testing/Temporary/LastTest.log"
+  [ -f "$log" ] || return 0
+  echo "==== what the failed tests in $1 asserted ===="
+  grep -E -A6 '(: Failure$|property broken|runtime error:|ERROR: AddressSanitizer|LeakSanitizer)' "$log" |
+    grep -v '^\[20' | head -120 || true
+}
+
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
-ctest --test-dir build --output-on-failure -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" || { failure_summary build; exit 8; }
 
 if [ "${LM_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLM_SANITIZE=ON >/dev/null
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
     UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE system
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE system || { failure_summary build-asan; exit 8; }
 fi
 
 if [ "${LM_SKIP_FUZZ:-0}" != 1 ]; then
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
     -DCMAKE_CXX_COMPILER=clang++ -DLM_FUZZ=ON -DLM_FUZZ_SECONDS="${LM_FUZZ_SECONDS:-120}" >/dev/null
   cmake --build build-fuzz -j "$jobs" --target fuzzers
-  ctest --test-dir build-fuzz --output-on-failure -j "$jobs" -L fuzz
+  ctest --test-dir build-fuzz --output-on-failure -j "$jobs" -L fuzz || { failure_summary build-fuzz; exit 8; }
 fi
