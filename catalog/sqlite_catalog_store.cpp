@@ -46,8 +46,9 @@ Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::
 }
 
 SqliteCatalogStore::SqliteCatalogStore(const std::string& path)
-    : connections_(path, [](sqlite3* db) {
+    : connections_(path, [this](sqlite3* db) {
         RETURN_IF_ERROR(RegisterCjkTokenizer(db));
+        RETURN_IF_ERROR(RegisterBm25Function(db, &phrase_counts_));
         // Searches read the same index pages again and again: keep them in memory.
         return sql::Exec(db, "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;");
       }) {}
@@ -165,11 +166,13 @@ Status SqliteCatalogStore::PutLesson(const Lesson& l) {
       "INSERT INTO lessons (id, kind, title, teacher, school_id, subject, grade, description, tags, tags_json, "
       "duration_s, info_hash_v1, info_hash_v2, total_bytes, manifest, torrent, created_at) "
       "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"));
-  return st.Bind(1, l.id).Bind(2, l.kind).Bind(3, l.title).Bind(4, l.teacher).Bind(5, l.school_id)
+  Status result = st.Bind(1, l.id).Bind(2, l.kind).Bind(3, l.title).Bind(4, l.teacher).Bind(5, l.school_id)
       .Bind(6, l.subject).Bind(7, l.grade).Bind(8, l.description).Bind(9, JoinTags(l.tags))
       .Bind(10, TagsJson(l.tags)).Bind(11, l.duration_s).Bind(12, l.info_hash_v1)
       .Bind(13, l.info_hash_v2).Bind(14, l.total_bytes).Bind(15, l.manifest_json).BindBlob(16, l.torrent)
       .Bind(17, l.created_at).Run();
+  phrase_counts_.Invalidate();  // the search index changed (or may have)
+  return result;
 }
 
 Result<Lesson> SqliteCatalogStore::GetLesson(const std::string& id) {
@@ -198,6 +201,16 @@ Status SqliteCatalogStore::SupersedeLesson(const std::string& old_id, const std:
 Result<std::vector<SearchHit>> SqliteCatalogStore::SearchLessons(const SearchQuery& q) {
   std::string match = FtsMatchExpression(q.text);
   const bool full_text = !match.empty();
+  // The expression's phrases in order, one per line, for lm_bm25 to know its counts by. A term
+  // is one quoted phrase made only of word and CJK characters: " AND " never occurs inside one.
+  std::string phrases;
+  for (size_t begin = 0; full_text;) {
+    const size_t end = match.find(" AND ", begin);
+    phrases += match.substr(begin, end - begin);
+    if (end == std::string::npos) break;
+    phrases += '\n';
+    begin = end + 5;
+  }
   // Filters narrow inside the index (column phrase filters); the exact comparison below keeps
   // them exact.
   auto column_filter = [&](const char* column, const std::string& value) {
@@ -205,6 +218,7 @@ Result<std::vector<SearchHit>> SqliteCatalogStore::SearchLessons(const SearchQue
     std::string quoted = "\"";
     for (char c : value) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
     match = "(" + match + ") AND " + column + " : " + quoted + "\"";
+    phrases += std::string("\n") + column + " : " + quoted + "\"";
   };
   column_filter("subject", q.subject);
   column_filter("grade", q.grade);
@@ -230,17 +244,18 @@ Result<std::vector<SearchHit>> SqliteCatalogStore::SearchLessons(const SearchQue
   // Rank inside the index first; fetch lesson rows only for the page being shown.
   const std::string sql =
       full_text ? std::string("SELECT ") + kColumns + ", r.rank FROM (SELECT rowid, "
-                      "bm25(lessons_fts, 10.0, 5.0, 1.0, 3.0, 0.0, 0.0) AS rank FROM lessons_fts "
+                      "lm_bm25(lessons_fts, 10.0, 5.0, 1.0, 3.0, 0.0, 0.0, ?8) AS rank FROM lessons_fts "
                       "WHERE lessons_fts MATCH ?1 AND rowid >= ?7 ORDER BY rank LIMIT ?5 OFFSET ?6) r "
                       "JOIN lessons l ON l.rowid = r.rowid WHERE " + kExact + " ORDER BY r.rank"
                 : std::string("SELECT ") + kColumns + ", 0.0 FROM lessons l WHERE ?1 = '' AND ?7 = 0 AND " + kExact +
-                      " ORDER BY l.created_at DESC, l.id LIMIT ?5 OFFSET ?6";
+                      " AND ?8 = '' ORDER BY l.created_at DESC, l.id LIMIT ?5 OFFSET ?6";
   ASSIGN_OR_RETURN(CachedStatement st, Cached(sql));
   const int page = std::max(1, q.page);
   st->Bind(1, match).Bind(2, q.subject).Bind(3, q.grade).Bind(4, q.teacher)
       .Bind(5, static_cast<std::int64_t>(q.page_size))
       .Bind(6, static_cast<std::int64_t>((page - 1) * q.page_size))
-      .Bind(7, rowid_floor);
+      .Bind(7, rowid_floor)
+      .Bind(8, phrases);
   std::vector<SearchHit> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, st->Step());

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "catalog/catalog_store.h"
+#include "catalog/detail/sqlite_bm25.h"
 #include "common/sqlite_connections.h"
 #include "common/sqlite_db.h"
 
@@ -58,6 +59,7 @@ class SqliteCatalogStore : public CatalogStore {
   Result<CachedStatement> Cached(const std::string& sql) { return connections_.Prepared(sql); }
   Status Migrate(sqlite3* db);
 
+  Bm25PhraseCounts phrase_counts_;  // shared by the connections' lm_bm25: declared before them
   sql::ThreadConnections connections_;
 };
 

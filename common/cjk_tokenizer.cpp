@@ -303,14 +303,19 @@ int Tokenize(Fts5Tokenizer* /*tokenizer*/, void* ctx, int flags, const char* dat
 
 }  // namespace
 
-Status RegisterCjkTokenizer(sqlite3* db) {
+Result<fts5_api*> Fts5Api(sqlite3* db) {
   ASSIGN_OR_RETURN(sql::Statement stmt, sql::Statement::Prepare(db, "SELECT fts5(?1)"));
   fts5_api* api = nullptr;
   RETURN_IF_ERROR(
       sql::SqliteStatus(db, sqlite3_bind_pointer(stmt.get(), 1, &api, "fts5_api_ptr", nullptr), "bind fts5_api_ptr"));
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   (void)row;
-  if (api == nullptr) return Internal("register tokenizer lm_cjk: SQLite has no FTS5 API");
+  if (api == nullptr) return Internal("SQLite has no FTS5 API");
+  return api;
+}
+
+Status RegisterCjkTokenizer(sqlite3* db) {
+  ASSIGN_OR_RETURN(fts5_api * api, Fts5Api(db));
   fts5_tokenizer tokenizer{&CreateTokenizer, &DeleteTokenizer, &Tokenize};  // FTS5 keeps a copy
   const int rc = api->xCreateTokenizer(api, kCjkTokenizerName, nullptr, &tokenizer, nullptr);
   return sql::SqliteStatus(nullptr, rc, "register tokenizer lm_cjk");

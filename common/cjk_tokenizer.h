@@ -19,6 +19,9 @@ inline constexpr char kCjkTokenizerName[] = "lm_cjk";
 // Registers the tokenizer on `db`. Call once per connection before using the FTS table.
 Status RegisterCjkTokenizer(sqlite3* db);
 
+// The FTS5 extension API of `db`'s SQLite, to register tokenizers and ranking functions with.
+Result<fts5_api*> Fts5Api(sqlite3* db);
+
 // Turns what a user typed into an FTS5 MATCH expression: every term must match; a CJK term
 // matches as a phrase of its characters; FTS5 syntax characters in the input are neutralised.
 // Returns "" if the input holds nothing searchable.

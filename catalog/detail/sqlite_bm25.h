@@ -1,0 +1,49 @@
+#pragma once
+// lm_bm25(lessons_fts, weights..., phrases): FTS5's bm25() (fts5_aux.c: k1 = 1.2, b = 0.75, the
+// same arithmetic in the same order, so the same scores to the last bit) with two costs taken out.
+// bm25 needs, for each query phrase, the number of lessons it matches (its IDF), and FTS5 counts
+// that by walking the phrase's whole doclist on every search: a third of the index for 实验, and
+// position checks over every lesson holding all the bigrams of 名师课堂.
+//   - A phrase is counted only when a ranked lesson holds it in a column of non-zero weight: a
+//     subject or grade filter (weight 0) adds nothing to any score, so it is never counted.
+//   - Counts are kept in Bm25PhraseCounts, keyed by the phrase as written in the MATCH expression
+//     (the last argument: the phrases, in order, one per line) and dropped whenever a lesson is
+//     registered. A search racing a registration may rank with a count that misses the new lesson.
+// Registered on each connection of the SQLite catalog store; the counts are shared by all of them
+// and thread-safe.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "common/status.h"
+
+namespace lm::catalog {
+
+// The SQL function's name.
+inline constexpr char kBm25FunctionName[] = "lm_bm25";
+
+class Bm25PhraseCounts {
+ public:
+  // The lessons `phrase` matched in the index as it was at `generation`, if known.
+  std::optional<std::int64_t> Find(const std::string& phrase, std::uint64_t generation);
+  void Keep(const std::string& phrase, std::uint64_t generation, std::int64_t lessons);
+  std::uint64_t generation();
+  // The index changed: every count kept is dropped.
+  void Invalidate();
+
+ private:
+  static constexpr std::size_t kMaxPhrases = 50000;  // a bound on memory; past it, start again
+  std::mutex mu_;
+  std::uint64_t generation_ = 0;
+  std::unordered_map<std::string, std::int64_t> lessons_;
+};
+
+// Registers lm_bm25 on `db`, counting phrases through `counts` (which must outlive `db`).
+Status RegisterBm25Function(sqlite3* db, Bm25PhraseCounts* counts);
+
+}  // namespace lm::catalog
