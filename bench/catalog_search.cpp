@@ -3,8 +3,11 @@
 // tags), serves it over real HTTP on loopback, and runs a fixed mix of queries (one- and
 // two-character words, phrases, mixed Chinese/Latin, filters, later pages) from 1, 8 and 32
 // concurrent keep-alive clients. Prints p50/p99 latency per level and the database size.
+// --store postgresql runs the same lessons and queries against both stores, SQLite first, then a
+// throwaway PostgreSQL server (tests/testing/postgres_server.h), and prints them side by side.
 //
 //   build/bin/catalog_search [--lessons 100000] [--requests 3000] [--dir bench/out/catalog]
+//                            [--store sqlite|postgresql]
 
 #include <algorithm>
 #include <atomic>
@@ -20,10 +23,12 @@
 #include "catalog/auth.h"
 #include "catalog/catalog_config.h"
 #include "catalog/catalog_api.h"
+#include "catalog/postgres_catalog_store.h"
 #include "catalog/sqlite_catalog_store.h"
 #include "common/http/http_server.h"
 #include "common/signing.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/postgres_server.h"
 
 namespace {
 
@@ -66,75 +71,49 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-}  // namespace
+// One concurrency level's figures.
+struct Level {
+  int clients = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0, requests_per_s = 0;
+  int errors = 0;
+};
 
-int main(int argc, char** argv) {
-  CLI::App app{"catalog search benchmark"};
-  int lessons = 100000;
-  int requests = 3000;
-  std::string dir = "bench/out/catalog";
-  app.add_option("--lessons", lessons, "lessons to generate");
-  app.add_option("--requests", requests, "requests per concurrency level");
-  app.add_option("--dir", dir, "work directory (recreated)");
-  CLI11_PARSE(app, argc, argv);
-
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string db_path = dir + "/catalog.db";
-  auto store = SqliteCatalogStore::Open(db_path);
-  if (!store.ok()) {
-    std::fprintf(stderr, "catalog_search: %s\n", store.status().message().c_str());
-    return 1;
-  }
-
-  // Lessons are registered through the store, as the service does (the tokenizer indexes each).
+// Registers `lessons` generated lessons through the store, as the service does (the store indexes
+// each), then optimises the index as the service's housekeeping does after bulk loads.
+lm::Status Fill(CatalogStore& store, int lessons, double* fill_s, double* optimize_s) {
   const auto fill_start = Clock::now();
-  {
-    std::mt19937 rng(20261125);
-    auto pick = [&](const std::vector<std::string>& v) -> const std::string& { return v[rng() % v.size()]; };
-    for (int i = 0; i < lessons; ++i) {
-      Lesson l;
-      char id[40];
-      std::snprintf(id, sizeof(id), "%032x", i + 1);
-      l.id = id;
-      l.kind = "lesson";
-      l.subject = pick(kSubjects);
-      l.grade = pick(kGrades);
-      l.title = l.grade + l.subject + " " + pick(kTopics) + "（" + pick(kKinds) + "）";
-      l.teacher = pick(kSurnames) + pick(kGiven);
-      l.description = "本课围绕" + pick(kTopics) + "展开，适合" + l.grade + "学生在" + pick(kTags) + "中使用。";
-      l.tags = {pick(kTags), pick(kTags)};
-      l.duration_s = 300 + rng() % 2400;
-      l.info_hash_v1 = std::string(40, 'a');
-      l.info_hash_v2 = std::string(64, 'b');
-      l.total_bytes = 50000000;
-      l.manifest_json = "{}";
-      l.torrent = "d4:infod4:name1:xee";
-      l.created_at = 1790000000 + i;
-      if (auto st = (*store)->PutLesson(l); !st.ok()) {
-        std::fprintf(stderr, "catalog_search: %s\n", st.message().c_str());
-        return 1;
-      }
-    }
+  std::mt19937 rng(20261125);
+  auto pick = [&](const std::vector<std::string>& v) -> const std::string& { return v[rng() % v.size()]; };
+  for (int i = 0; i < lessons; ++i) {
+    Lesson l;
+    char id[40];
+    std::snprintf(id, sizeof(id), "%032x", i + 1);
+    l.id = id;
+    l.kind = "lesson";
+    l.subject = pick(kSubjects);
+    l.grade = pick(kGrades);
+    l.title = l.grade + l.subject + " " + pick(kTopics) + "（" + pick(kKinds) + "）";
+    l.teacher = pick(kSurnames) + pick(kGiven);
+    l.description = "本课围绕" + pick(kTopics) + "展开，适合" + l.grade + "学生在" + pick(kTags) + "中使用。";
+    l.tags = {pick(kTags), pick(kTags)};
+    l.duration_s = 300 + rng() % 2400;
+    l.info_hash_v1 = std::string(40, 'a');
+    l.info_hash_v2 = std::string(64, 'b');
+    l.total_bytes = 50000000;
+    l.manifest_json = "{}";
+    l.torrent = "d4:infod4:name1:xee";
+    l.created_at = 1790000000 + i;
+    RETURN_IF_ERROR(store.PutLesson(l));
   }
-  const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
+  *fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
   const auto optimize_start = Clock::now();
-  if (auto st = (*store)->Optimize(); !st.ok()) {
-    std::fprintf(stderr, "catalog_search: %s\n", st.message().c_str());
-    return 1;
-  }
-  const double optimize_s = std::chrono::duration<double>(Clock::now() - optimize_start).count();
-  auto key = lm::SigningKey::Generate();
-  CatalogApi service(**store, *key, {});
-  lm::http::ServerOptions options;
-  options.worker_threads = WorkerThreads(CatalogConfig{});  // the service's default: one per core
-  auto server = lm::http::HttpServer::Start(
-      options, [&](lm::http::Request r, lm::http::Responder respond) { service.Handle(std::move(r), respond); },
-      &CatalogApi::BodyLimit);
-  auto token = NewToken();
-  (void)(*store)->PutToken(TokenHash(*token), {.role = Role::kEdge, .school_id = "school-1"});
+  RETURN_IF_ERROR(store.Optimize());
+  *optimize_s = std::chrono::duration<double>(Clock::now() - optimize_start).count();
+  return lm::Status::Ok();
+}
 
-  // The query mix: what teachers and classrooms type.
+// The query mix: what teachers and classrooms type.
+std::vector<std::string> Queries() {
   std::vector<std::string> queries;
   for (const char* q : {"分数", "数学", "加法", "光", "古诗", "静夜思", "分数的初步认识", "三角形的内角和",
                         "Python 入门", "python", "Unit 3", "王老师", "名师课堂", "实验", "复习课", "圆的面积 练习课"}) {
@@ -144,13 +123,27 @@ int main(int argc, char** argv) {
   queries.push_back("/v1/lessons?q=" + UrlEncode("实验") + "&subject=" + UrlEncode("科学") + "&page=2");
   queries.push_back("/v1/lessons?subject=" + UrlEncode("数学") + "&grade=" + UrlEncode("五年级"));
   queries.push_back("/v1/lessons?q=" + UrlEncode("二十四节气") + "&page=3");
+  return queries;
+}
 
-  const auto db_size = (*store)->SizeBytes().ok() ? *(*store)->SizeBytes() : 0;
-  std::printf("catalog_search: %d lessons registered in %.1f s, index optimised in %.1f s; database %.1f MiB\n",
-              lessons, fill_s, optimize_s, static_cast<double>(db_size) / (1 << 20));
+// Serves `store` over HTTP on loopback and runs the query mix: each query alone from one client
+// (printed), then 1, 8 and 32 clients.
+lm::Result<std::vector<Level>> Measure(CatalogStore& store, int requests) {
+  auto key = lm::SigningKey::Generate();
+  CatalogApi service(store, *key, {});
+  lm::http::ServerOptions options;
+  options.worker_threads = WorkerThreads(CatalogConfig{});  // the service's default: one per core
+  ASSIGN_OR_RETURN(auto server,
+                   lm::http::HttpServer::Start(
+                       options, [&](lm::http::Request r, lm::http::Responder respond) { service.Handle(std::move(r), respond); },
+                       &CatalogApi::BodyLimit));
+  auto token = NewToken();
+  ASSIGN_OR_RETURN(std::int64_t token_id, store.PutToken(TokenHash(*token), {.role = Role::kEdge, .school_id = "school-1"}));
+  (void)token_id;
+  const std::vector<std::string> queries = Queries();
   // One client, each query alone: which ones cost what.
   {
-    lm::testing::HttpClient client((*server)->port());
+    lm::testing::HttpClient client(server->port());
     for (const auto& q : queries) {
       std::vector<double> ms;
       for (int i = 0; i < 20; ++i) {
@@ -161,7 +154,7 @@ int main(int argc, char** argv) {
       std::printf("  %-70s p50 %6.2f ms\n", q.c_str(), Percentile(ms, 0.5));
     }
   }
-  std::printf("%-8s %-10s %-10s %-10s %-12s %s\n", "clients", "p50 ms", "p99 ms", "max ms", "requests/s", "errors");
+  std::vector<Level> levels;
   for (int clients : {1, 8, 32}) {
     std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));
     std::atomic<int> next{0};
@@ -170,7 +163,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
-        lm::testing::HttpClient client((*server)->port());
+        lm::testing::HttpClient client(server->port());
         for (int i; (i = next.fetch_add(1)) < requests;) {
           const auto t0 = Clock::now();
           auto r = client.Request("GET", queries[static_cast<size_t>(i) % queries.size()], "",
@@ -184,9 +177,82 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     std::vector<double> all;
     for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
-    std::printf("%-8d %-10.2f %-10.2f %-10.2f %-12.0f %d\n", clients, Percentile(all, 0.5), Percentile(all, 0.99),
-                Percentile(all, 1.0), static_cast<double>(all.size()) / wall, errors.load());
+    levels.push_back({clients, Percentile(all, 0.5), Percentile(all, 0.99), Percentile(all, 1.0),
+                      static_cast<double>(all.size()) / wall, errors.load()});
   }
-  (*server)->Stop();
+  server->Stop();
+  return levels;
+}
+
+void PrintLevels(const std::vector<Level>& levels) {
+  std::printf("%-8s %-10s %-10s %-10s %-12s %s\n", "clients", "p50 ms", "p99 ms", "max ms", "requests/s", "errors");
+  for (const Level& l : levels) {
+    std::printf("%-8d %-10.2f %-10.2f %-10.2f %-12.0f %d\n", l.clients, l.p50_ms, l.p99_ms, l.max_ms, l.requests_per_s,
+                l.errors);
+  }
+}
+
+// Fills `store`, measures it and prints what it measured, headed by `name`.
+lm::Result<std::vector<Level>> FillAndMeasure(const char* name, CatalogStore& store, int lessons, int requests) {
+  double fill_s = 0, optimize_s = 0;
+  RETURN_IF_ERROR(Fill(store, lessons, &fill_s, &optimize_s));
+  const auto db_size = store.SizeBytes().ok() ? *store.SizeBytes() : 0;
+  std::printf("catalog_search [%s]: %d lessons registered in %.1f s, index optimised in %.1f s; database %.1f MiB\n",
+              name, lessons, fill_s, optimize_s, static_cast<double>(db_size) / (1 << 20));
+  ASSIGN_OR_RETURN(std::vector<Level> levels, Measure(store, requests));
+  PrintLevels(levels);
+  std::fflush(stdout);
+  return levels;
+}
+
+int Fail(const lm::Status& st) {
+  std::fprintf(stderr, "catalog_search: %s\n", st.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"catalog search benchmark"};
+  int lessons = 100000;
+  int requests = 3000;
+  std::string dir = "bench/out/catalog";
+  std::string store_kind = "sqlite";
+  app.add_option("--lessons", lessons, "lessons to generate");
+  app.add_option("--requests", requests, "requests per concurrency level");
+  app.add_option("--dir", dir, "work directory (recreated)");
+  app.add_option("--store", store_kind, "sqlite, or postgresql: both stores, side by side")
+      ->check(CLI::IsMember({"sqlite", "postgresql"}));
+  CLI11_PARSE(app, argc, argv);
+
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::vector<Level> sqlite_levels;
+  {
+    auto store = SqliteCatalogStore::Open(dir + "/catalog.db");
+    if (!store.ok()) return Fail(store.status());
+    auto levels = FillAndMeasure("sqlite", **store, lessons, requests);
+    if (!levels.ok()) return Fail(levels.status());
+    sqlite_levels = *levels;
+  }
+  if (store_kind == "sqlite") return 0;
+
+  const std::string bin_dir = lm::testing::PostgresServer::FindBinDir();
+  if (bin_dir.empty()) return Fail(lm::Status(lm::StatusCode::kNotFound, "PostgreSQL's server is not installed"));
+  auto server = lm::testing::PostgresServer::Start(bin_dir);
+  if (!server.ok()) return Fail(server.status());
+  auto uri = (*server)->CreateDatabase("catalog_search");
+  if (!uri.ok()) return Fail(uri.status());
+  auto store = PostgresCatalogStore::Open(*uri);
+  if (!store.ok()) return Fail(store.status());
+  auto pg_levels = FillAndMeasure("postgresql", **store, lessons, requests);
+  if (!pg_levels.ok()) return Fail(pg_levels.status());
+
+  std::printf("\nside by side, %d lessons, %d requests per level\n", lessons, requests);
+  std::printf("%-8s %-12s %-12s %-12s %-12s\n", "clients", "sqlite p50", "sqlite p99", "pg p50", "pg p99");
+  for (size_t i = 0; i < sqlite_levels.size() && i < pg_levels->size(); ++i) {
+    std::printf("%-8d %-12.2f %-12.2f %-12.2f %-12.2f\n", sqlite_levels[i].clients, sqlite_levels[i].p50_ms,
+                sqlite_levels[i].p99_ms, (*pg_levels)[i].p50_ms, (*pg_levels)[i].p99_ms);
+  }
   return 0;
 }
