@@ -5,9 +5,15 @@
 // concurrent keep-alive clients. Prints p50/p99 latency per level and the database size.
 // --store postgresql runs the same lessons and queries against both stores, SQLite first, then a
 // throwaway PostgreSQL server (tests/testing/postgres_server.h), and prints them side by side.
+// PostgreSQL answers these searches in tenths of a second, so its levels run --postgres-requests
+// each (300: p99 is then the fourth slowest) and each query alone 5 times, not 20.
+//
+// --reuse searches the SQLite database a previous run left in --dir (with as many lessons) instead
+// of filling a new one: the same index and queries, so that builds can be compared in turns on a
+// busy machine without a minute of registration before each.
 //
 //   build/bin/catalog_search [--lessons 100000] [--requests 3000] [--dir bench/out/catalog]
-//                            [--store sqlite|postgresql]
+//                            [--store sqlite|postgresql] [--postgres-requests 300] [--reuse]
 
 #include <algorithm>
 #include <atomic>
@@ -128,7 +134,7 @@ std::vector<std::string> Queries() {
 
 // Serves `store` over HTTP on loopback and runs the query mix: each query alone from one client
 // (printed), then 1, 8 and 32 clients.
-lm::Result<std::vector<Level>> Measure(CatalogStore& store, int requests) {
+lm::Result<std::vector<Level>> Measure(CatalogStore& store, int requests, int repeats) {
   auto key = lm::SigningKey::Generate();
   CatalogApi service(store, *key, {});
   lm::http::ServerOptions options;
@@ -146,7 +152,7 @@ lm::Result<std::vector<Level>> Measure(CatalogStore& store, int requests) {
     lm::testing::HttpClient client(server->port());
     for (const auto& q : queries) {
       std::vector<double> ms;
-      for (int i = 0; i < 20; ++i) {
+      for (int i = 0; i < repeats; ++i) {
         const auto t0 = Clock::now();
         auto r = client.Request("GET", q, "", {{"Authorization", "Bearer " + *token}});
         ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -192,14 +198,27 @@ void PrintLevels(const std::vector<Level>& levels) {
   }
 }
 
-// Fills `store`, measures it and prints what it measured, headed by `name`.
-lm::Result<std::vector<Level>> FillAndMeasure(const char* name, CatalogStore& store, int lessons, int requests) {
+// Fills `store` (unless `filled`), measures it and prints what it measured, headed by `name`.
+lm::Result<std::vector<Level>> FillAndMeasure(const char* name, CatalogStore& store, int lessons, int requests,
+                                              int repeats, bool filled = false) {
   double fill_s = 0, optimize_s = 0;
-  RETURN_IF_ERROR(Fill(store, lessons, &fill_s, &optimize_s));
+  if (!filled) RETURN_IF_ERROR(Fill(store, lessons, &fill_s, &optimize_s));
   const auto db_size = store.SizeBytes().ok() ? *store.SizeBytes() : 0;
-  std::printf("catalog_search [%s]: %d lessons registered in %.1f s, index optimised in %.1f s; database %.1f MiB\n",
-              name, lessons, fill_s, optimize_s, static_cast<double>(db_size) / (1 << 20));
-  ASSIGN_OR_RETURN(std::vector<Level> levels, Measure(store, requests));
+  const auto count = store.CountLessons();
+  if (!count.ok()) return count.status();
+  if (*count != lessons) {
+    return lm::Status(lm::StatusCode::kInvalidArgument, "the store holds " + std::to_string(*count) + " lessons, not " +
+                                                            std::to_string(lessons));
+  }
+  if (filled) {
+    std::printf("catalog_search [%s]: %d lessons registered by an earlier run; database %.1f MiB\n", name, lessons,
+                static_cast<double>(db_size) / (1 << 20));
+  } else {
+    std::printf("catalog_search [%s]: %d lessons registered in %.1f s, index optimised in %.1f s; database %.1f MiB\n",
+                name, lessons, fill_s, optimize_s, static_cast<double>(db_size) / (1 << 20));
+  }
+  std::fflush(stdout);
+  ASSIGN_OR_RETURN(std::vector<Level> levels, Measure(store, requests, repeats));
   PrintLevels(levels);
   std::fflush(stdout);
   return levels;
@@ -223,15 +242,19 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "work directory (recreated)");
   app.add_option("--store", store_kind, "sqlite, or postgresql: both stores, side by side")
       ->check(CLI::IsMember({"sqlite", "postgresql"}));
+  int postgres_requests = 300;
+  app.add_option("--postgres-requests", postgres_requests, "requests per concurrency level on PostgreSQL");
+  bool reuse = false;
+  app.add_flag("--reuse", reuse, "search the SQLite database an earlier run left in --dir");
   CLI11_PARSE(app, argc, argv);
 
-  std::filesystem::remove_all(dir);
+  if (!reuse) std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::vector<Level> sqlite_levels;
   {
     auto store = SqliteCatalogStore::Open(dir + "/catalog.db");
     if (!store.ok()) return Fail(store.status());
-    auto levels = FillAndMeasure("sqlite", **store, lessons, requests);
+    auto levels = FillAndMeasure("sqlite", **store, lessons, requests, 20, reuse);
     if (!levels.ok()) return Fail(levels.status());
     sqlite_levels = *levels;
   }
@@ -245,10 +268,11 @@ int main(int argc, char** argv) {
   if (!uri.ok()) return Fail(uri.status());
   auto store = PostgresCatalogStore::Open(*uri);
   if (!store.ok()) return Fail(store.status());
-  auto pg_levels = FillAndMeasure("postgresql", **store, lessons, requests);
+  auto pg_levels = FillAndMeasure("postgresql", **store, lessons, postgres_requests, 5);
   if (!pg_levels.ok()) return Fail(pg_levels.status());
 
-  std::printf("\nside by side, %d lessons, %d requests per level\n", lessons, requests);
+  std::printf("\nside by side, %d lessons, %d requests per level on SQLite, %d on PostgreSQL\n", lessons, requests,
+              postgres_requests);
   std::printf("%-8s %-12s %-12s %-12s %-12s\n", "clients", "sqlite p50", "sqlite p99", "pg p50", "pg p99");
   for (size_t i = 0; i < sqlite_levels.size() && i < pg_levels->size(); ++i) {
     std::printf("%-8d %-12.2f %-12.2f %-12.2f %-12.2f\n", sqlite_levels[i].clients, sqlite_levels[i].p50_ms,
