@@ -1,6 +1,8 @@
 #include "catalog/detail/sqlite_bm25.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string_view>
 #include <vector>
 
