@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "catalog/catalog_store.h"
+#include "tests/catalog/corpus_lessons.h"
 #include "tests/testing/catalog_backends.h"
 #include "tests/testing/cjk_search_corpus.h"
 #include "tests/testing/temp_dir.h"
@@ -17,30 +18,6 @@ namespace lm::catalog {
 namespace {
 
 using lm::testing::StoreBackend;
-
-// The corpus as lessons: tags split on spaces, the first tag as subject, the second as grade.
-std::vector<Lesson> CorpusLessons() {
-  std::vector<Lesson> out;
-  int n = 0;
-  for (const auto& c : lm::testing::kCjkSearchCorpus) {
-    Lesson l;
-    l.id = "lesson-" + std::to_string(++n);
-    l.kind = "document";
-    l.title = c.title;
-    l.teacher = c.teacher;
-    l.description = c.description;
-    std::istringstream tags(c.tags);
-    for (std::string t; tags >> t;) l.tags.push_back(t);
-    l.subject = l.tags.size() > 0 ? l.tags[0] : "";
-    l.grade = l.tags.size() > 1 ? l.tags[1] : "";
-    l.school_id = "tianhe-3";
-    l.manifest_json = "{}";
-    l.torrent = std::string("d4:infod", 8) + std::string(1, '\0') + "e";  // bytes, a NUL among them
-    l.created_at = 1795000000 + n;
-    out.push_back(std::move(l));
-  }
-  return out;
-}
 
 std::vector<std::string> Ids(const std::vector<SearchHit>& hits) {
   std::vector<std::string> ids;

@@ -12,29 +12,12 @@
 #include "catalog/sqlite_catalog_store.h"
 #include "common/cjk_tokenizer.h"
 #include "common/sqlite_db.h"
+#include "tests/catalog/corpus_lessons.h"
 #include "tests/testing/cjk_search_corpus.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lm::catalog {
 namespace {
-
-Lesson CorpusLesson(const lm::testing::CorpusLesson& c, int n) {
-  Lesson l;
-  l.id = "lesson-" + std::to_string(n);
-  l.kind = "document";
-  l.title = c.title;
-  l.teacher = c.teacher;
-  l.description = c.description;
-  std::istringstream tags(c.tags);
-  for (std::string t; tags >> t;) l.tags.push_back(t);
-  l.subject = l.tags.size() > 0 ? l.tags[0] : "";
-  l.grade = l.tags.size() > 1 ? l.tags[1] : "";
-  l.school_id = "tianhe-3";
-  l.manifest_json = "{}";
-  l.torrent = "d4:infod4:name1:xee";
-  l.created_at = 1795000000 + n;
-  return l;
-}
 
 // Per matching row: FTS5's bm25 and lm_bm25, for a MATCH expression and its phrases.
 struct Scores {
