@@ -225,41 +225,49 @@ struct EdgeService::Impl {
     if (reporter) reporter->ReportNow();
   }
 
+  // What a pass reads, on its first lesson to start, to start lessons from files held under
+  // others: the kept files of every lesson the packs name, and the held lessons' files by content.
+  struct HeldStart {
+    std::map<std::string, std::vector<bundle::BundleFile>> kept_files;  // by lesson id
+    std::optional<HeldFiles> held;
+  };
+
   // A lesson about to download starts from the files this edge already holds under other lessons
   // (a revised version keeps its media): they are copied into its folder before libtorrent adds
-  // it, whose check finds them. `held` is read on the first call of a pass.
-  void StartFromHeldFiles(const EdgeLesson& l, const std::vector<EdgeLesson>& lessons,
-                          std::optional<HeldFiles>& held) {
+  // it, whose check finds them. `start` is read on the first call of a pass.
+  void StartFromHeldFiles(const EdgeLesson& l, const std::vector<EdgeLesson>& lessons, HeldStart& start) {
     if (transfer->Has(l.id)) return;
-    const std::vector<bundle::BundleFile> wanted = KeptFilesOf(l.id);
-    if (wanted.empty()) return;
-    if (!held) {
+    if (!start.held) {
+      start.kept_files = KeptFilesByLesson();
       std::vector<std::string> ready;
       for (const EdgeLesson& h : lessons) {
         if (h.state == LessonState::kReady) ready.push_back(h.id);
       }
-      held.emplace(lessons_dir, ready);
+      start.held.emplace(lessons_dir, ready);
     }
-    const ReusedFiles reused = held->CopyInto(l.id, wanted);
+    auto wanted = start.kept_files.find(l.id);
+    if (wanted == start.kept_files.end()) return;
+    const ReusedFiles reused = start.held->CopyInto(l.id, wanted->second);
     if (reused.files > 0) {
       log->info("lesson_files_reused lesson={} files={} bytes={}", l.id, reused.files, reused.bytes);
     }
   }
 
-  // The files of `id` this edge keeps, from the manifest of a pack that names it.
-  std::vector<bundle::BundleFile> KeptFilesOf(const std::string& id) {
-    std::vector<bundle::BundleFile> out;
+  // The files this edge keeps of each lesson the packs name, from their manifests (a later pack's
+  // item overriding an earlier one's, as KeptBytes reads them).
+  std::map<std::string, std::vector<bundle::BundleFile>> KeptFilesByLesson() {
+    std::map<std::string, std::vector<bundle::BundleFile>> out;
     auto packs = store->Packs();
     if (!packs.ok()) return out;
     for (const auto& p : *packs) {
       auto m = bundle::ParsePackManifest(p.signed_manifest.manifest);
       if (!m.ok()) continue;
       for (const auto& item : m->items) {
-        if (item.lesson_id != id) continue;
+        std::vector<bundle::BundleFile>& files = out[item.lesson_id];
+        files.clear();
         for (const auto& f : item.files) {
-          if (KeepsFile(f.path, config.renditions)) out.push_back(f);
+          if (KeepsFile(f.path, config.renditions)) files.push_back(f);
         }
-        return out;
       }
     }
     return out;
@@ -324,7 +332,7 @@ struct EdgeService::Impl {
     std::vector<std::string> errors_now;
     std::vector<std::string> order;
     size_t next_evict = 0;
-    std::optional<HeldFiles> held_files;  // read once a lesson starts in this pass
+    HeldStart held_start;  // read once a lesson starts in this pass
     std::map<std::string, DownloadProgress> progress;
     for (auto& p : transfer->Progress()) progress[p.lesson_id] = p;
     // Free disk as this pass leaves it. The session thread deletes an evicted lesson's files after
@@ -397,7 +405,7 @@ struct EdgeService::Impl {
       used += need;
       free_bytes -= need;  // what it will take, though statvfs does not show it yet
       (void)store->SetState(l->id, LessonState::kDownloading);
-      StartFromHeldFiles(*l, *lessons, held_files);
+      StartFromHeldFiles(*l, *lessons, held_start);
       AddToSession(*l);
       order.push_back(l->id);
     }
