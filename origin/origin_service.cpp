@@ -174,10 +174,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   p->pages = std::make_unique<http::StaticFiles>(config.web_dir, std::map<std::string, std::string>{{"/", "teacher.html"}});
 
   SeederOptions seeding;
-  const std::string torrent_port = std::to_string(config.torrent_port);
-  seeding.listen_interfaces = config.listen_address.find(':') != std::string::npos
-                                  ? "[" + config.listen_address + "]:" + torrent_port
-                                  : config.listen_address + ":" + torrent_port;
+  seeding.listen_interfaces = ListenInterfacesFor(config.listen_address, config.torrent_port);
   seeding.resume_dir = data / "resume";
   seeding.upload_rate_limit_bytes = config.upload_rate_kbps * 1000 / 8;
   seeding.max_connections = config.max_connections;

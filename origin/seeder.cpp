@@ -109,6 +109,12 @@ struct Seeder::Impl {
   }
 };
 
+std::string ListenInterfacesFor(const std::string& address, std::uint16_t port) {
+  const std::string p = std::to_string(port);
+  if (address == "::") return "0.0.0.0:" + p + ",[::]:" + p;
+  return address.find(':') != std::string::npos ? "[" + address + "]:" + p : address + ":" + p;
+}
+
 Result<std::unique_ptr<Seeder>> Seeder::Start(const SeederOptions& options) {
   std::error_code ec;
   fs::create_directories(options.resume_dir, ec);

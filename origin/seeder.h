@@ -32,6 +32,11 @@ struct SeededTorrent {
   bool from_resume_data = false;  // added from saved resume data, without reading the files
 };
 
+// libtorrent's listen_interfaces for an origin listening on `address` at `port`. "::" means every
+// address of both families, as it does for the HTTP listener (libtorrent's IPv6 sockets are
+// IPv6-only, so it gets "0.0.0.0:PORT,[::]:PORT"); any other address is that address alone.
+std::string ListenInterfacesFor(const std::string& address, std::uint16_t port);
+
 class Seeder {
  public:
   static Result<std::unique_ptr<Seeder>> Start(const SeederOptions& options);

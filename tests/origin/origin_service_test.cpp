@@ -12,6 +12,11 @@
 #include <libtorrent/torrent_status.hpp>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -20,6 +25,7 @@
 #include "common/xxh3.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/origin_fixture.h"
+#include "tests/testing/port_hold.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/torrent_reference.h"
 #include "tests/testing/wait_for.h"
@@ -142,6 +148,86 @@ TEST_F(OriginServiceTest, UploadBecomesARegisteredLessonThatPeersDownload) {
   int bundles = 0;
   for (const auto& e : fs::directory_iterator(fs::path(config_.data_dir) / "bundles")) bundles += e.is_directory();
   EXPECT_EQ(bundles, 1);
+}
+
+// Whether this machine has IPv6 on loopback (a container may have it off).
+bool HasIpv6Loopback() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Whether something accepts a TCP connection at 127.0.0.1:port.
+bool AcceptsOnIpv4Loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+// A county's origin on a dual-stack network listens on "::": teachers and schools reach it over
+// IPv4 and IPv6 alike, its seeder included (libtorrent's IPv6 sockets are IPv6-only, so "::"
+// must give the seeder both). A BitTorrent client that has IPv6 only downloads the lesson from
+// the seeder at [::1]; the same port answers on 127.0.0.1, and the HTTP port on both.
+TEST_F(OriginServiceTest, ListeningOnEveryAddressServesPeersOverIpv4AndIpv6) {
+  if (!HasIpv6Loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  const std::string lesson_id = UploadLesson();
+  ASSERT_FALSE(lesson_id.empty());
+  StopOrigin();
+  lm::testing::PortHold torrent_port;  // one port for both families (port 0 would give each its own)
+  ASSERT_NE(torrent_port.port(), 0);
+  config_.listen_address = "::";
+  config_.torrent_port = torrent_port.port();
+  StartOrigin();
+  ASSERT_EQ(origin_->torrent_port(), torrent_port.port());
+  for (const std::string host : {"127.0.0.1", "::1"}) {
+    EXPECT_EQ(HttpClient(origin_port(), host).Request("GET", "/healthz").status, 200) << host;
+  }
+  EXPECT_TRUE(AcceptsOnIpv4Loopback(torrent_port.port()));
+
+  lt::settings_pack pack;
+  pack.set_str(lt::settings_pack::listen_interfaces, "[::1]:0");
+  pack.set_bool(lt::settings_pack::enable_dht, false);
+  pack.set_bool(lt::settings_pack::enable_lsd, false);
+  pack.set_bool(lt::settings_pack::enable_upnp, false);
+  pack.set_bool(lt::settings_pack::enable_natpmp, false);
+  lt::session client(pack);
+  const fs::path bundle = BundleDir(lesson_id);
+  lt::add_torrent_params atp;
+  lt::error_code ec;
+  atp.ti = std::make_shared<lt::torrent_info>((bundle / "lesson.torrent").string(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  atp.ti->clear_web_seeds();
+  atp.trackers.clear();
+  atp.save_path = (tmp_ / "client6").string();
+  lt::torrent_handle h = client.add_torrent(atp, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  h.replace_trackers({});  // the torrent's tracker is the origin's IPv4 URL; only [::1] is wanted here
+  const lt::tcp::endpoint seeder(lt::make_address("::1"), torrent_port.port());
+  // Connect again while not seeding: the seeder re-adds its bundles after the restart.
+  ASSERT_TRUE(WaitFor([&] {
+    const lt::torrent_status st = h.status();
+    if (st.is_seeding) return true;
+    if (st.num_peers == 0) h.connect_peer(seeder);
+    return false;
+  }, 60)) << "state " << h.status().state << " peers " << h.status().num_peers;
+  std::vector<lt::peer_info> peers;
+  h.get_peer_info(peers);
+  for (const lt::peer_info& p : peers) EXPECT_TRUE(p.ip.address().is_v6()) << p.ip;
+  const json manifest = json::parse(ReadFile(bundle / "lesson.json"));
+  for (const auto& f : manifest["files"]) {
+    const std::string bytes = ReadFile(tmp_ / "client6" / lesson_id / f["path"].get<std::string>());
+    EXPECT_EQ(Xxh3Of(bytes).Hex(), f["xxh3_128"]) << f["path"];
+  }
 }
 
 TEST_F(OriginServiceTest, CatalogDownDelaysRegistrationAndLosesNothing) {
