@@ -72,13 +72,29 @@ Lab::Counters Minus(const Lab::Counters& a, const Lab::Counters& b) {
   return {a.rx_bytes - b.rx_bytes, a.rx_packets - b.rx_packets, a.tx_bytes - b.tx_bytes, a.tx_packets - b.tx_packets};
 }
 
+// "10.200.0.2:6881", "[fd00:200::2]:6881" or "[::ffff:10.200.0.2]:6881" (ss) → address, port.
+std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
+  const size_t colon = endpoint.rfind(':');
+  std::string address = endpoint.substr(0, colon), port = endpoint.substr(colon + 1);
+  if (address.size() >= 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
+  if (address.rfind("::ffff:", 0) == 0 && address.find('.') != std::string::npos) address = address.substr(7);
+  return {address, port};
+}
+
 // The established TCP connections of `host` by kind (DistributionFigures::Connections).
 DistributionFigures::Connections ConnectionsOf(const Lab& lab, const std::string& host) {
   DistributionFigures::Connections c;
-  std::map<std::string, std::string> host_of;  // address → host
-  for (const HostSpec& h : lab.topology().hosts)
-    for (const auto& [network, spec] : h.links) host_of[lab.Address(h.name, network)] = h.name;
-  const std::string origin = lab.Address(kOriginHost);
+  struct Where {
+    std::string host, network;
+    bool ipv6 = false;
+  };
+  std::map<std::string, Where> where;  // address (either family) → whose, on which network
+  for (const HostSpec& h : lab.topology().hosts) {
+    for (const auto& [network, spec] : h.links) {
+      where[lab.Address(h.name, network)] = {h.name, network, false};
+      if (const std::string a6 = lab.Address6(h.name, network); !a6.empty()) where[a6] = {h.name, network, true};
+    }
+  }
   const std::string county = FirstLan(lab.topology(), host);
   const CommandResult ss = RunCommand(lab.Command(host, {"ss", "-tnH", "state", "established"}), "", 10);
   std::istringstream lines(ss.output);
@@ -86,24 +102,37 @@ DistributionFigures::Connections ConnectionsOf(const Lab& lab, const std::string
     std::istringstream fields(line);
     std::string recv_q, send_q, local, peer;
     if (!(fields >> recv_q >> send_q >> local >> peer)) continue;
-    const std::string local_port = local.substr(local.rfind(':') + 1);
-    const std::string peer_ip = peer.substr(0, peer.rfind(':')), peer_port = peer.substr(peer.rfind(':') + 1);
+    const std::string local_port = SplitEndpoint(local).second;
+    const auto [peer_ip, peer_port] = SplitEndpoint(peer);
     const bool bt = local_port == std::to_string(kTorrentPort) || peer_port == std::to_string(kTorrentPort);
-    if (peer_ip == origin) {
+    const auto it = where.find(peer_ip);
+    if (it == where.end()) continue;
+    const Where& other = it->second;
+    if (other.host == kOriginHost) {
       if (bt) c.origin_peer += 1;
       else if (peer_port == std::to_string(kOriginPort)) c.web_seed += 1;
       continue;
     }
-    if (!bt || !host_of.count(peer_ip)) continue;
-    const std::string other = host_of[peer_ip];
-    if (peer_ip.rfind(lab.Address(host).substr(0, lab.Address(host).rfind('.') + 1), 0) != 0) c.lan += 1;
-    else if (!county.empty() && FirstLan(lab.topology(), other) == county) c.wan_same_county += 1;
+    if (!bt) continue;
+    if (other.ipv6) c.ipv6 += 1;
+    if (other.network != "wan") c.lan += 1;
+    else if (!county.empty() && FirstLan(lab.topology(), other.host) == county) c.wan_same_county += 1;
     else c.wan_other_county += 1;
   }
   return c;
 }
 
 }  // namespace
+
+void PutBehindIpv4Nat(Lab& lab, const std::string& host) {
+  lab.Run(host, {"iptables", "-A", "INPUT", "-i", "wan", "-p", "tcp", "-m", "conntrack", "--ctstate", "NEW", "-j", "DROP"});
+}
+
+long long RefusedByIpv4Nat(Lab& lab, const std::string& host) {
+  const std::string out = lab.Run(host, {"iptables", "-L", "INPUT", "-v", "-x", "-n"});
+  const size_t at = out.find("DROP");
+  return at == std::string::npos ? 0 : std::stoll(out.substr(out.rfind('\n', at) + 1));
+}
 
 std::string DaysFromToday(int days) {
   const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
@@ -137,7 +166,8 @@ County::~County() {
 }
 
 std::string County::OriginUrl() const {
-  return "http://" + lab_.Address(kOriginHost) + ":" + std::to_string(kOriginPort);
+  const std::string v6 = lab_.Address6(kOriginHost);
+  return "http://" + (v6.empty() ? lab_.Address(kOriginHost) : "[" + v6 + "]") + ":" + std::to_string(kOriginPort);
 }
 
 std::string County::CreateToken(const std::string& role, const std::string& school) {
@@ -190,7 +220,10 @@ void County::Start() {
   }
   catalog_key_ = json::parse(keys.body).at("public_key");
 
-  const std::string toml = "listen = \"0.0.0.0\"\nport = " + std::to_string(kOriginPort) + "\npublic_url = " +
+  // On a WAN that carries IPv6 the origin listens on both families and names its IPv6 address in
+  // its torrents (web seed, tracker), as a county's origin with an AAAA record would be reached.
+  const std::string listen = lab_.Address6(kOriginHost).empty() ? "0.0.0.0" : "::";
+  const std::string toml = "listen = " + Quoted(listen) + "\nport = " + std::to_string(kOriginPort) + "\npublic_url = " +
                            Quoted(OriginUrl()) + "\ndata_dir = " + Quoted(origin_dir.string()) +
                            "\ncatalog_url = \"http://127.0.0.1:" + std::to_string(kCatalogPort) +
                            "\"\ncatalog_token = " + Quoted(origin_token_) +
@@ -553,6 +586,7 @@ DistributionFigures Distribute(County& county, const std::vector<PackLesson>& le
         sum.lan += c.lan;
         sum.wan_same_county += c.wan_same_county;
         sum.wan_other_county += c.wan_other_county;
+        sum.ipv6 += c.ipv6;
         ++samples[e];
       }
     }
@@ -580,7 +614,7 @@ DistributionFigures Distribute(County& county, const std::vector<PackLesson>& le
   }
   for (auto& [e, c] : f.connections) {
     const double n = samples[e];
-    c = {c.origin_peer / n, c.web_seed / n, c.lan / n, c.wan_same_county / n, c.wan_other_county / n};
+    c = {c.origin_peer / n, c.web_seed / n, c.lan / n, c.wan_same_county / n, c.wan_other_county / n, c.ipv6 / n};
   }
   return f;
 }
@@ -605,9 +639,9 @@ std::string Describe(const std::string& label, const DistributionFigures& f, con
       b.lan_s, b.origin_s, b.counties_s, b.county_in_s, f.seconds >= 0 ? f.seconds / b.lan_s : 0.0);
   add("origin WAN egress %.2f MB = %.2f x F (target <= 1.5); ingress %.2f MB\n", f.origin_wan.tx_bytes / mb,
       f.origin_egress_ratio(), f.origin_wan.rx_bytes / mb);
-  add("%-8s %10s %10s %10s %10s %9s %6s %6s | connections (mean): %6s %6s %6s %6s %6s\n", "edge", "WAN in MB",
+  add("%-8s %10s %10s %10s %10s %9s %6s %6s | connections (mean): %6s %6s %6s %6s %6s %6s\n", "edge", "WAN in MB",
       "WAN out MB", "LAN in MB", "LAN out MB", "done at s", "hashf", "banned", "origin", "webseed", "LAN", "WAN-cty",
-      "WAN-oth");
+      "WAN-oth", "IPv6");
   for (const auto& [e, s] : f.edge_seconds) {
     const Lab::Counters w = f.edge_wan.count(e) ? f.edge_wan.at(e) : Lab::Counters{};
     const Lab::Counters l = f.edge_lan.count(e) ? f.edge_lan.at(e) : Lab::Counters{};
@@ -615,9 +649,9 @@ std::string Describe(const std::string& label, const DistributionFigures& f, con
         f.connections.count(e) ? f.connections.at(e) : DistributionFigures::Connections{};
     const long long hf = f.hash_failures.count(e) ? f.hash_failures.at(e) : -1;
     const long long banned = f.peers_banned.count(e) ? f.peers_banned.at(e) : -1;
-    add("%-8s %10.2f %10.2f %10.2f %10.2f %9.1f %6lld %6lld |                     %6.1f %6.1f %6.1f %6.1f %6.1f\n",
+    add("%-8s %10.2f %10.2f %10.2f %10.2f %9.1f %6lld %6lld |                     %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f\n",
         e.c_str(), w.rx_bytes / mb, w.tx_bytes / mb, l.rx_bytes / mb, l.tx_bytes / mb, s, hf, banned, c.origin_peer,
-        c.web_seed, c.lan, c.wan_same_county, c.wan_other_county);
+        c.web_seed, c.lan, c.wan_same_county, c.wan_other_county, c.ipv6);
   }
   return out;
 }

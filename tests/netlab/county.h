@@ -148,6 +148,7 @@ struct DistributionFigures {
   // county neighbours over the WAN (their tracker address) and to the other county's edges.
   struct Connections {
     double origin_peer = 0, web_seed = 0, lan = 0, wan_same_county = 0, wan_other_county = 0;
+    double ipv6 = 0;  // of the connections with other schools (LAN and WAN), those over IPv6
   };
   std::map<std::string, Connections> connections;
   std::map<std::string, long long> hash_failures, peers_banned;  // each edge's /metrics at the end
@@ -184,6 +185,13 @@ std::string Describe(const std::string& label, const DistributionFigures& figure
 // `needed_by_days` days from today.
 std::vector<PackLesson> UploadPack(County& county, int count, std::int64_t total_bytes, int seed = 1,
                                    int needed_by_days = 7);
+
+// Puts `host` behind an IPv4 NAT (scenario 5), as rural broadband is: a new inbound TCP
+// connection on its WAN link is dropped; its own connections out and their replies pass, its
+// LANs stay open, IPv6 is not touched. (Edges run no uTP, so TCP is all there is to stop.)
+void PutBehindIpv4Nat(Lab& lab, const std::string& host);
+// Packets of new inbound connections that host's NAT dropped so far.
+long long RefusedByIpv4Nat(Lab& lab, const std::string& host);
 
 // YYYY-MM-DD `days` from today (local time).
 std::string DaysFromToday(int days);

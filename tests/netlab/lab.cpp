@@ -1,5 +1,6 @@
 #include "tests/netlab/lab.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -55,6 +56,15 @@ std::string Join(const std::vector<std::string>& argv) {
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
+}
+
+// An IPv6 address as the kernel and `ss` write it ("fd00:200:0:0::2" → "fd00:200::2").
+std::string CanonicalIpv6(const std::string& text) {
+  in6_addr a{};
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET6, text.c_str(), &a) != 1 || !inet_ntop(AF_INET6, &a, out, sizeof out))
+    throw std::runtime_error("netlab: bad IPv6 address " + text);
+  return out;
 }
 
 // This process's start time in clock ticks since boot (field 22 of /proc/PID/stat): with the
@@ -341,7 +351,7 @@ struct Lab::LinkState {
 
 Topology DefaultTopology() {
   Topology t;
-  t.networks = {{"wan", "10.200.0", false}, {"county1", "10.201.1", true}, {"county2", "10.201.2", true}};
+  t.networks = {{"wan", "10.200.0", false, ""}, {"county1", "10.201.1", true, ""}, {"county2", "10.201.2", true, ""}};
   LinkSpec origin{.down_mbit = 8, .up_mbit = 8, .delay_ms = 5, .loss = 0};
   LinkSpec school{.down_mbit = 4, .up_mbit = 1, .delay_ms = 80, .loss = 0.005};
   LinkSpec lan{.down_mbit = 100, .up_mbit = 100, .delay_ms = 0, .loss = 0};
@@ -415,6 +425,8 @@ void Lab::Build() {
     if (!ValidName(n.name, 12)) throw std::runtime_error("netlab: network name '" + n.name + "' (a-z0-9, at most 12)");
     if (!std::regex_match(n.subnet, std::regex(R"(\d{1,3}\.\d{1,3}\.\d{1,3})")))
       throw std::runtime_error("netlab: network " + n.name + ": subnet '" + n.subnet + "' is not three octets");
+    if (!n.subnet6.empty() && !std::regex_match(n.subnet6, std::regex(R"([0-9a-f]{1,4}(:[0-9a-f]{1,4}){3})")))
+      throw std::runtime_error("netlab: network " + n.name + ": subnet6 '" + n.subnet6 + "' is not four groups");
     if (!networks.emplace(n.name, &n).second) throw std::runtime_error("netlab: network " + n.name + " twice");
   }
   std::map<std::string, int> hosts;
@@ -434,13 +446,13 @@ void Lab::Build() {
   AllowCongestionControl(options_.tcp_congestion);
   reaper_ = std::make_unique<Reaper>(HelperPath("netlab"), prefix_);
 
-  // The core: one bridge per network; bridged IPv4 passes iptables (br_netfilter), where each
-  // link's loss and delay are.
+  // The core: one bridge per network; bridged IPv4 and IPv6 pass iptables and ip6tables
+  // (br_netfilter), where each link's loss and delay are. The core itself has no address.
   namespaces_.push_back(std::make_unique<OwnedNamespace>(CoreNamespace()));
   const std::string core = CoreNamespace();
   RunChecked({"ip", "netns", "exec", core, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
               "net.ipv6.conf.default.disable_ipv6=1", "net.bridge.bridge-nf-call-iptables=1",
-              "net.bridge.bridge-nf-call-ip6tables=0", "net.bridge.bridge-nf-call-arptables=0"});
+              "net.bridge.bridge-nf-call-ip6tables=1", "net.bridge.bridge-nf-call-arptables=0"});
   RunChecked({"ip", "-n", core, "link", "set", "lo", "up"});
   for (const NetworkSpec& n : topology_.networks) {
     // mcast_snooping off: a LAN floods multicast like a school's unmanaged switch.
@@ -459,8 +471,17 @@ void Lab::AddHost(const HostSpec& host) {
   namespaces_.push_back(std::make_unique<OwnedNamespace>(prefix_ + host.name));
   const std::string ns = prefix_ + host.name;
   const std::string core = CoreNamespace();
+  // IPv6 off but where a network carries it: on loopback and that network's interface, with no
+  // duplicate address detection or router advertisements (addresses are fixed and usable at once).
+  bool ipv6 = false;
+  for (const auto& [network, spec] : host.links)
+    for (const NetworkSpec& n : topology_.networks) ipv6 = ipv6 || (n.name == network && !n.subnet6.empty());
   std::vector<std::string> sysctl = {"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                                      "net.ipv6.conf.default.disable_ipv6=1"};
+  if (ipv6) {
+    sysctl.insert(sysctl.end(), {"net.ipv6.conf.lo.disable_ipv6=0", "net.ipv6.conf.default.accept_dad=0",
+                                 "net.ipv6.conf.default.accept_ra=0"});
+  }
   if (!options_.tcp_congestion.empty()) sysctl.push_back("net.ipv4.tcp_congestion_control=" + options_.tcp_congestion);
   RunChecked(sysctl);
   RunChecked({"ip", "-n", ns, "link", "set", "lo", "up"});
@@ -489,6 +510,12 @@ void Lab::AddHost(const HostSpec& host) {
     RunChecked({"ip", "netns", "exec", ns, "ethtool", "-K", link->iface, "tso", "off", "gso", "off", "gro", "off"});
     RunChecked({"ip", "-n", core, "link", "set", link->port, "master", "br-" + network, "up"});
     RunChecked({"ip", "-n", ns, "addr", "add", link->address + "/24", "dev", link->iface});
+    if (!net->subnet6.empty()) {
+      const std::string address6 = CanonicalIpv6(net->subnet6 + "::" + std::to_string(k));
+      RunChecked({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + link->iface + ".disable_ipv6=0"});
+      RunChecked({"ip", "-n", ns, "-6", "addr", "add", address6 + "/64", "dev", link->iface, "nodad"});
+      addresses6_[{host.name, network}] = address6;
+    }
     RunChecked({"ip", "-n", ns, "link", "set", link->iface, "up"});
     Shape(ns, link->iface, spec.up_mbit, spec.queue_ms, false);
     Shape(core, link->port, spec.down_mbit, spec.queue_ms, false);
@@ -540,14 +567,28 @@ void Lab::StartDelayLine(LinkState& link) {
 // packets to the host (leaving by its port: POSTROUTING, physdev-out) the same. A packet's
 // verdict ends its pass through one hook, so the two links a packet crosses are on two hooks.
 // Multicast from a host on a network that does not carry it (the WAN) is dropped first.
+// IPv6 (where a network carries it) gets the same rules from ip6tables, on the same queues;
+// there a WAN drops multicast but ICMPv6 (neighbour discovery, the IPv6 ARP, which is delayed).
 void Lab::WriteCoreRules() {
+  const bool ipv6 = std::any_of(topology_.networks.begin(), topology_.networks.end(),
+                                [](const NetworkSpec& n) { return !n.subnet6.empty(); });
+  for (const bool v6 : {false, true}) {
+    if (v6 && !ipv6) break;
+    RunChecked({"ip", "netns", "exec", CoreNamespace(), v6 ? "ip6tables-restore" : "iptables-restore"}, CoreRules(v6));
+  }
+}
+
+std::string Lab::CoreRules(bool ipv6) const {
   std::string rules = "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
                       ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n";
   char probability[32];
   for (const auto& link : links_) {
     const auto net = std::find_if(topology_.networks.begin(), topology_.networks.end(),
                                   [&](const NetworkSpec& n) { return n.name == link->network; });
-    if (!net->multicast) rules += "-A PREROUTING -m physdev --physdev-in " + link->port + " -d 224.0.0.0/4 -j DROP\n";
+    if (!net->multicast) {
+      rules += "-A PREROUTING -m physdev --physdev-in " + link->port +
+               (ipv6 ? " -d ff00::/8 ! -p ipv6-icmp -j DROP\n" : " -d 224.0.0.0/4 -j DROP\n");
+    }
     std::snprintf(probability, sizeof probability, "%.8f", link->spec.loss);
     for (const auto& [chain, match, queue] : {std::tuple{"PREROUTING", "--physdev-in", link->up_queue},
                                                std::tuple{"POSTROUTING", "--physdev-out", link->down_queue}}) {
@@ -560,7 +601,7 @@ void Lab::WriteCoreRules() {
     }
   }
   rules += "COMMIT\n";
-  RunChecked({"ip", "netns", "exec", CoreNamespace(), "iptables-restore"}, rules);
+  return rules;
 }
 
 std::string Lab::Namespace(const std::string& host) const {
@@ -583,6 +624,12 @@ std::string Lab::Address(const std::string& host, const std::string& network) co
   const auto it = addresses_.find({host, network});
   if (it == addresses_.end()) throw std::runtime_error("netlab: host " + host + " is not on " + network);
   return it->second;
+}
+
+std::string Lab::Address6(const std::string& host, const std::string& network) const {
+  Address(host, network);  // throws if the host is not on it
+  const auto it = addresses6_.find({host, network});
+  return it == addresses6_.end() ? "" : it->second;
 }
 
 std::vector<std::string> Lab::Command(const std::string& host, const std::vector<std::string>& argv) const {

@@ -35,6 +35,11 @@ struct NetworkSpec {
   std::string name;        // at most 12 characters; a host's interface on it has this name
   std::string subnet;      // the /24's first three octets: "10.200.0"
   bool multicast = false;  // a LAN: IPv4 multicast (local service discovery) crosses it; a WAN drops it
+  // "" (the default): IPv4 only. Else the network carries IPv6 too, on one /64 whose first four
+  // groups this is ("fd00:200:0:0"): a host's address there ends in the same number as its IPv4
+  // one (fd00:200::3 beside 10.200.0.3). IPv6 is routed, not translated: nothing in the lab hides
+  // a host's IPv6 address, as a NAT hides its IPv4 one.
+  std::string subnet6;
 };
 
 struct HostSpec {
@@ -106,6 +111,8 @@ class Lab {
   std::vector<std::string> Namespaces() const;             // the core's and every host's
   // The host's IPv4 address on `network` ("10.200.0.3"); its interface there is named `network`.
   std::string Address(const std::string& host, const std::string& network = "wan") const;
+  // The host's IPv6 address on `network` ("fd00:200::3"), or "" when the network has no subnet6.
+  std::string Address6(const std::string& host, const std::string& network = "wan") const;
 
   // `argv` wrapped to run inside the host (`ip netns exec`), for ChildProcess.
   std::vector<std::string> Command(const std::string& host, const std::vector<std::string>& argv) const;
@@ -140,6 +147,7 @@ class Lab {
   void Shape(const std::string& netns, const std::string& dev, double mbit, double queue_ms, bool existed);
   void StartDelayLine(LinkState& link);
   void WriteCoreRules();
+  std::string CoreRules(bool ipv6) const;  // the core's mangle table, for iptables-restore or ip6tables-restore
   std::string HelperPath(const std::string& name) const;
 
   Topology topology_;
@@ -149,6 +157,7 @@ class Lab {
   std::unique_ptr<Reaper> reaper_;
   std::vector<std::unique_ptr<OwnedNamespace>> namespaces_;  // the core first
   std::map<std::pair<std::string, std::string>, std::string> addresses_;  // (host, network) → address
+  std::map<std::pair<std::string, std::string>, std::string> addresses6_;  // the same, IPv6 networks only
   std::vector<std::unique_ptr<LinkState>> links_;
   int next_queue_ = 1;
 };

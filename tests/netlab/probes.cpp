@@ -41,21 +41,48 @@ void Check(bool ok, const std::string& what) {
   if (!ok) throw std::runtime_error("netlab probe: " + what + ": " + std::strerror(errno));
 }
 
-sockaddr_in Endpoint(const std::string& address, uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) throw std::runtime_error("netlab probe: bad address " + address);
-  return sa;
+// An IPv4 ("10.200.0.2") or IPv6 ("fd00:200::2") address and a port.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+  int family() const { return storage.ss_family; }
+};
+
+SocketAddress Endpoint(const std::string& address, uint16_t port) {
+  SocketAddress a;
+  if (address.find(':') != std::string::npos) {
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    sa->sin6_family = AF_INET6;
+    sa->sin6_port = htons(port);
+    a.length = sizeof *sa;
+    if (inet_pton(AF_INET6, address.c_str(), &sa->sin6_addr) == 1) return a;
+  } else {
+    auto* sa = reinterpret_cast<sockaddr_in*>(&a.storage);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    a.length = sizeof *sa;
+    if (inet_pton(AF_INET, address.c_str(), &sa->sin_addr) == 1) return a;
+  }
+  throw std::runtime_error("netlab probe: bad address " + address);
 }
 
 // Binds to address:0 and returns the port chosen.
 uint16_t BindAny(int fd, const std::string& address) {
-  sockaddr_in sa = Endpoint(address, 0);
-  Check(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "bind " + address);
-  socklen_t len = sizeof sa;
-  Check(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0, "getsockname");
-  return ntohs(sa.sin_port);
+  SocketAddress a = Endpoint(address, 0);
+  Check(::bind(fd, a.get(), a.length) == 0, "bind " + address);
+  socklen_t len = sizeof a.storage;
+  Check(::getsockname(fd, a.get(), &len) == 0, "getsockname");
+  return a.family() == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&a.storage)->sin6_port)
+                                : ntohs(reinterpret_cast<sockaddr_in*>(&a.storage)->sin_port);
+}
+
+// The host's address on `network`, IPv6 or IPv4; throws if it has no IPv6 address there.
+std::string AddressOn(const Lab& lab, const std::string& host, const std::string& network, bool ipv6) {
+  if (!ipv6) return lab.Address(host, network);
+  const std::string a = lab.Address6(host, network);
+  if (a.empty()) throw std::runtime_error("netlab probe: " + network + " carries no IPv6");
+  return a;
 }
 
 void SetTimeout(int fd, int option, double seconds) {
@@ -77,19 +104,20 @@ struct Datagram {
 }  // namespace
 
 DatagramResult SendDatagrams(const Lab& lab, const std::string& from, const std::string& to, const std::string& network,
-                             long long count, double per_second, int payload, double wait_seconds) {
+                             long long count, double per_second, int payload, double wait_seconds, bool ipv6) {
   payload = std::max<int>(payload, sizeof(Datagram));
-  const std::string to_address = lab.Address(to, network);
-  UniqueFd rx = lab.Socket(to, AF_INET, SOCK_DGRAM);
-  UniqueFd tx = lab.Socket(from, AF_INET, SOCK_DGRAM);
+  const std::string to_address = AddressOn(lab, to, network, ipv6);
+  const int family = ipv6 ? AF_INET6 : AF_INET;
+  UniqueFd rx = lab.Socket(to, family, SOCK_DGRAM);
+  UniqueFd tx = lab.Socket(from, family, SOCK_DGRAM);
   const int big = 16 << 20;
   ::setsockopt(rx.get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);  // the receiver never drops
   const int on = 1;
   Check(::setsockopt(rx.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0, "SO_TIMESTAMPNS");
   const uint16_t port = BindAny(rx.get(), to_address);
-  BindAny(tx.get(), lab.Address(from, network));
-  sockaddr_in dest = Endpoint(to_address, port);
-  Check(::connect(tx.get(), reinterpret_cast<sockaddr*>(&dest), sizeof dest) == 0, "connect " + to_address);
+  BindAny(tx.get(), AddressOn(lab, from, network, ipv6));
+  SocketAddress dest = Endpoint(to_address, port);
+  Check(::connect(tx.get(), dest.get(), dest.length) == 0, "connect " + to_address);
   SetTimeout(rx.get(), SO_RCVTIMEO, 0.1);
 
   DatagramResult result;
@@ -195,18 +223,19 @@ DatagramResult SendDatagrams(const Lab& lab, const std::string& from, const std:
 }
 
 BulkResult TcpBulk(const Lab& lab, const std::string& from, const std::string& to, const std::string& network,
-                   double warmup_seconds, double measure_seconds) {
-  const std::string to_address = lab.Address(to, network);
-  UniqueFd listener = lab.Socket(to, AF_INET, SOCK_STREAM);
-  UniqueFd tx = lab.Socket(from, AF_INET, SOCK_STREAM);
+                   double warmup_seconds, double measure_seconds, bool ipv6) {
+  const std::string to_address = AddressOn(lab, to, network, ipv6);
+  const int family = ipv6 ? AF_INET6 : AF_INET;
+  UniqueFd listener = lab.Socket(to, family, SOCK_STREAM);
+  UniqueFd tx = lab.Socket(from, family, SOCK_STREAM);
   const int on = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   const uint16_t port = BindAny(listener.get(), to_address);
   Check(::listen(listener.get(), 1) == 0, "listen");
-  sockaddr_in dest = Endpoint(to_address, port);
+  SocketAddress dest = Endpoint(to_address, port);
   SetTimeout(tx.get(), SO_SNDTIMEO, 10);        // connect's deadline (a lost SYN is sent again after 1 s)
   SetTimeout(listener.get(), SO_RCVTIMEO, 10);  // accept's
-  Check(::connect(tx.get(), reinterpret_cast<sockaddr*>(&dest), sizeof dest) == 0, "connect " + to_address);
+  Check(::connect(tx.get(), dest.get(), dest.length) == 0, "connect " + to_address);
   UniqueFd rx(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   Check(rx.get() >= 0, "accept from " + from);
   SetTimeout(tx.get(), SO_SNDTIMEO, 0.2);  // the sender looks at `stop` this often

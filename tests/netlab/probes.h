@@ -22,9 +22,11 @@ struct DatagramResult {
 
 // `count` datagrams of `payload` bytes (at least 16) from `from` to `to`'s address on `network`,
 // paced at `per_second`; each carries its number and send time, the receiver reads the kernel's
-// receive time. Waits for the last one until `wait_seconds` after the last send.
+// receive time. Waits for the last one until `wait_seconds` after the last send. `ipv6`: between
+// the hosts' IPv6 addresses (the network must carry IPv6).
 DatagramResult SendDatagrams(const Lab& lab, const std::string& from, const std::string& to, const std::string& network,
-                             long long count, double per_second, int payload = 16, double wait_seconds = 2);
+                             long long count, double per_second, int payload = 16, double wait_seconds = 2,
+                             bool ipv6 = false);
 
 struct BulkResult {
   double goodput_mbit = 0;  // TCP payload delivered per second over the measured window
@@ -37,6 +39,6 @@ struct BulkResult {
 // A TCP bulk transfer from `from` to `to`'s address on `network`: `warmup_seconds` to fill the
 // path, then the bytes the receiver reads over `measure_seconds`.
 BulkResult TcpBulk(const Lab& lab, const std::string& from, const std::string& to, const std::string& network,
-                   double warmup_seconds, double measure_seconds);
+                   double warmup_seconds, double measure_seconds, bool ipv6 = false);
 
 }  // namespace lm::netlab
