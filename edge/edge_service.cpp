@@ -20,6 +20,7 @@
 #include "common/logging.h"
 #include "common/read_file.h"
 #include "edge/disk_space.h"
+#include "edge/download_order.h"
 #include "edge/edge_routes.h"
 #include "edge/edge_store.h"
 #include "edge/held_files.h"
@@ -321,13 +322,7 @@ struct EdgeService::Impl {
       if (a->ready_at != b->ready_at) return a->ready_at < b->ready_at;
       return a->id < b->id;
     });
-    // Nearest needed-by first, then the order they were published.
-    std::sort(wanted.begin(), wanted.end(), [](const EdgeLesson* a, const EdgeLesson* b) {
-      if (a->needed_by.empty() != b->needed_by.empty()) return !a->needed_by.empty();
-      if (a->needed_by != b->needed_by) return a->needed_by < b->needed_by;
-      if (a->added_at != b->added_at) return a->added_at < b->added_at;
-      return a->id < b->id;
-    });
+    SortForDownload(wanted, config.school_id, config.peer_to_peer ? config.lan_group : "");
 
     std::vector<std::string> errors_now;
     std::vector<std::string> order;

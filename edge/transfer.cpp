@@ -475,6 +475,11 @@ struct Transfer::Impl {
     // kbit/s to bytes/s; 0 = no cap, as libtorrent reads it too.
     pack.set_int(lt::settings_pack::download_rate_limit, now.down_kbps * 1000 / 8);
     pack.set_int(lt::settings_pack::upload_rate_limit, now.up_kbps * 1000 / 8);
+    // A deep request queue (20 s of a peer's rate) under a cap, which needs it to fill the cap;
+    // libtorrent's 3 s without one. Uncapped, 20 s of requests to each WAN peer kept many pieces
+    // in flight from the WAN that a LAN neighbour was about to have (the network lab, scenario 1:
+    // origin egress 2.5 x the pack with 3 s, 3.1 x with 20 s).
+    pack.set_int(lt::settings_pack::request_queue_time, now.down_kbps > 0 ? 20 : 3);
     session.apply_settings(std::move(pack));
     applied_down_kbps = now.down_kbps;
     applied_up_kbps = now.up_kbps;
@@ -653,10 +658,10 @@ Result<std::unique_ptr<Transfer>> Transfer::Start(TransferOptions options, OnDow
   pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
   pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
   // Under a tight cap the rate limiter hands out bandwidth once a tick and peers keep only a few
-  // requests in flight: a short tick and a deep request queue let the download fill the cap
-  // (measured: about 22 KB/s under a 200 KB/s cap with the defaults, 190-200 KB/s with these).
+  // requests in flight: a short tick and a deep request queue (ApplyBandwidth) let the download
+  // fill the cap (measured: about 22 KB/s under a 200 KB/s cap with the defaults, 190-200 KB/s
+  // with these).
   pack.set_int(lt::settings_pack::tick_interval, 100);
-  pack.set_int(lt::settings_pack::request_queue_time, 20);
   // A bounded number of lessons download at once, so a lesson needed tomorrow is not spread thin
   // behind a month's pack; every lesson held is seeded to the other schools.
   pack.set_int(lt::settings_pack::active_downloads, options.max_active_downloads);
