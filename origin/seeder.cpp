@@ -2,6 +2,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
@@ -138,6 +139,14 @@ Result<std::unique_ptr<Seeder>> Seeder::Start(const SeederOptions& options) {
   pack.set_int(lt::settings_pack::alert_mask,
                lt::alert_category::error | lt::alert_category::status | lt::alert_category::storage);
   auto impl = std::make_unique<Impl>(options, std::move(pack));
+  // The rate limit holds for every peer. libtorrent leaves private, link-local and loopback
+  // addresses (its local peer class) unlimited, and a county's network is often private (10/8):
+  // the cap would not have held for any school there.
+  lt::ip_filter classes;
+  const auto global = 1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+  classes.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"), global);
+  classes.add_rule(lt::make_address("::"), lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), global);
+  impl->session.set_peer_class_filter(classes);
   Impl* raw = impl.get();
   impl->alerts = std::thread([raw] { raw->HandleAlerts(); });
   return std::unique_ptr<Seeder>(new Seeder(std::move(impl)));
