@@ -142,10 +142,14 @@ TEST_F(NetlabScenario, APackReachesEverySchoolAndEveryFileMatches) {
   std::printf("%s", Describe("distribution, peer-to-peer", f, bound).c_str());
   ASSERT_GE(f.seconds, 0) << Pending();
   ExpectFilesMatch(pack, county_->Edges());
+  // Within the target of 1.25 x the WAN bound (measured 2026-11-30: 0.87-0.89 x since a county's
+  // boxes each take a date's lessons in their own order; 1.26-1.34 x before).
+  EXPECT_LE(f.seconds, 1.25 * bound.wan_s);
   // The origin's seeder feeds the swarm and the web seeds stay unused while peers supply every
-  // lesson (measured 2026-11-30: 3.96-4.25 x F, no web seed connection; with the web seeds beside
-  // the swarm from the start the origin sent 6.3-6.9 x F, the pack once per school).
-  EXPECT_LT(f.origin_egress_ratio(), 5.0);
+  // lesson (measured 2026-11-30: 2.2-2.7 x F; 3.96-4.25 x F while a county's boxes all fetched the
+  // same lessons at once; 6.3-6.9 x F, the pack once per school, with the web seeds beside the
+  // swarm from the start).
+  EXPECT_LT(f.origin_egress_ratio(), 3.5);
   for (const std::string& e : county_->Edges()) {
     EXPECT_LT(f.connections.at(e).web_seed, 0.5) << e << " kept web seed connections open beside its peers";
   }
