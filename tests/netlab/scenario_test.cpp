@@ -110,8 +110,18 @@ class NetlabScenario : public ::testing::Test {
     }
   }
 
-  void PutEdgesBehindNats() {
+  // Scenario 5's distribution: the CI pack to every edge, each behind an IPv4 NAT; the figures
+  // printed under `label` beside `bound` (set here). The caller asserts f.seconds >= 0.
+  DistributionFigures DistributeBehindNats(const std::string& label, DistributionBound& bound, double& F) {
+    const std::vector<PackLesson> pack = UploadPack(*county_, kCiLessons, kCiPackBytes);
     for (const std::string& e : county_->Edges()) PutBehindIpv4Nat(*lab_, e);
+    StartEdges();
+    F = static_cast<double>(Bytes(pack));
+    bound = KumarRoss(lab_->topology(), F);
+    const DistributionFigures f = Distribute(*county_, pack, std::max(360.0, 6 * bound.wan_s));
+    std::printf("%s", Describe(label, f, bound).c_str());
+    if (f.seconds >= 0) ExpectFilesMatch(pack, county_->Edges());
+    return f;
   }
   long long RefusedByNats() {
     long long refused = 0;
@@ -621,15 +631,10 @@ TEST_F(NetlabHostileScenario, AGarbagePeerIsBannedAndEveryEdgeStillCompletes) {
 // sharing has left. Every edge completes and every file matches; the figures say what the NAT
 // costs beside scenario 1.
 TEST_F(NetlabScenario, BehindNatsEveryEdgeStillCompletes) {
-  const std::vector<PackLesson> pack = UploadPack(*county_, kCiLessons, kCiPackBytes);
-  PutEdgesBehindNats();
-  StartEdges();
-  const double F = static_cast<double>(Bytes(pack));
-  const DistributionBound bound = KumarRoss(lab_->topology(), F);
-  const DistributionFigures f = Distribute(*county_, pack, std::max(360.0, 6 * bound.wan_s));
-  std::printf("%s", Describe("distribution, every edge behind a NAT (IPv4)", f, bound).c_str());
+  DistributionBound bound;
+  double F = 0;
+  const DistributionFigures f = DistributeBehindNats("distribution, every edge behind a NAT (IPv4)", bound, F);
   ASSERT_GE(f.seconds, 0) << Pending();
-  ExpectFilesMatch(pack, county_->Edges());
   // The NATs were in the way: peers of the other county tried to connect in and were refused.
   const long long refused = RefusedByNats();
   std::printf("new inbound WAN connections refused by the edges' NATs: %lld packets; connections with other "
@@ -657,15 +662,10 @@ class NetlabScenarioIpv6 : public NetlabScenario {
 
 TEST_F(NetlabScenarioIpv6, BehindIpv4NatsWithIpv6RoutedSchoolsShareOverTheWanAgain) {
   ASSERT_NE(county_->OriginUrl().find('['), std::string::npos) << county_->OriginUrl();
-  const std::vector<PackLesson> pack = UploadPack(*county_, kCiLessons, kCiPackBytes);
-  PutEdgesBehindNats();
-  StartEdges();
-  const double F = static_cast<double>(Bytes(pack));
-  const DistributionBound bound = KumarRoss(lab_->topology(), F);
-  const DistributionFigures f = Distribute(*county_, pack, std::max(360.0, 6 * bound.wan_s));
-  std::printf("%s", Describe("distribution, every edge behind an IPv4 NAT, IPv6 routed", f, bound).c_str());
+  DistributionBound bound;
+  double F = 0;
+  const DistributionFigures f = DistributeBehindNats("distribution, every edge behind an IPv4 NAT, IPv6 routed", bound, F);
   ASSERT_GE(f.seconds, 0) << Pending();
-  ExpectFilesMatch(pack, county_->Edges());
   double over_ipv6 = 0;
   std::int64_t edges_wan_out = 0;
   for (const std::string& e : county_->Edges()) {

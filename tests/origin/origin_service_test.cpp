@@ -52,6 +52,16 @@ lt::settings_pack ClientSettings(const std::string& listen) {
   return pack;
 }
 
+// The lesson's torrent for a client: no web seed (the seeder must serve it), saved under
+// `save_path`. Throws if lesson.torrent does not parse.
+lt::add_torrent_params ClientTorrent(const fs::path& bundle, const fs::path& save_path) {
+  lt::add_torrent_params atp;
+  atp.ti = std::make_shared<lt::torrent_info>((bundle / "lesson.torrent").string());
+  atp.ti->clear_web_seeds();
+  atp.save_path = save_path.string();
+  return atp;
+}
+
 class OriginServiceTest : public lm::testing::OriginFixture {
  protected:
   // A GET to the origin with exactly this token ("" sends none).
@@ -90,12 +100,8 @@ TEST_F(OriginServiceTest, UploadBecomesARegisteredLessonThatPeersDownload) {
   // A BitTorrent client with no web seed finds the origin through the tracker and downloads
   // every file; the bytes hash to what lesson.json says.
   lt::session client(ClientSettings("127.0.0.1:0"));
-  lt::add_torrent_params atp;
+  lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / "client");
   lt::error_code ec;
-  atp.ti = std::make_shared<lt::torrent_info>((bundle / "lesson.torrent").string(), ec);
-  ASSERT_FALSE(ec) << ec.message();
-  atp.ti->clear_web_seeds();
-  atp.save_path = (tmp_ / "client").string();
   // Slow enough (seconds for the bundle) that /v1/torrents can be seen naming it as a peer. A
   // torrent's own limit holds on loopback too, unlike the session's.
   atp.download_limit = 100 * 1024;
@@ -202,13 +208,9 @@ TEST_F(OriginServiceTest, ListeningOnEveryAddressServesPeersOverIpv4AndIpv6) {
 
   lt::session client(ClientSettings("[::1]:0"));
   const fs::path bundle = BundleDir(lesson_id);
-  lt::add_torrent_params atp;
-  lt::error_code ec;
-  atp.ti = std::make_shared<lt::torrent_info>((bundle / "lesson.torrent").string(), ec);
-  ASSERT_FALSE(ec) << ec.message();
-  atp.ti->clear_web_seeds();
+  lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / "client6");
   atp.trackers.clear();
-  atp.save_path = (tmp_ / "client6").string();
+  lt::error_code ec;
   lt::torrent_handle h = client.add_torrent(atp, ec);
   ASSERT_FALSE(ec) << ec.message();
   h.replace_trackers({});  // the torrent's tracker is the origin's IPv4 URL; only [::1] is wanted here
@@ -241,12 +243,8 @@ TEST_F(OriginServiceTest, TheUploadRateCapHoldsForPeersOnPrivateAddresses) {
   StartOrigin();
   const fs::path bundle = BundleDir(lesson_id);
   lt::session client(ClientSettings("127.0.0.1:0"));
-  lt::add_torrent_params atp;
+  const lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / "capped");
   lt::error_code ec;
-  atp.ti = std::make_shared<lt::torrent_info>((bundle / "lesson.torrent").string(), ec);
-  ASSERT_FALSE(ec) << ec.message();
-  atp.ti->clear_web_seeds();
-  atp.save_path = (tmp_ / "capped").string();
   const std::int64_t bytes = atp.ti->total_size();
   ASSERT_GT(bytes, 200'000) << "too small a lesson to see the cap";
   lt::torrent_handle h = client.add_torrent(atp, ec);
