@@ -160,8 +160,10 @@ TEST_F(NetlabScenario, APackReachesEverySchoolAndEveryFileMatches) {
   // same lessons at once; 6.3-6.9 x F, the pack once per school, with the web seeds beside the
   // swarm from the start).
   EXPECT_LT(f.origin_egress_ratio(), 3.5);
+  // A lesson that no peer sends anything for 15 s (the origin's seeder choking it a while) takes
+  // its web seeds: 0.0-0.8 connections a box measured; 1.8-1.9 when they ran beside the swarm.
   for (const std::string& e : county_->Edges()) {
-    EXPECT_LT(f.connections.at(e).web_seed, 0.5) << e << " kept web seed connections open beside its peers";
+    EXPECT_LT(f.connections.at(e).web_seed, 1.0) << e << " kept web seed connections open beside its peers";
   }
   RecordProperty("seconds", std::to_string(f.seconds));
   RecordProperty("origin_egress_ratio", std::to_string(f.origin_egress_ratio()));
@@ -356,7 +358,8 @@ TEST_F(NetlabScenario, UnderATightCapLessonsCompleteInTheOrderOfTheirDates) {
 
 // Scenario 4 (the scenario 2, CI size): over the distribution of a 12 MB pack, five
 // edges drawn by a seeded generator (printed; LM_NETLAB_SEED overrides it) are killed with SIGKILL,
-// a power cut, at 8, 20, 32, 44 and 56 s and started again at once; edge5's WAN goes down for 60 s
+// a power cut, at 5, 10, 15, 20 and 25 s and started again at once (the pack reaches the others
+// in 35-45 s, edge5 by its LAN, so every kill falls within the distribution); edge5's WAN goes down for 60 s
 // (every packet dropped) from when it has the pack; and once edge2 holds a lesson, a byte of that
 // lesson's file in its cache is flipped in place, as a failing disk would. edge2's background
 // scrub (every 2 s here, 300 s as shipped) must find the damage, withdraw the lesson and fetch the
@@ -368,7 +371,7 @@ TEST_F(NetlabScenario, AfterFiveKillsAWanOutageAndADamagedFileEveryEdgeCompletes
   const unsigned seed = seed_env != nullptr ? static_cast<unsigned>(std::stoul(seed_env)) : 20261130u;
   std::mt19937 rng(seed);
   const std::vector<std::string>& edges = county_->Edges();
-  const std::vector<double> kill_at = {8, 20, 32, 44, 56};
+  const std::vector<double> kill_at = {5, 10, 15, 20, 25};
   std::vector<std::string> victims;
   for (size_t i = 0; i < kill_at.size(); ++i) victims.push_back(edges[rng() % edges.size()]);
   const std::string damaged_edge = "edge2", outage_edge = "edge5";
