@@ -62,6 +62,17 @@ lt::add_torrent_params ClientTorrent(const fs::path& bundle, const fs::path& sav
   return atp;
 }
 
+// Connects `h` to the seeder at `seeder`, again whenever it has no peer (an origin just restarted
+// adds its bundles back a moment later), until it holds the whole lesson or `seconds` pass.
+bool DownloadFromSeeder(lt::torrent_handle& h, const lt::tcp::endpoint& seeder, double seconds) {
+  return WaitFor([&] {
+    const lt::torrent_status st = h.status();
+    if (st.is_seeding) return true;
+    if (st.num_peers == 0) h.connect_peer(seeder);
+    return false;
+  }, seconds);
+}
+
 class OriginServiceTest : public lm::testing::OriginFixture {
  protected:
   // A GET to the origin with exactly this token ("" sends none).
@@ -208,20 +219,13 @@ TEST_F(OriginServiceTest, ListeningOnEveryAddressServesPeersOverIpv4AndIpv6) {
 
   lt::session client(ClientSettings("[::1]:0"));
   const fs::path bundle = BundleDir(lesson_id);
-  lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / "client6");
-  atp.trackers.clear();
+  const lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / "client6");
   lt::error_code ec;
   lt::torrent_handle h = client.add_torrent(atp, ec);
   ASSERT_FALSE(ec) << ec.message();
   h.replace_trackers({});  // the torrent's tracker is the origin's IPv4 URL; only [::1] is wanted here
   const lt::tcp::endpoint seeder(lt::make_address("::1"), torrent_port.port());
-  // Connect again while not seeding: the seeder re-adds its bundles after the restart.
-  ASSERT_TRUE(WaitFor([&] {
-    const lt::torrent_status st = h.status();
-    if (st.is_seeding) return true;
-    if (st.num_peers == 0) h.connect_peer(seeder);
-    return false;
-  }, 60)) << "state " << h.status().state << " peers " << h.status().num_peers;
+  ASSERT_TRUE(DownloadFromSeeder(h, seeder, 60)) << "state " << h.status().state << " peers " << h.status().num_peers;
   std::vector<lt::peer_info> peers;
   h.get_peer_info(peers);
   for (const lt::peer_info& p : peers) EXPECT_TRUE(p.ip.address().is_v6()) << p.ip;
@@ -251,12 +255,7 @@ TEST_F(OriginServiceTest, TheUploadRateCapHoldsForPeersOnPrivateAddresses) {
   ASSERT_FALSE(ec) << ec.message();
   const lt::tcp::endpoint seeder(lt::make_address("127.0.0.1"), origin_->torrent_port());
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(WaitFor([&] {
-    const lt::torrent_status st = h.status();
-    if (st.is_seeding) return true;
-    if (st.num_peers == 0) h.connect_peer(seeder);
-    return false;
-  }, 120)) << "state " << h.status().state << " peers " << h.status().num_peers;
+  ASSERT_TRUE(DownloadFromSeeder(h, seeder, 120)) << "state " << h.status().state << " peers " << h.status().num_peers;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double received = static_cast<double>(h.status().total_payload_download);
   std::printf("%.0f bytes in %.2f s: %.0f bytes/s under a cap of 100000\n", received, seconds, received / seconds);
