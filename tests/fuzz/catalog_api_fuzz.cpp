@@ -26,6 +26,7 @@
 #include "catalog/auth.h"
 #include "catalog/catalog_api.h"
 #include "catalog/sqlite_catalog_store.h"
+#include "common/http/bearer.h"
 #include "common/http/file_reply.h"
 #include "common/http/http_types.h"
 #include "common/logging.h"
@@ -167,9 +168,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::string_view text : lm::fuzz::SplitParts(lm::fuzz::Text(data, size), "--", 12)) {
     Parsed p;
     if (!lm::fuzz::ParseRequest(text, {}, "10.1.2.3:40000", &p.request)) continue;
-    if (const std::string auth = p.request.Header("authorization"); auth.rfind("Bearer ", 0) == 0) {
-      p.token = auth.substr(7);
-    }
+    p.token = lm::http::BearerToken(p.request);  // as the API reads it ("Bearer admin  " is admin)
     if (p.request.body.size() > lm::catalog::CatalogApi::BodyLimit(p.request.method, p.request.target)) continue;
     int replies = 0;
     Reply reply;
