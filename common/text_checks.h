@@ -57,4 +57,12 @@ inline bool IsUtf8(std::string_view s) {
   return true;
 }
 
+// Text a person typed: well-formed UTF-8 without control characters (no NUL, tab or newline).
+inline bool IsPlainText(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return IsUtf8(s);
+}
+
 }  // namespace lm

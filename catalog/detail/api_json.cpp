@@ -272,6 +272,13 @@ Result<SearchQuery> SearchQueryFrom(const Request& req) {
   q.subject = req.Query("subject");
   q.grade = req.Query("grade");
   q.teacher = req.Query("teacher");
+  // The full-text index reads a filter up to its first NUL; what no lesson can hold is refused.
+  for (const auto& [name, value] : {std::pair{"q", &q.text}, {"subject", &q.subject}, {"grade", &q.grade},
+                                    {"teacher", &q.teacher}}) {
+    if (!IsPlainText(*value)) {
+      return InvalidArgument(std::string(name) + " must be UTF-8 text without control characters", name);
+    }
+  }
   const std::string page = req.Query("page");
   if (!page.empty()) {
     if (!IsDecimal(page, 6, /*positive=*/true)) return InvalidArgument("page must be a positive number", "page");

@@ -301,6 +301,14 @@ TEST_P(CatalogServiceTest, LessonsRegisterOnceAndAreFoundInChinese) {
             std::vector<std::string>{addition});  // 数学 (a tag) in 一年级
   EXPECT_EQ(Search("q=%22%29%28*").size(), 3u);  // only FTS syntax: nothing to match, newest lessons listed
   EXPECT_EQ(Call("GET", "/v1/lessons?page=0", admin_).status, 400);
+  // A filter with a NUL or bytes that are not UTF-8 names its field (the index once failed on it: 500).
+  for (const char* query : {"q=%E5%88%86%E6%95%B0&subject=%E6%95%B0%00%22", "grade=%FF%FE", "teacher=a%0Ab"}) {
+    auto bad = Call("GET", std::string("/v1/lessons?") + query, admin_);
+    EXPECT_EQ(bad.status, 400) << query;
+    EXPECT_EQ(json::parse(bad.body)["code"], "invalid_argument") << query;
+  }
+  EXPECT_EQ(json::parse(Call("GET", "/v1/lessons?q=%E5%88%86%E6%95%B0&subject=%E6%95%B0%00%22", admin_).body)["field"],
+            "subject");
 
   auto torrent = Call("GET", "/v1/lessons/" + fractions + "/torrent", Token(Role::kEdge, "conghua-lx"));
   EXPECT_EQ(torrent.status, 200);
