@@ -25,6 +25,8 @@ bool MatchesPattern(std::string_view pattern, std::string_view path, std::vector
   params->clear();
   // A path is absolute: "" (a target "?x") or "x" is no route's, not "/"'s.
   if (path.empty() || path.front() != '/') return false;
+  // Nor is one with an empty segment inside ("//v1/keys", "/v1//keys"): only a trailing "/" is let be.
+  if (path.find("//") != std::string_view::npos) return false;
   const auto want = Segments(pattern);
   const auto parts = Segments(path);
   params->clear();

@@ -18,6 +18,9 @@ TEST(RouteTableTest, PathsFitPatternsSegmentBySegment) {
   EXPECT_TRUE(MatchesPattern("/v1/packs/{id}/versions/{version}", "/v1/packs/3/versions/2", &p));
   EXPECT_EQ(p, (Params{"3", "2"}));
   EXPECT_TRUE(MatchesPattern("/v1/schools", "/v1/schools/", &p));  // a trailing slash is no segment
+  EXPECT_FALSE(MatchesPattern("/v1/keys", "//v1/keys", &p));  // an empty segment inside is no route's
+  EXPECT_FALSE(MatchesPattern("/v1/keys", "/v1//keys", &p));
+  EXPECT_FALSE(MatchesPattern("/v1/schools/{id}", "/v1/schools//", &p));
   EXPECT_EQ(p, Params{});
   EXPECT_TRUE(MatchesPattern("/", "/", &p));
   EXPECT_FALSE(MatchesPattern("/", "/x", &p));

@@ -100,8 +100,10 @@ struct Parsed {
 };
 
 bool IsPublic(const Request& r) {
-  return r.path == "/healthz" || r.path == "/metrics" || r.path == "/v1/keys" || r.path == "/admin" ||
-         r.path == "/dashboard" || r.path.rfind("/web/", 0) == 0;
+  std::string_view path = r.path;  // a trailing "/" names the same route
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path == "/healthz" || path == "/metrics" || path == "/v1/keys" || path == "/admin" || path == "/dashboard" ||
+         path.rfind("/web/", 0) == 0;
 }
 
 // Routes only an admin (or, reading, a supervisor) may use.
