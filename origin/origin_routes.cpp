@@ -171,8 +171,10 @@ Reply OriginRoutes::Jobs(const Request& req, const std::vector<std::string>& par
     job = parts_.jobs.Get(std::stoll(params[0]));
   }
   if (!job.ok()) return http::ErrorReply(job.status());
+  // Whose a job is, its upload says; a job whose upload is gone is no one's to see.
   auto upload = parts_.uploads.Get(job->upload_id);
-  if (upload.ok() && upload->owner != *who) {
+  if (!upload.ok()) return http::ErrorReply(404, "not_found", "no such job");
+  if (upload->owner != *who) {
     return http::ErrorReply(403, "forbidden", "this job belongs to someone else's upload");
   }
   return http::JsonReply(200, JobJson(*job).dump());

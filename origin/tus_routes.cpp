@@ -125,6 +125,7 @@ Reply TusRoutes::Handle(const Request& req) {
   if (req.method == "DELETE") {
     Status st = store_.Terminate(id);
     if (st.field() == "lock") return Error(423, "locked", st.message());
+    if (st.field() == "finished") return Error(409, "conflict", st.message());
     if (!st.ok()) return Error(500, "internal", st.message());
     Reply r;
     r.status = 204;

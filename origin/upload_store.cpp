@@ -228,8 +228,11 @@ Result<UploadInfo> UploadStore::Append(const std::string& id, std::int64_t offse
 
 Status UploadStore::Terminate(const std::string& id) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(LoadInfo(id).status());
+  ASSIGN_OR_RETURN(UploadInfo info, LoadInfo(id));
   if (appending_.count(id)) return Locked(id);
+  if (info.complete()) {
+    return Status(StatusCode::kAlreadyExists, "upload " + id + " is finished: a lesson is made from it", "finished");
+  }
   std::error_code ec;
   fs::remove(DataPath(id), ec);
   fs::remove(dir_ / (id + ".json"), ec);

@@ -102,7 +102,8 @@ class UploadStore {
   Result<UploadInfo> Append(const std::string& id, std::int64_t offset, std::string_view bytes,
                             const std::optional<UploadChecksum>& checksum, std::int64_t now);
 
-  // Removes an upload; refused (field "lock") while an append to it is in progress.
+  // Removes an unfinished upload; refused while an append to it is in progress (field "lock") and
+  // once it is finished, for its transcode job reads it (field "finished").
   Status Terminate(const std::string& id);
 
   // Removes unfinished uploads not touched since `cutoff`, except those being appended to; returns

@@ -433,6 +433,14 @@ TEST_F(OriginServiceTest, BadRequestsAreRefusedAndChangeNothing) {
   EXPECT_EQ(Get(job_path, edge_).status, 403);
   EXPECT_EQ(Get(job_path, "").status, 401);
   EXPECT_EQ(Get("/v1/jobs/999999", teacher_).status, 404);
+  {  // a job whose upload is gone (lost from the disk) is no one's to see: once, anyone's
+    const fs::path info = fs::path(config_.data_dir) / "uploads" / (upload_id + ".json");
+    ASSERT_TRUE(fs::exists(info));
+    fs::rename(info, info.string() + ".away");
+    EXPECT_EQ(Get(job_path, other_teacher_).status, 404);
+    EXPECT_EQ(Get(job_path, teacher_).status, 404);
+    fs::rename(info.string() + ".away", info);
+  }
   EXPECT_EQ(Get("/v1/jobs/-1", teacher_).status, 404);
   auto bad_upload = Get("/v1/jobs?upload=../../etc", teacher_);
   EXPECT_EQ(bad_upload.status, 400);

@@ -308,6 +308,11 @@ TEST_F(TusRoutesTest, AnUploadIsReportedFinishedOnceWhateverComesAfter) {
   EXPECT_EQ(Patch(location, 12, "x").status, 413);  // past the end
   EXPECT_EQ(Completed(), std::vector<std::string>{IdOf(location)});
   EXPECT_EQ(lm::testing::ReadFile(store_->DataPath(IdOf(location))), "%PDF-1.4 abc");
+  // A finished upload is its transcode job's source: it is not terminated.
+  const auto terminate = Send("DELETE", location);
+  EXPECT_EQ(terminate.status, 409) << terminate.body;
+  EXPECT_EQ(Send("HEAD", location).Header("upload-offset"), "12");
+  EXPECT_EQ(lm::testing::ReadFile(store_->DataPath(IdOf(location))), "%PDF-1.4 abc");
 }
 
 // The lesson's chapters may come with the upload ("chapters": a JSON chapter list, as the body of

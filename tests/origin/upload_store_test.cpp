@@ -59,6 +59,9 @@ TEST(UploadStoreTest, GrowsAtItsOffsetAndResumesAfterRestart) {
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_TRUE(done->complete());
   EXPECT_EQ(ReadFile((*store)->DataPath(id)), lesson);
+  // Finished, it is a transcode job's source and stays.
+  EXPECT_EQ((*store)->Terminate(id).field(), "finished");
+  EXPECT_EQ(ReadFile((*store)->DataPath(id)), lesson);
 }
 
 TEST(UploadStoreTest, RefusesWhatItCannotKeep) {
