@@ -48,7 +48,7 @@ Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::
 SqliteCatalogStore::SqliteCatalogStore(const std::string& path)
     : connections_(path, [this](sqlite3* db) {
         RETURN_IF_ERROR(RegisterCjkTokenizer(db));
-        RETURN_IF_ERROR(RegisterBm25Function(db, &phrase_counts_));
+        RETURN_IF_ERROR(RegisterBm25Function(db, &index_counts_));
         // Searches read the same index pages again and again: keep them in memory.
         return sql::Exec(db, "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;");
       }) {}
@@ -171,7 +171,7 @@ Status SqliteCatalogStore::PutLesson(const Lesson& l) {
       .Bind(10, TagsJson(l.tags)).Bind(11, l.duration_s).Bind(12, l.info_hash_v1)
       .Bind(13, l.info_hash_v2).Bind(14, l.total_bytes).Bind(15, l.manifest_json).BindBlob(16, l.torrent)
       .Bind(17, l.created_at).Run();
-  phrase_counts_.Invalidate();  // the search index changed (or may have)
+  index_counts_.Invalidate();  // the search index changed (or may have)
   return result;
 }
 

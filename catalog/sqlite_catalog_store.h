@@ -59,7 +59,7 @@ class SqliteCatalogStore : public CatalogStore {
   Result<CachedStatement> Cached(const std::string& sql) { return connections_.Prepared(sql); }
   Status Migrate(sqlite3* db);
 
-  Bm25PhraseCounts phrase_counts_;  // shared by the connections' lm_bm25: declared before them
+  Bm25IndexCounts index_counts_;  // shared by the connections' lm_bm25: declared before them
   sql::ThreadConnections connections_;
 };
 

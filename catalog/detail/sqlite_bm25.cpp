@@ -11,7 +11,7 @@
 
 namespace lm::catalog {
 
-std::optional<std::int64_t> Bm25PhraseCounts::Find(const std::string& phrase, std::uint64_t generation) {
+std::optional<std::int64_t> Bm25IndexCounts::FindPhrase(const std::string& phrase, std::uint64_t generation) {
   std::lock_guard lock(mu_);
   if (generation != generation_) return std::nullopt;
   auto it = lessons_.find(phrase);
@@ -19,22 +19,38 @@ std::optional<std::int64_t> Bm25PhraseCounts::Find(const std::string& phrase, st
   return it->second;
 }
 
-void Bm25PhraseCounts::Keep(const std::string& phrase, std::uint64_t generation, std::int64_t lessons) {
+void Bm25IndexCounts::KeepPhrase(const std::string& phrase, std::uint64_t generation, std::int64_t lessons) {
   std::lock_guard lock(mu_);
   if (generation != generation_) return;  // counted in an index that has changed since
   if (lessons_.size() >= kMaxPhrases) lessons_.clear();
   lessons_[phrase] = lessons;
 }
 
-std::uint64_t Bm25PhraseCounts::generation() {
+std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid, std::uint64_t generation) {
+  std::lock_guard lock(mu_);
+  if (generation != generation_) return std::nullopt;
+  auto it = tokens_.find(rowid);
+  if (it == tokens_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Bm25IndexCounts::KeepTokens(std::int64_t rowid, std::uint64_t generation, int tokens) {
+  std::lock_guard lock(mu_);
+  if (generation != generation_) return;
+  if (tokens_.size() >= kMaxLessons) tokens_.clear();
+  tokens_[rowid] = tokens;
+}
+
+std::uint64_t Bm25IndexCounts::generation() {
   std::lock_guard lock(mu_);
   return generation_;
 }
 
-void Bm25PhraseCounts::Invalidate() {
+void Bm25IndexCounts::Invalidate() {
   std::lock_guard lock(mu_);
   ++generation_;
   lessons_.clear();
+  tokens_.clear();
 }
 
 namespace {
@@ -55,7 +71,7 @@ int CountRow(const Fts5ExtensionApi*, Fts5Context*, void* user_data) {
 }
 
 int LoadSearchData(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_value* phrases_arg,
-                   Bm25PhraseCounts* counts, SearchData** out) {
+                   Bm25IndexCounts* counts, SearchData** out) {
   if (auto* data = static_cast<SearchData*>(api->xGetAuxdata(fts, 0))) {
     *out = data;
     return SQLITE_OK;
@@ -87,17 +103,17 @@ int LoadSearchData(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_value*
 }
 
 // Phrase i's IDF as fts5Bm25GetData computes it, its count kept for later searches.
-int PhraseIdf(const Fts5ExtensionApi* api, Fts5Context* fts, Bm25PhraseCounts* counts, SearchData& data, int i,
+int PhraseIdf(const Fts5ExtensionApi* api, Fts5Context* fts, Bm25IndexCounts* counts, SearchData& data, int i,
               double* idf) {
   const size_t at = static_cast<size_t>(i);
   if (std::isnan(data.idf[at])) {
     std::optional<std::int64_t> hits;
-    if (!data.phrases.empty()) hits = counts->Find(data.phrases[at], data.generation);
+    if (!data.phrases.empty()) hits = counts->FindPhrase(data.phrases[at], data.generation);
     if (!hits) {
       sqlite3_int64 n = 0;
       if (int rc = api->xQueryPhrase(fts, i, &n, &CountRow); rc != SQLITE_OK) return rc;
       hits = n;
-      if (!data.phrases.empty()) counts->Keep(data.phrases[at], data.generation, n);
+      if (!data.phrases.empty()) counts->KeepPhrase(data.phrases[at], data.generation, n);
     }
     double value = std::log((data.rows - *hits + 0.5) / (*hits + 0.5));
     if (value <= 0.0) value = 1e-6;
@@ -112,7 +128,7 @@ int PhraseIdf(const Fts5ExtensionApi* api, Fts5Context* fts, Bm25PhraseCounts* c
 void Bm25(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   constexpr double k1 = 1.2;
   constexpr double b = 0.75;
-  auto* counts = static_cast<Bm25PhraseCounts*>(api->xUserData(fts));
+  auto* counts = static_cast<Bm25IndexCounts*>(api->xUserData(fts));
   const int columns = api->xColumnCount(fts);
   const int weights = std::min(argc, columns);
   sqlite3_value* phrases = argc > columns ? argv[columns] : nullptr;
@@ -133,9 +149,15 @@ void Bm25(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, i
   }
   double D = 0.0;
   if (rc == SQLITE_OK) {
-    int tokens = 0;
-    rc = api->xColumnSize(fts, -1, &tokens);
-    D = static_cast<double>(tokens);
+    const sqlite3_int64 rowid = api->xRowid(fts);
+    std::optional<int> tokens = counts->FindTokens(rowid, data->generation);
+    if (!tokens) {
+      int n = 0;
+      rc = api->xColumnSize(fts, -1, &n);
+      if (rc == SQLITE_OK) counts->KeepTokens(rowid, data->generation, n);
+      tokens = n;
+    }
+    D = static_cast<double>(*tokens);
   }
   double score = 0.0;
   for (size_t i = 0; rc == SQLITE_OK && i < data->frequency.size(); ++i) {
@@ -155,7 +177,7 @@ void Bm25(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, i
 
 }  // namespace
 
-Status RegisterBm25Function(sqlite3* db, Bm25PhraseCounts* counts) {
+Status RegisterBm25Function(sqlite3* db, Bm25IndexCounts* counts) {
   ASSIGN_OR_RETURN(fts5_api * api, Fts5Api(db));
   return sql::SqliteStatus(nullptr, api->xCreateFunction(api, kBm25FunctionName, counts, &Bm25, nullptr),
                            "register " + std::string(kBm25FunctionName));

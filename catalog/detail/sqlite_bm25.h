@@ -6,9 +6,11 @@
 // position checks over every lesson holding all the bigrams of 名师课堂.
 //   - A phrase is counted only when a ranked lesson holds it in a column of non-zero weight: a
 //     subject or grade filter (weight 0) adds nothing to any score, so it is never counted.
-//   - Counts are kept in Bm25PhraseCounts, keyed by the phrase as written in the MATCH expression
+//   - Counts are kept in Bm25IndexCounts, keyed by the phrase as written in the MATCH expression
 //     (the last argument: the phrases, in order, one per line) and dropped whenever a lesson is
 //     registered. A search racing a registration may rank with a count that misses the new lesson.
+//   - So is each ranked lesson's length in tokens, which FTS5 reads with a statement of its own
+//     (a lookup in its docsize table) for every lesson ranked: a quarter of a search's CPU.
 // Registered on each connection of the SQLite catalog store; the counts are shared by all of them
 // and thread-safe.
 
@@ -27,23 +29,29 @@ namespace lm::catalog {
 // The SQL function's name.
 inline constexpr char kBm25FunctionName[] = "lm_bm25";
 
-class Bm25PhraseCounts {
+class Bm25IndexCounts {
  public:
   // The lessons `phrase` matched in the index as it was at `generation`, if known.
-  std::optional<std::int64_t> Find(const std::string& phrase, std::uint64_t generation);
-  void Keep(const std::string& phrase, std::uint64_t generation, std::int64_t lessons);
+  std::optional<std::int64_t> FindPhrase(const std::string& phrase, std::uint64_t generation);
+  void KeepPhrase(const std::string& phrase, std::uint64_t generation, std::int64_t lessons);
+  // The tokens of the lesson at `rowid` (all its columns), if known.
+  std::optional<int> FindTokens(std::int64_t rowid, std::uint64_t generation);
+  void KeepTokens(std::int64_t rowid, std::uint64_t generation, int tokens);
   std::uint64_t generation();
-  // The index changed: every count kept is dropped.
+  // The index changed: everything kept is dropped.
   void Invalidate();
 
  private:
-  static constexpr std::size_t kMaxPhrases = 50000;  // a bound on memory; past it, start again
+  // Bounds on memory; past one, that map starts again.
+  static constexpr std::size_t kMaxPhrases = 50000;
+  static constexpr std::size_t kMaxLessons = 2000000;
   std::mutex mu_;
   std::uint64_t generation_ = 0;
   std::unordered_map<std::string, std::int64_t> lessons_;
+  std::unordered_map<std::int64_t, int> tokens_;
 };
 
 // Registers lm_bm25 on `db`, counting phrases through `counts` (which must outlive `db`).
-Status RegisterBm25Function(sqlite3* db, Bm25PhraseCounts* counts);
+Status RegisterBm25Function(sqlite3* db, Bm25IndexCounts* counts);
 
 }  // namespace lm::catalog

@@ -58,7 +58,7 @@ class SqliteBm25Test : public ::testing::Test {
   }
 
   // Every query of the tokenizer's tests, alone and with a grade filter (weight 0), twice (the
-  // second time from kept counts): lm_bm25 equals bm25 on every row.
+  // second time from kept counts and lesson lengths): lm_bm25 equals bm25 on every row.
   void ExpectSameScores(int* rows_scored) {
     for (const char* text : lm::testing::kCjkSearchQueries) {
       const std::string match = FtsMatchExpression(text);
@@ -79,7 +79,7 @@ class SqliteBm25Test : public ::testing::Test {
 
   lm::testing::TempDir dir_;
   std::unique_ptr<SqliteCatalogStore> store_;
-  Bm25PhraseCounts counts_;
+  Bm25IndexCounts counts_;
   sql::DbPtr db_;
 };
 
