@@ -26,17 +26,15 @@ void Bm25IndexCounts::KeepPhrase(const std::string& phrase, std::uint64_t genera
   lessons_[phrase] = lessons;
 }
 
-std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid, std::uint64_t generation) {
+std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid) {
   std::lock_guard lock(mu_);
-  if (generation != generation_) return std::nullopt;
   auto it = tokens_.find(rowid);
   if (it == tokens_.end()) return std::nullopt;
   return it->second;
 }
 
-void Bm25IndexCounts::KeepTokens(std::int64_t rowid, std::uint64_t generation, int tokens) {
+void Bm25IndexCounts::KeepTokens(std::int64_t rowid, int tokens) {
   std::lock_guard lock(mu_);
-  if (generation != generation_) return;
   if (tokens_.size() >= kMaxLessons) tokens_.clear();
   tokens_[rowid] = tokens;
 }
@@ -46,11 +44,11 @@ std::uint64_t Bm25IndexCounts::generation() {
   return generation_;
 }
 
-void Bm25IndexCounts::Invalidate() {
+void Bm25IndexCounts::Invalidate(Lengths lengths) {
   std::lock_guard lock(mu_);
   ++generation_;
   lessons_.clear();
-  tokens_.clear();
+  if (lengths == Lengths::kDropped) tokens_.clear();
 }
 
 namespace {
@@ -150,11 +148,11 @@ void Bm25(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, i
   double D = 0.0;
   if (rc == SQLITE_OK) {
     const sqlite3_int64 rowid = api->xRowid(fts);
-    std::optional<int> tokens = counts->FindTokens(rowid, data->generation);
+    std::optional<int> tokens = counts->FindTokens(rowid);
     if (!tokens) {
       int n = 0;
       rc = api->xColumnSize(fts, -1, &n);
-      if (rc == SQLITE_OK) counts->KeepTokens(rowid, data->generation, n);
+      if (rc == SQLITE_OK) counts->KeepTokens(rowid, n);
       tokens = n;
     }
     D = static_cast<double>(*tokens);

@@ -10,7 +10,9 @@
 //     (the last argument: the phrases, in order, one per line) and dropped whenever a lesson is
 //     registered. A search racing a registration may rank with a count that misses the new lesson.
 //   - So is each ranked lesson's length in tokens, which FTS5 reads with a statement of its own
-//     (a lookup in its docsize table) for every lesson ranked: a quarter of a search's CPU.
+//     (a lookup in its docsize table) for every lesson ranked: a quarter of a search's CPU. A
+//     registration only adds rows (a revision is a new lesson), so lengths outlive it, keyed by
+//     rowid; a store that deleted lessons would have to call Invalidate with lengths too.
 // Registered on each connection of the SQLite catalog store; the counts are shared by all of them
 // and thread-safe.
 
@@ -35,11 +37,12 @@ class Bm25IndexCounts {
   std::optional<std::int64_t> FindPhrase(const std::string& phrase, std::uint64_t generation);
   void KeepPhrase(const std::string& phrase, std::uint64_t generation, std::int64_t lessons);
   // The tokens of the lesson at `rowid` (all its columns), if known.
-  std::optional<int> FindTokens(std::int64_t rowid, std::uint64_t generation);
-  void KeepTokens(std::int64_t rowid, std::uint64_t generation, int tokens);
+  std::optional<int> FindTokens(std::int64_t rowid);
+  void KeepTokens(std::int64_t rowid, int tokens);
   std::uint64_t generation();
-  // The index changed: everything kept is dropped.
-  void Invalidate();
+  // The index changed: the phrase counts are dropped, and with `lengths` the lessons' lengths.
+  enum class Lengths { kKept, kDropped };
+  void Invalidate(Lengths lengths = Lengths::kKept);
 
  private:
   // Bounds on memory; past one, that map starts again.
