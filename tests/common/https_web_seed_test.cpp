@@ -20,6 +20,7 @@
 
 #include "common/http/file_reply.h"
 #include "common/http/http_server.h"
+#include "tests/testing/quiet_session.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_certificates.h"
 #include "tests/testing/wait_for.h"
@@ -75,12 +76,7 @@ class HttpsWebSeedTest : public ::testing::Test {
   }
 
   static lt::settings_pack Settings() {
-    lt::settings_pack pack;
-    pack.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
-    pack.set_bool(lt::settings_pack::enable_dht, false);
-    pack.set_bool(lt::settings_pack::enable_lsd, false);
-    pack.set_bool(lt::settings_pack::enable_upnp, false);
-    pack.set_bool(lt::settings_pack::enable_natpmp, false);
+    lt::settings_pack pack = lm::testing::QuietSessionSettings("127.0.0.1:0");
     pack.set_bool(lt::settings_pack::validate_https_trackers, true);  // the default, stated
     pack.set_int(lt::settings_pack::alert_mask,
                  lt::alert_category::error | lt::alert_category::status | lt::alert_category::connect);

@@ -9,18 +9,15 @@
 
 #include <vector>
 
+#include "tests/testing/quiet_session.h"
+
 namespace lm::testing {
 
 TestSeeder::TestSeeder(const std::filesystem::path& torrent, const std::filesystem::path& save_path,
                        const std::string& address) {
   const bool v6 = address.find(':') != std::string::npos;
-  lt::settings_pack pack;
-  pack.set_str(lt::settings_pack::listen_interfaces, (v6 ? "[" + address + "]" : address) + ":0");
+  lt::settings_pack pack = QuietSessionSettings((v6 ? "[" + address + "]" : address) + ":0");
   pack.set_str(lt::settings_pack::outgoing_interfaces, address);
-  pack.set_bool(lt::settings_pack::enable_dht, false);
-  pack.set_bool(lt::settings_pack::enable_lsd, false);
-  pack.set_bool(lt::settings_pack::enable_upnp, false);
-  pack.set_bool(lt::settings_pack::enable_natpmp, false);
   pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
   pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
   pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::upload);

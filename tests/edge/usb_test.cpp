@@ -23,6 +23,7 @@
 #include "tests/edge/edge_lab.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/media_fixtures.h"
+#include "tests/testing/quiet_session.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait_for.h"
 
@@ -139,12 +140,7 @@ class UsbTest : public lm::testing::EdgeLab {
 
 // A peer with nothing but the torrent and the edge's address downloads the lesson's kept files.
 bool DownloadFrom(std::uint16_t port, const std::string& torrent, const fs::path& save_path) {
-  lt::settings_pack sp;
-  sp.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
-  sp.set_bool(lt::settings_pack::enable_dht, false);
-  sp.set_bool(lt::settings_pack::enable_lsd, false);
-  sp.set_bool(lt::settings_pack::enable_upnp, false);
-  sp.set_bool(lt::settings_pack::enable_natpmp, false);
+  lt::settings_pack sp = lm::testing::QuietSessionSettings("127.0.0.1:0");
   sp.set_int(lt::settings_pack::alert_mask, 0);
   sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);  // the edge takes TCP only
   lt::session session(sp);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "bundle/lesson_manifest.h"
+#include "tests/testing/quiet_session.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait_for.h"
 
@@ -46,13 +47,8 @@ void Damage(const fs::path& dir) {
 GarbagePeer::GarbagePeer(const Lab& lab, const std::string& host, const std::vector<fs::path>& bundles,
                          const fs::path& work_dir, std::uint16_t port, double timeout_seconds)
     : impl_(std::make_unique<Impl>()) {
-  lt::settings_pack pack;
-  pack.set_str(lt::settings_pack::listen_interfaces, "0.0.0.0:" + std::to_string(port));
+  lt::settings_pack pack = lm::testing::QuietSessionSettings("0.0.0.0:" + std::to_string(port));
   pack.set_str(lt::settings_pack::user_agent, "netlab-garbage-peer");
-  pack.set_bool(lt::settings_pack::enable_dht, false);
-  pack.set_bool(lt::settings_pack::enable_lsd, false);
-  pack.set_bool(lt::settings_pack::enable_upnp, false);
-  pack.set_bool(lt::settings_pack::enable_natpmp, false);
   pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
   pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
   pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);

@@ -27,6 +27,7 @@
 #include "tests/testing/http_client.h"
 #include "tests/testing/origin_fixture.h"
 #include "tests/testing/port_hold.h"
+#include "tests/testing/quiet_session.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/torrent_reference.h"
 #include "tests/testing/wait_for.h"
@@ -42,12 +43,7 @@ using lm::testing::WaitFor;
 
 // A BitTorrent client's settings: listening on `listen` ("127.0.0.1:0"), no DHT, LSD or port mapping.
 lt::settings_pack ClientSettings(const std::string& listen) {
-  lt::settings_pack pack;
-  pack.set_str(lt::settings_pack::listen_interfaces, listen);
-  pack.set_bool(lt::settings_pack::enable_dht, false);
-  pack.set_bool(lt::settings_pack::enable_lsd, false);
-  pack.set_bool(lt::settings_pack::enable_upnp, false);
-  pack.set_bool(lt::settings_pack::enable_natpmp, false);
+  lt::settings_pack pack = lm::testing::QuietSessionSettings(listen);
   pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
   return pack;
 }
