@@ -44,11 +44,10 @@ std::uint64_t Bm25IndexCounts::generation() {
   return generation_;
 }
 
-void Bm25IndexCounts::Invalidate(Lengths lengths) {
+void Bm25IndexCounts::Invalidate() {
   std::lock_guard lock(mu_);
   ++generation_;
   lessons_.clear();
-  if (lengths == Lengths::kDropped) tokens_.clear();
 }
 
 namespace {

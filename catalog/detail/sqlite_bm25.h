@@ -12,7 +12,7 @@
 //   - So is each ranked lesson's length in tokens, which FTS5 reads with a statement of its own
 //     (a lookup in its docsize table) for every lesson ranked: a quarter of a search's CPU. A
 //     registration only adds rows (a revision is a new lesson), so lengths outlive it, keyed by
-//     rowid; a store that deleted lessons would have to call Invalidate with lengths too.
+//     rowid; a store that deleted lessons would have to drop them too.
 // Registered on each connection of the SQLite catalog store; the counts are shared by all of them
 // and thread-safe.
 
@@ -40,9 +40,8 @@ class Bm25IndexCounts {
   std::optional<int> FindTokens(std::int64_t rowid);
   void KeepTokens(std::int64_t rowid, int tokens);
   std::uint64_t generation();
-  // The index changed: the phrase counts are dropped, and with `lengths` the lessons' lengths.
-  enum class Lengths { kKept, kDropped };
-  void Invalidate(Lengths lengths = Lengths::kKept);
+  // A lesson was registered: the phrase counts are dropped; the lengths stay (rows only come).
+  void Invalidate();
 
  private:
   // Bounds on memory; past one, that map starts again.
