@@ -12,6 +12,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -27,6 +29,7 @@ struct Setting {
   double deadline_factor = 8;
   bool nat = false;
   bool ipv6 = false;
+  std::string logs;  // a directory for each edge's log, or ""
 };
 
 int RunOnce(bool peer_to_peer, const Setting& s) {
@@ -52,6 +55,12 @@ int RunOnce(bool peer_to_peer, const Setting& s) {
   if (s.nat) label += ", every edge behind an IPv4 NAT";
   if (s.ipv6) label += ", IPv6 routed";
   std::printf("%s", Describe(label, f, bound).c_str());
+  if (!s.logs.empty()) {
+    std::filesystem::create_directories(s.logs);
+    for (const std::string& e : county.Edges()) {
+      std::ofstream(std::filesystem::path(s.logs) / (e + (peer_to_peer ? ".p2p" : ".webseed") + ".log")) << county.EdgeLog(e);
+    }
+  }
   if (s.nat) {
     long long refused = 0;
     for (const std::string& e : county.Edges()) refused += RefusedByIpv4Nat(lab, e);
@@ -81,6 +90,7 @@ int main(int argc, char** argv) {
   app.add_option("--mode", mode, "p2p, webseed or both")->check(CLI::IsMember({"p2p", "webseed", "both"}))->capture_default_str();
   app.add_option("--deadline-factor", s.deadline_factor, "give up after this many times the bound")->capture_default_str();
   app.add_flag("--nat", s.nat, "every edge behind an IPv4 NAT (no inbound connection from the WAN)");
+  app.add_option("--logs", s.logs, "write each edge's log into this directory");
   app.add_flag("--ipv6", s.ipv6, "IPv6 routed on the WAN too; the origin named at its IPv6 address");
   CLI11_PARSE(app, argc, argv);
   const std::string why = lm::netlab::Lab::Unavailable();

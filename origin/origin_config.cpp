@@ -22,6 +22,7 @@ void DeclareOriginKeys(OriginConfig* c, ConfigKeys* keys) {
   keys->Add("torrent_port", &c->torrent_port, 0, 65535, "libtorrent listen port (TCP and uTP; 0 = any)");
   keys->Add("upload_rate_kbps", &c->upload_rate_kbps, 0, 10000000, "seeding rate limit, kbit/s (0 = none)");
   keys->Add("max_connections", &c->max_connections, 2, 100000, "peer connections at most");
+  keys->Add("super_seeding", &c->super_seeding, "offer each peer only pieces the swarm lacks (true/false)");
   keys->Add("dht", &c->dht, "use the BitTorrent DHT (true/false)");
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");

@@ -34,6 +34,7 @@ struct OriginConfig {
   std::uint16_t torrent_port = 6881;         // libtorrent's TCP and uTP listen port; 0 = any
   int upload_rate_kbps = 0;                  // seeding limit; 0 = unlimited
   int max_connections = 200;                 // libtorrent peer connections
+  bool super_seeding = false;                // offer each peer only pieces the swarm lacks
   bool dht = false;
   bool lsd = true;                           // local service discovery: edges on the same LAN
   int http_threads = 2;

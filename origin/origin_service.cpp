@@ -178,6 +178,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   seeding.resume_dir = data / "resume";
   seeding.upload_rate_limit_bytes = config.upload_rate_kbps * 1000 / 8;
   seeding.max_connections = config.max_connections;
+  seeding.super_seeding = config.super_seeding;
   seeding.dht = config.dht;
   seeding.lsd = config.lsd;
   ASSIGN_OR_RETURN(p->seeder, Seeder::Start(seeding));

@@ -19,6 +19,7 @@ struct SeederOptions {
   std::filesystem::path resume_dir;                // one <info hash>.resume per torrent
   int upload_rate_limit_bytes = 0;                 // 0 = unlimited
   int max_connections = 200;
+  bool super_seeding = false;  // libtorrent's: each peer is offered a rare piece at a time
   bool dht = false;
   bool lsd = true;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <regex>
 #include <sstream>
@@ -31,6 +32,13 @@ const std::vector<std::string> kRenditions = {"240p"};  // what every school kee
 constexpr char kOriginHost[] = "origin";
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
+
+// Lines of origin.toml an experiment adds (LM_NETLAB_ORIGIN_TOML, e.g. "super_seeding = true"),
+// so bench/netlab can measure an origin setting without a build of its own.
+std::string OriginExtraToml() {
+  const char* extra = std::getenv("LM_NETLAB_ORIGIN_TOML");
+  return extra ? std::string(extra) + "\n" : std::string();
+}
 
 std::string TomlList(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -227,7 +235,7 @@ void County::Start() {
                            Quoted(OriginUrl()) + "\ndata_dir = " + Quoted(origin_dir.string()) +
                            "\ncatalog_url = \"http://127.0.0.1:" + std::to_string(kCatalogPort) +
                            "\"\ncatalog_token = " + Quoted(origin_token_) +
-                           "\ntorrent_port = " + std::to_string(kTorrentPort) + "\nlsd = false\n";
+                           "\ntorrent_port = " + std::to_string(kTorrentPort) + "\nlsd = false\n" + OriginExtraToml();
   WriteFile(dir_ / "origin.toml", toml);
   origin_ = std::make_unique<testing::ChildProcess>();
   why = origin_->Start(lab_.Command(kOriginHost, {bin_dir_ + "/lessonmesh-origin", "--config", (dir_ / "origin.toml").string()}),

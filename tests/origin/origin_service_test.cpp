@@ -259,6 +259,50 @@ TEST_F(OriginServiceTest, TheUploadRateCapHoldsForPeersOnPrivateAddresses) {
   EXPECT_LE(received / seconds, 100'000 * 1.5);
 }
 
+// super_seeding: the seeder offers a new peer one or two pieces the swarm lacks, not the whole
+// lesson, and the next only as the peer has taken them (an origin on a metered link sends each
+// piece out about once; the network lab measures what it costs in time). A client alone still
+// gets every piece, and the files hash to lesson.json.
+TEST_F(OriginServiceTest, SuperSeedingOffersAFewPiecesAtATimeAndStillDeliversTheLesson) {
+  const std::string lesson_id = UploadLesson();
+  ASSERT_FALSE(lesson_id.empty());
+  StopOrigin();
+  config_.super_seeding = true;
+  StartOrigin();
+  const fs::path bundle = BundleDir(lesson_id);
+  lt::session client(ClientSettings("127.0.0.1:0"));
+  lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / "super");
+  atp.download_limit = 100 * 1024;  // slow enough to see what the seeder offers first
+  const int pieces = atp.ti->num_pieces();
+  ASSERT_GT(pieces, 4) << "too small a lesson to tell super-seeding from seeding";
+  lt::error_code ec;
+  lt::torrent_handle h = client.add_torrent(atp, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const lt::tcp::endpoint seeder(lt::make_address("127.0.0.1"), origin_->torrent_port());
+  // What the seeder offers beyond what the client already has: with plain seeding, every piece
+  // at once; super-seeding, at most the two it is handing out. The peer list is read before the
+  // client's own count, which only grows, so a piece the client has just taken counts as had.
+  int most_ahead = -1;
+  ASSERT_TRUE(WaitFor([&] {
+    if (h.status().num_peers == 0) h.connect_peer(seeder);
+    std::vector<lt::peer_info> peers;
+    h.get_peer_info(peers);
+    const int had = h.status().num_pieces;
+    for (const lt::peer_info& p : peers) {
+      if (p.flags & (lt::peer_info::connecting | lt::peer_info::handshake)) continue;
+      if (p.num_pieces > 0) most_ahead = std::max(most_ahead, p.num_pieces - had);
+    }
+    return h.status().is_seeding;
+  }, 120)) << "state " << h.status().state << " peers " << h.status().num_peers;
+  EXPECT_GE(most_ahead, 1);
+  EXPECT_LE(most_ahead, 2) << "of " << pieces << " pieces";
+  const json manifest = json::parse(ReadFile(bundle / "lesson.json"));
+  for (const auto& f : manifest["files"]) {
+    const std::string bytes = ReadFile(tmp_ / "super" / lesson_id / f["path"].get<std::string>());
+    EXPECT_EQ(Xxh3Of(bytes).Hex(), f["xxh3_128"]) << f["path"];
+  }
+}
+
 TEST_F(OriginServiceTest, CatalogDownDelaysRegistrationAndLosesNothing) {
   // The teacher's token is checked (and cached) while the catalog is up; the catalog goes away
   // before the last chunk arrives, so before there is a job at all: the bundle is made while it
