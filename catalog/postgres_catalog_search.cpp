@@ -14,7 +14,10 @@ namespace lm::catalog {
 
 namespace {
 
-constexpr char kExact[] = "($2 = '' OR l.subject = $2) AND ($3 = '' OR l.grade = $3) AND ($4 = '' OR l.teacher = $4)";
+// A superseded lesson is not found (its packs hold its new version), nor counted in bm25's
+// statistics, as it is out of SQLite's index.
+constexpr char kExact[] =
+    "($2 = '' OR l.subject = $2) AND ($3 = '' OR l.grade = $3) AND ($4 = '' OR l.teacher = $4) AND l.superseded_by = ''";
 
 // "l.id, l.kind, ..." from the lesson columns.
 std::string QualifiedLessonColumns() {
@@ -80,7 +83,7 @@ Result<std::vector<SearchHit>> PostgresCatalogStore::SearchLessons(const SearchQ
     }
     auto it = counted.find(term);
     if (it == counted.end()) {
-      ASSIGN_OR_RETURN(pg::Rows n, pg::Exec(conn.get(), "SELECT count(*) FROM lessons WHERE (search || facets) @@ $1::tsquery",
+      ASSIGN_OR_RETURN(pg::Rows n, pg::Exec(conn.get(), "SELECT count(*) FROM lessons WHERE (search || facets) @@ $1::tsquery AND superseded_by = ''",
                                             pg::Params().Add(term)));
       it = counted.emplace(term, n.Int(0, 0)).first;
     }

@@ -170,10 +170,18 @@ Result<Lesson> PostgresCatalogStore::GetLesson(const std::string& id) {
 
 Status PostgresCatalogStore::SupersedeLesson(const std::string& old_id, const std::string& new_id) {
   ASSIGN_OR_RETURN(auto conn, pool().Acquire());
-  ASSIGN_OR_RETURN(Rows r, pg::Exec(conn.get(), "UPDATE lessons SET superseded_by = $2 WHERE id = $1",
-                                    Params().Add(old_id).Add(new_id)));
-  if (r.Changed() == 0) return NotFound("lesson " + old_id);
-  return Status::Ok();
+  ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn.get()));
+  ASSIGN_OR_RETURN(Rows old, pg::Exec(conn.get(), "SELECT superseded_by, search_tokens FROM lessons WHERE id = $1 FOR UPDATE",
+                                      Params().Add(old_id)));
+  if (old.empty()) return NotFound("lesson " + old_id);
+  RETURN_IF_ERROR(pg::Exec(conn.get(), "UPDATE lessons SET superseded_by = $2 WHERE id = $1", Params().Add(old_id).Add(new_id))
+                      .status());
+  // Out of the search statistics, as a superseded lesson is out of SQLite's index.
+  if (old.Text(0, 0).empty() && !new_id.empty()) {
+    RETURN_IF_ERROR(pg::Exec(conn.get(), "UPDATE search_totals SET lessons = lessons - 1, tokens = tokens - $1",
+                             Params().Add(old.Int(0, 1))).status());
+  }
+  return tx.Commit();
 }
 
 Result<std::int64_t> PostgresCatalogStore::CountLessons() {

@@ -193,7 +193,9 @@ Result<Lesson> SqliteCatalogStore::GetLesson(const std::string& id) {
 Status SqliteCatalogStore::SupersedeLesson(const std::string& old_id, const std::string& new_id) {
   ASSIGN_OR_RETURN(sqlite3 * db, Db());
   ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "UPDATE lessons SET superseded_by = ?2 WHERE id = ?1"));
-  RETURN_IF_ERROR(st.Bind(1, old_id).Bind(2, new_id).Run());
+  const Status result = st.Bind(1, old_id).Bind(2, new_id).Run();
+  index_counts_.Invalidate();  // the old version left the search index (a trigger; schema 7)
+  RETURN_IF_ERROR(result);
   if (sqlite3_changes(db) == 0) return NotFound("lesson " + old_id);
   return Status::Ok();
 }
@@ -240,7 +242,9 @@ Result<std::vector<SearchHit>> SqliteCatalogStore::SearchLessons(const SearchQue
   constexpr char kColumns[] =
       "l.id, l.kind, l.title, l.teacher, l.school_id, l.subject, l.grade, l.description, l.tags_json, l.duration_s, "
       "l.info_hash_v1, l.info_hash_v2, l.total_bytes, l.created_at";
-  constexpr char kExact[] = "(?2 = '' OR l.subject = ?2) AND (?3 = '' OR l.grade = ?3) AND (?4 = '' OR l.teacher = ?4)";
+  // Superseded lessons are out of the index already; the listing without words leaves them out here.
+  constexpr char kExact[] =
+      "(?2 = '' OR l.subject = ?2) AND (?3 = '' OR l.grade = ?3) AND (?4 = '' OR l.teacher = ?4) AND l.superseded_by = ''";
   // Rank inside the index first; fetch lesson rows only for the page being shown.
   const std::string sql =
       full_text ? std::string("SELECT ") + kColumns + ", r.rank FROM (SELECT rowid, "

@@ -3,7 +3,7 @@
 namespace lm::catalog {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
-extern const std::array<const char*, 6> kCatalogMigrations = {
+extern const std::array<const char*, 7> kCatalogMigrations = {
     R"sql(
 CREATE TABLE schools (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
@@ -109,6 +109,22 @@ ALTER TABLE tokens_v5 RENAME TO tokens;
     // 6: a lesson whose new version (lesson.json "revises" it: chapters set) took its place in packs.
     R"sql(
 ALTER TABLE lessons ADD COLUMN superseded_by TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: a superseded lesson leaves the search index: search finds the version its packs hold now
+    // (the old one is still read by id). Lessons already superseded leave it here.
+    R"sql(
+DROP TRIGGER lessons_ad;
+CREATE TRIGGER lessons_ad AFTER DELETE ON lessons WHEN old.superseded_by = '' BEGIN
+  INSERT INTO lessons_fts(lessons_fts, rowid, title, teacher, description, tags, subject, grade)
+  VALUES ('delete', old.rowid, old.title, old.teacher, old.description, old.tags, old.subject, old.grade);
+END;
+CREATE TRIGGER lessons_superseded AFTER UPDATE OF superseded_by ON lessons
+WHEN old.superseded_by = '' AND new.superseded_by != '' BEGIN
+  INSERT INTO lessons_fts(lessons_fts, rowid, title, teacher, description, tags, subject, grade)
+  VALUES ('delete', old.rowid, old.title, old.teacher, old.description, old.tags, old.subject, old.grade);
+END;
+INSERT INTO lessons_fts(lessons_fts, rowid, title, teacher, description, tags, subject, grade)
+SELECT 'delete', rowid, title, teacher, description, tags, subject, grade FROM lessons WHERE superseded_by != '';
 )sql",
 };
 

@@ -5,6 +5,6 @@
 
 namespace lm::catalog {
 
-extern const std::array<const char*, 6> kCatalogMigrations;
+extern const std::array<const char*, 7> kCatalogMigrations;
 
 }  // namespace lm::catalog

@@ -4,7 +4,7 @@ namespace lm::catalog {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry; append.
 // Entry 1 is the SQLite schema at its version 6. Times are unix seconds (bigint) as there.
-extern const std::array<const char*, 1> kPostgresMigrations = {
+extern const std::array<const char*, 2> kPostgresMigrations = {
     R"sql(
 CREATE TABLE schools (
   id text PRIMARY KEY, name text NOT NULL, province text NOT NULL DEFAULT '', city text NOT NULL DEFAULT '',
@@ -63,6 +63,12 @@ CREATE INDEX plays_started ON plays(started_at);
 CREATE TABLE pack_deliveries (school_id text NOT NULL, pack_id bigint NOT NULL, version bigint NOT NULL,
   completed_at bigint NOT NULL, PRIMARY KEY (school_id, pack_id, version));
 CREATE INDEX pack_deliveries_completed ON pack_deliveries(completed_at);
+)sql",
+    // 2: superseded lessons are out of bm25's statistics (as out of SQLite's index): the totals
+    // are counted again without those superseded before.
+    R"sql(
+UPDATE search_totals SET lessons = (SELECT count(*) FROM lessons WHERE superseded_by = ''),
+  tokens = (SELECT coalesce(sum(search_tokens), 0) FROM lessons WHERE superseded_by = '');
 )sql",
 };
 

@@ -5,7 +5,7 @@
 
 namespace lm::catalog {
 
-extern const std::array<const char*, 1> kPostgresMigrations;
+extern const std::array<const char*, 2> kPostgresMigrations;
 
 // The channel a publish NOTIFYs (payload: the pack id) when it commits, and every catalog on the
 // database LISTENs on (PackChangeListener).

@@ -6,6 +6,7 @@
 #include "catalog/sqlite_catalog_store.h"
 #include "common/cjk_tokenizer.h"
 #include "common/sqlite_db.h"
+#include "tests/catalog/schema_downgrade.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lm::catalog {
@@ -56,8 +57,9 @@ TEST(CatalogUpgradeTest, PacksWholeBeforeTheUpgradeAreNotDeliveredAgain) {
     auto db = sql::OpenDatabase(path);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     ASSERT_TRUE(RegisterCjkTokenizer(db->get()).ok());  // the search index is rewritten with the lessons table
-    ASSERT_TRUE(sql::Exec(db->get(), "DROP TABLE pack_deliveries; ALTER TABLE lessons DROP COLUMN superseded_by; "
-                                          "PRAGMA user_version = 3;").ok());
+    ASSERT_TRUE(sql::Exec(db->get(), std::string(kSearchTriggersOfSchema6) +
+                                         "DROP TABLE pack_deliveries; ALTER TABLE lessons DROP COLUMN superseded_by; "
+                                         "PRAGMA user_version = 3;").ok());
   }
   auto store = SqliteCatalogStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();

@@ -13,6 +13,7 @@
 #include "common/cjk_tokenizer.h"
 #include "common/sqlite_db.h"
 #include "tests/catalog/catalog_api_fixture.h"
+#include "tests/catalog/schema_downgrade.h"
 
 namespace lm::catalog {
 namespace {
@@ -130,7 +131,7 @@ TEST(TokensUpgradeTest, TokensOfSchema4KeepWorkingAndGetIds) {
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     ASSERT_TRUE(RegisterCjkTokenizer(db->get()).ok());  // the search index is rewritten with the lessons table
     ASSERT_TRUE(sql::Exec(db->get(),
-                          "DROP TABLE tokens; CREATE TABLE tokens (hash TEXT PRIMARY KEY, role TEXT NOT NULL, "
+                          std::string(kSearchTriggersOfSchema6) + "DROP TABLE tokens; CREATE TABLE tokens (hash TEXT PRIMARY KEY, role TEXT NOT NULL, "
                           "school_id TEXT NOT NULL DEFAULT '', label TEXT NOT NULL DEFAULT ''); "
                           "INSERT INTO tokens VALUES ('" + TokenHash("old-admin") + "', 'admin', '', 'bootstrap'), ('" +
                               TokenHash("old-edge") + "', 'edge', 'conghua-lx', ''); "
