@@ -8,11 +8,13 @@
 //     subject or grade filter (weight 0) adds nothing to any score, so it is never counted.
 //   - Counts are kept in Bm25IndexCounts, keyed by the phrase as written in the MATCH expression
 //     (the last argument: the phrases, in order, one per line) and dropped whenever a lesson is
-//     registered. A search racing a registration may rank with a count that misses the new lesson.
+//     registered or superseded (which takes it out of the index). A search racing either may rank
+//     with a count that is one lesson off.
 //   - So is each ranked lesson's length in tokens, which FTS5 reads with a statement of its own
 //     (a lookup in its docsize table) for every lesson ranked: a quarter of a search's CPU. A
 //     registration only adds rows (a revision is a new lesson), so lengths outlive it, keyed by
-//     rowid; a store that deleted lessons would have to drop them too.
+//     rowid; a superseded lesson's row leaves the index and is never ranked again, so its length
+//     is merely never asked for. A store that reused rowids would have to drop them.
 // Registered on each connection of the SQLite catalog store; the counts are shared by all of them
 // and thread-safe.
 
@@ -40,7 +42,7 @@ class Bm25IndexCounts {
   std::optional<int> FindTokens(std::int64_t rowid);
   void KeepTokens(std::int64_t rowid, int tokens);
   std::uint64_t generation();
-  // A lesson was registered: the phrase counts are dropped; the lengths stay (rows only come).
+  // A lesson was registered or superseded: the phrase counts are dropped; the lengths stay.
   void Invalidate();
 
  private:
