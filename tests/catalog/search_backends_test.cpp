@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,41 +28,18 @@ std::vector<std::string> Ids(const std::vector<SearchHit>& hits) {
   return ids;
 }
 
-// Parameterised by the backend compared with SQLite's: PostgreSQL.
-class SearchBackendsTest : public ::testing::TestWithParam<StoreBackend> {
- protected:
-  void SetUp() override { LM_SKIP_IF_NO_BACKEND(GetParam()); }
-  lm::testing::TempDir sqlite_dir_, other_dir_;
-};
-
-INSTANTIATE_TEST_SUITE_P(Backends, SearchBackendsTest, ::testing::Values(StoreBackend::kPostgresql),
-                         lm::testing::BackendName);
-
-TEST_P(SearchBackendsTest, TopResultsMatchSqliteOnTheTokenizersQueries) {
-  auto sqlite = lm::testing::OpenFreshStore(StoreBackend::kSqlite, sqlite_dir_.path());
-  ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
-  auto other = lm::testing::OpenFreshStore(GetParam(), other_dir_.path());
-  ASSERT_TRUE(other.ok()) << other.status().ToString();
-  for (const Lesson& l : CorpusLessons()) {
-    ASSERT_TRUE((*sqlite)->PutLesson(l).ok());
-    ASSERT_TRUE((*other)->PutLesson(l).ok());
-  }
-  // The lesson reads back whole, binary torrent bytes included.
-  auto back = (*other)->GetLesson("lesson-1");
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->torrent, CorpusLessons()[0].torrent);
-  EXPECT_EQ(back->tags, CorpusLessons()[0].tags);
-
+// Every query of the tokenizer's tests finds the same lessons in `other` as in `sqlite`, in the
+// same order, with the same bm25 scores.
+void ExpectTheSameResults(CatalogStore& sqlite, CatalogStore& other) {
   int with_hits = 0;
   for (const char* text : lm::testing::kCjkSearchQueries) {
     SearchQuery q;
     q.text = text;
     q.page_size = 20;
-    auto expected = (*sqlite)->SearchLessons(q);
+    auto expected = sqlite.SearchLessons(q);
     ASSERT_TRUE(expected.ok()) << text << ": " << expected.status().ToString();
-    auto got = (*other)->SearchLessons(q);
+    auto got = other.SearchLessons(q);
     ASSERT_TRUE(got.ok()) << text << ": " << got.status().ToString();
-    // The same lessons, in the same order, with the same bm25 scores.
     EXPECT_EQ(Ids(*got), Ids(*expected)) << "query <" << text << ">";
     for (size_t i = 0; i < std::min(got->size(), expected->size()); ++i) {
       EXPECT_NEAR((*got)[i].rank, (*expected)[i].rank, 1e-9) << "query <" << text << "> hit " << i;
@@ -69,6 +47,41 @@ TEST_P(SearchBackendsTest, TopResultsMatchSqliteOnTheTokenizersQueries) {
     if (!expected->empty()) ++with_hits;
   }
   EXPECT_GT(with_hits, 30);  // most queries find something: the comparison compares results
+}
+
+// Parameterised by the backend compared with SQLite's: PostgreSQL.
+class SearchBackendsTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override { LM_SKIP_IF_NO_BACKEND(GetParam()); }
+  // sqlite_ and other_, fresh, with the corpus registered in each.
+  void OpenBothWithTheCorpus() {
+    auto sqlite = lm::testing::OpenFreshStore(StoreBackend::kSqlite, sqlite_dir_.path());
+    ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
+    auto other = lm::testing::OpenFreshStore(GetParam(), other_dir_.path());
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    sqlite_ = std::move(*sqlite);
+    other_ = std::move(*other);
+    for (const Lesson& l : CorpusLessons()) {
+      ASSERT_TRUE(sqlite_->PutLesson(l).ok());
+      ASSERT_TRUE(other_->PutLesson(l).ok());
+    }
+  }
+  lm::testing::TempDir sqlite_dir_, other_dir_;
+  std::unique_ptr<CatalogStore> sqlite_, other_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, SearchBackendsTest, ::testing::Values(StoreBackend::kPostgresql),
+                         lm::testing::BackendName);
+
+TEST_P(SearchBackendsTest, TopResultsMatchSqliteOnTheTokenizersQueries) {
+  ASSERT_NO_FATAL_FAILURE(OpenBothWithTheCorpus());
+  // The lesson reads back whole, binary torrent bytes included.
+  auto back = other_->GetLesson("lesson-1");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->torrent, CorpusLessons()[0].torrent);
+  EXPECT_EQ(back->tags, CorpusLessons()[0].tags);
+
+  ExpectTheSameResults(*sqlite_, *other_);
 }
 
 // Every third lesson of the corpus gets a new version (the same words; "-v2" on its id), which
@@ -127,32 +140,10 @@ TEST_P(SupersededSearchTest, ASupersededLessonIsFoundNoMoreButItsNewVersionIs) {
 }
 
 TEST_P(SearchBackendsTest, TheStoresStillAgreeOnceLessonsAreSuperseded) {
-  auto sqlite = lm::testing::OpenFreshStore(StoreBackend::kSqlite, sqlite_dir_.path());
-  ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
-  auto other = lm::testing::OpenFreshStore(GetParam(), other_dir_.path());
-  ASSERT_TRUE(other.ok()) << other.status().ToString();
-  for (const Lesson& l : CorpusLessons()) {
-    ASSERT_TRUE((*sqlite)->PutLesson(l).ok());
-    ASSERT_TRUE((*other)->PutLesson(l).ok());
-  }
-  SupersedeEveryThird(**sqlite);
-  SupersedeEveryThird(**other);
-  int with_hits = 0;
-  for (const char* text : lm::testing::kCjkSearchQueries) {
-    SearchQuery q;
-    q.text = text;
-    q.page_size = 20;
-    auto expected = (*sqlite)->SearchLessons(q);
-    ASSERT_TRUE(expected.ok()) << text << ": " << expected.status().ToString();
-    auto got = (*other)->SearchLessons(q);
-    ASSERT_TRUE(got.ok()) << text << ": " << got.status().ToString();
-    EXPECT_EQ(Ids(*got), Ids(*expected)) << "query <" << text << ">";
-    for (size_t i = 0; i < std::min(got->size(), expected->size()); ++i) {
-      EXPECT_NEAR((*got)[i].rank, (*expected)[i].rank, 1e-9) << "query <" << text << "> hit " << i;
-    }
-    if (!expected->empty()) ++with_hits;
-  }
-  EXPECT_GT(with_hits, 30);
+  ASSERT_NO_FATAL_FAILURE(OpenBothWithTheCorpus());
+  SupersedeEveryThird(*sqlite_);
+  SupersedeEveryThird(*other_);
+  ExpectTheSameResults(*sqlite_, *other_);
 }
 
 }  // namespace
