@@ -130,7 +130,11 @@ Reply OriginRoutes::Dispatch(const Request& req) {
   switch (route->target) {
     case Target::kTus: return parts_.tus.Handle(req);
     case Target::kJobs: return Jobs(req, params);
-    case Target::kBundles: return parts_.bundles.Handle(req);
+    case Target::kBundles: {
+      Reply reply = parts_.bundles.Handle(req);
+      if (reply.file) reply.file->pace = parts_.bundles_pace;
+      return reply;
+    }
     case Target::kTracker: return parts_.tracker.Handle(req);
     case Target::kTorrents: return Torrents();
     case Target::kHealth: return http::JsonReply(200, R"({"status":"ok"})");

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "common/http/http_types.h"
 #include "common/http/route_table.h"
 #include "common/http/static_files.h"
+#include "common/rate_limit.h"
 #include "origin/job_queue.h"
 #include "origin/lesson_edits.h"
 #include "origin/seeder.h"
@@ -38,6 +40,8 @@ struct OriginRouteParts {
   Seeder& seeder;
   http::StaticFiles& pages;
   LessonEdits& edits;
+  // The rate the bundle files (web seed, playback) go out at, all replies together; null: no cap.
+  std::shared_ptr<RateLimit> bundles_pace = nullptr;
 };
 
 class OriginRoutes {

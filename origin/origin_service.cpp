@@ -49,6 +49,15 @@ constexpr std::chrono::milliseconds kSharedQueuePollPeriod{1000};
 // Beside lesson.torrent in each bundle: the same pieces as a v1-only torrent (bundle/v1_torrent.h).
 constexpr const char* kV1TwinFile = bundle::kV1TwinTorrentFile;
 
+// upload_rate_kbps holds for the bundle files over HTTP (the web seed, which schools fall back on
+// and use alone with peer_to_peer off) as libtorrent's limit does for seeding: each at most that
+// rate. A quarter second of it may go at once.
+std::shared_ptr<RateLimit> BundlesPace(const OriginConfig& config) {
+  if (config.upload_rate_kbps <= 0) return nullptr;
+  const std::int64_t bytes_per_second = static_cast<std::int64_t>(config.upload_rate_kbps) * 1000 / 8;
+  return std::make_shared<RateLimit>(bytes_per_second, std::max<std::int64_t>(64 * 1024, bytes_per_second / 4));
+}
+
 }  // namespace
 
 struct OriginService::Parts {
@@ -240,7 +249,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
       }});
   p->routes = std::make_unique<OriginRoutes>(
       OriginRouteParts{*p->tus, *p->jobs, *p->uploads, *p->auth, *p->bundle_files, *p->tracker, *p->seeder, *p->pages,
-                       *p->edits},
+                       *p->edits, BundlesPace(config)},
       config.max_upload_bytes, failed_auth);
 
   http::ServerOptions server_options;

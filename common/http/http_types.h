@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/rate_limit.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 
@@ -40,6 +41,8 @@ struct FileBody {
   std::shared_ptr<const UniqueFd> fd;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  // When set, the bytes go no faster than this rate, shared with every reply that carries it.
+  std::shared_ptr<RateLimit> pace;
 };
 
 struct Reply {

@@ -17,7 +17,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "common/http/file_reply.h"
@@ -37,17 +39,20 @@ using lm::testing::CertFiles;
 using lm::testing::TempDir;
 using lm::testing::TestCa;
 
-// Answers /file with `file` (if set) and anything else with its path.
-std::unique_ptr<HttpServer> StartTls(const CertFiles& files, const std::filesystem::path& file = {}) {
+// Answers /file with `file` (if set; at the rate `pace` allows, if set) and anything else with its path.
+std::unique_ptr<HttpServer> StartTls(const CertFiles& files, const std::filesystem::path& file = {},
+                                     std::shared_ptr<RateLimit> pace = nullptr) {
   ServerOptions options;
   options.tls = TlsListenerOptions{"127.0.0.1", 0, files.cert_file, files.key_file};
   auto server = HttpServer::Start(
       options,
-      [file](Request req, Responder respond) {
+      [file, pace](Request req, Responder respond) {
         if (req.path == "/file") {
           auto opened = OpenReplyFile(file);
           if (!opened.ok()) return respond(JsonReply(404, "{}"));
-          return respond(FileReply(req, std::move(opened).value()));
+          Reply reply = FileReply(req, std::move(opened).value());
+          if (reply.file) reply.file->pace = pace;
+          return respond(std::move(reply));
         }
         respond(JsonReply(200, nlohmann::json{{"path", req.path}}.dump()));
       },
@@ -184,6 +189,23 @@ TEST_F(HttpsTest, AFileReplyCrossesTlsWhole) {
   ASSERT_TRUE(part.ok()) << part.status().ToString();
   EXPECT_EQ(part->status, 206);
   EXPECT_EQ(part->body, bytes.substr(1000000, 100));
+}
+
+// A paced file reply (the origin's web seed under upload_rate_kbps) is read and encrypted a piece
+// at a time: whole, and no faster than its rate beyond the burst.
+TEST_F(HttpsTest, APacedFileReplyCrossesTlsWholeAtItsRate) {
+  std::string bytes(300 * 1000, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919) >> 5);
+  lm::testing::WriteFile(dir_ / "paced.bin", bytes);
+  auto pace = std::make_shared<RateLimit>(200'000, 64 * 1024);
+  auto server = StartTls(ca_.Issue("server", {"127.0.0.1"}), dir_ / "paced.bin", pace);
+  ASSERT_NE(server, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  auto reply = Get(HttpsUrl(*server, "/file"), ca_.ca_file());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_TRUE(reply->body == bytes) << "got " << reply->body.size() << " bytes of " << bytes.size();
+  EXPECT_GE(seconds, (300'000.0 - 64 * 1024) / 200'000 * 0.95);  // 1.17 s at the rate
 }
 
 TEST_F(HttpsTest, ClientRefusesACertificateForAnotherHost) {

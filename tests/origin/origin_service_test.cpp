@@ -259,6 +259,40 @@ TEST_F(OriginServiceTest, TheUploadRateCapHoldsForPeersOnPrivateAddresses) {
   EXPECT_LE(received / seconds, 100'000 * 1.5);
 }
 
+// The same cap holds for the bundle files over HTTP, the web seed that schools fall back on (and
+// use alone with peer_to_peer off): every file of a lesson fetched at once, by as many clients,
+// arrives whole and no faster than the cap all together.
+TEST_F(OriginServiceTest, TheUploadRateCapHoldsForTheWebSeedToo) {
+  const std::string lesson_id = UploadLesson();
+  ASSERT_FALSE(lesson_id.empty());
+  StopOrigin();
+  config_.upload_rate_kbps = 800;  // 100,000 bytes a second
+  StartOrigin();
+  const json manifest = json::parse(ReadFile(BundleDir(lesson_id) / "lesson.json"));
+  std::vector<std::thread> clients;
+  std::vector<lm::testing::HttpResult> got(manifest["files"].size());
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < got.size(); ++i) {
+    const std::string path = manifest["files"][i]["path"];
+    clients.emplace_back([&, i, path] {
+      got[i] = HttpClient(origin_port()).Request("GET", "/bundles/" + lesson_id + "/" + path);
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double bytes = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].status, 200) << manifest["files"][i]["path"];
+    EXPECT_EQ(Xxh3Of(got[i].body).Hex(), manifest["files"][i]["xxh3_128"]) << manifest["files"][i]["path"];
+    bytes += static_cast<double>(got[i].body.size());
+  }
+  ASSERT_GT(bytes, 200'000) << "too small a lesson to see the cap";
+  std::printf("%zu files, %.0f bytes in %.2f s: %.0f bytes/s under a cap of 100000\n", got.size(), bytes, seconds,
+              bytes / seconds);
+  // A quarter second of the rate (at least 64 KiB) may go at once.
+  EXPECT_LE((bytes - 64 * 1024) / seconds, 100'000 * 1.1);
+}
+
 // super_seeding: the seeder offers a new peer one or two pieces the swarm lacks, not the whole
 // lesson, and the next only as the peer has taken them (an origin on a metered link sends each
 // piece out about once; the network lab measures what it costs in time). A client alone still

@@ -61,6 +61,9 @@ inline constexpr int kLingerMs = 5000;
 // The most one sendfile call is asked for, so one client's large range does not hold the network
 // thread while other connections wait (the socket's buffer usually takes less anyway).
 inline constexpr std::uint64_t kSendfileChunk = 1 << 20;
+// A paced file reply (FileBody::pace) is sent this much at a time, so it keeps to its rate in
+// small steps rather than in bursts of a whole chunk.
+inline constexpr std::uint64_t kPacedChunk = 16 * 1024;
 // A reply's bytes queued in the kernel but not yet sent, at most (TCP_NOTSENT_LOWAT).
 inline constexpr std::size_t kUnsentBytes = 256 * 1024;
 
@@ -403,8 +406,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // sendfile would), write it encrypted, repeat; the same progress timeout per write.
   void SendFileRecords() {
     if (file_.length == 0) return EndFile({});
+    if (!PaceAllows()) return;  // SendFileRecords again once it does
     piece_.resize(kPieceBytes);
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, piece_.size()));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, file_.pace ? pace_allowance_ : piece_.size()));
     ssize_t got;
     do {
       got = ::pread(file_.fd->get(), piece_.data(), want, static_cast<off_t>(file_.offset));
@@ -416,6 +421,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                        if (ec) return self->EndFile(ec);
                        self->file_.offset += n;
                        self->file_.length -= n;
+                       if (self->file_.pace) self->pace_allowance_ -= n;
                        self->SendFileRecords();
                      });
   }
@@ -425,12 +431,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::error_code nb;
     socket.native_non_blocking(true, nb);  // sendfile must return EAGAIN, never block the network thread
     while (file_.length > 0) {
+      if (!PaceAllows()) return;  // SendFileBytes again once it does
       auto offset = static_cast<off_t>(file_.offset);
-      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, kSendfileChunk));
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, file_.pace ? pace_allowance_ : kSendfileChunk));
       const ssize_t sent = ::sendfile(socket.native_handle(), file_.fd->get(), &offset, want);
       if (sent > 0) {
         file_.offset += static_cast<std::uint64_t>(sent);
         file_.length -= static_cast<std::uint64_t>(sent);
+        if (file_.pace) pace_allowance_ -= static_cast<std::uint64_t>(sent);
         continue;
       }
       if (sent < 0 && errno == EINTR) continue;
@@ -453,6 +462,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     EndFile({});
   }
 
+  // Whether a paced reply may send now: the next kPacedChunk bytes are taken from the shared rate
+  // before they go (pace_allowance_, what is taken and not sent yet); when the rate asks for a
+  // wait, a timer of this connection (never a blocked thread) sends them after it, and this says
+  // false. Always true for a reply without a pace.
+  bool PaceAllows() {
+    if (!file_.pace || pace_allowance_ > 0) return true;
+    pace_allowance_ = std::min<std::uint64_t>(file_.length, kPacedChunk);
+    const std::chrono::nanoseconds wait = file_.pace->Take(static_cast<std::int64_t>(pace_allowance_));
+    if (wait.count() <= 0) return true;
+    pace_timer_.expires_after(wait);
+    pace_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->EndFile(ec);
+      if constexpr (kTls) {
+        self->SendFileRecords();
+      } else {
+        self->SendFileBytes();
+      }
+    });
+    return false;
+  }
+
   void Cork(bool on) {
     const int value = on ? 1 : 0;
     (void)::setsockopt(Tcp().socket().native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
@@ -463,6 +493,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const bool keep = file_res_->keep_alive();
     file_res_.reset();
     file_ = {};
+    pace_allowance_ = 0;
     AfterWrite(ec, keep);
   }
 
@@ -534,6 +565,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<bhttp::response_serializer<bhttp::empty_body>> file_head_;
   FileBody file_;
   net::steady_timer send_timer_{stream_.get_executor()};
+  net::steady_timer pace_timer_{stream_.get_executor()};
+  std::uint64_t pace_allowance_ = 0;
   std::size_t limit_ = 0;
   bool first_ = true;
   bool keep_alive_ = true;
