@@ -20,6 +20,9 @@ failure_summary() {
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
+# The build leaves gigabytes of objects to write back; the network lab's self-test (its delay
+# lines' timing) runs first and must not share the disk's stalls with them.
+sync
 ctest --test-dir build --output-on-failure -j "$jobs" || { failure_summary build; exit 8; }
 
 if [ "${LM_SKIP_SANITIZERS:-0}" != 1 ]; then
