@@ -52,9 +52,8 @@ constexpr const char* kV1TwinFile = bundle::kV1TwinTorrentFile;
 // upload_rate_kbps holds for the bundle files over HTTP (the web seed, which schools fall back on
 // and use alone with peer_to_peer off) as libtorrent's limit does for seeding: each at most that
 // rate. A quarter second of it may go at once.
-std::shared_ptr<RateLimit> BundlesPace(const OriginConfig& config) {
-  if (config.upload_rate_kbps <= 0) return nullptr;
-  const std::int64_t bytes_per_second = static_cast<std::int64_t>(config.upload_rate_kbps) * 1000 / 8;
+std::shared_ptr<RateLimit> BundlesPace(std::int64_t bytes_per_second) {
+  if (bytes_per_second <= 0) return nullptr;
   return std::make_shared<RateLimit>(bytes_per_second, std::max<std::int64_t>(64 * 1024, bytes_per_second / 4));
 }
 
@@ -185,7 +184,8 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   SeederOptions seeding;
   seeding.listen_interfaces = ListenInterfacesFor(config.listen_address, config.torrent_port);
   seeding.resume_dir = data / "resume";
-  seeding.upload_rate_limit_bytes = config.upload_rate_kbps * 1000 / 8;
+  const int upload_bytes_per_second = config.upload_rate_kbps * 1000 / 8;  // seeding and web seed alike
+  seeding.upload_rate_limit_bytes = upload_bytes_per_second;
   seeding.max_connections = config.max_connections;
   seeding.super_seeding = config.super_seeding;
   seeding.dht = config.dht;
@@ -249,7 +249,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
       }});
   p->routes = std::make_unique<OriginRoutes>(
       OriginRouteParts{*p->tus, *p->jobs, *p->uploads, *p->auth, *p->bundle_files, *p->tracker, *p->seeder, *p->pages,
-                       *p->edits, BundlesPace(config)},
+                       *p->edits, BundlesPace(upload_bytes_per_second)},
       config.max_upload_bytes, failed_auth);
 
   http::ServerOptions server_options;

@@ -195,7 +195,12 @@ Status Seeder::Add(const fs::path& bundle_dir, const std::string& torrent_file) 
   params.flags &= ~lt::torrent_flags::paused;
   // Fresh from the transcoder, whose hashes are the torrent's: no need to read the files back.
   if (!resumed) params.flags |= lt::torrent_flags::seed_mode;
-  if (impl_->options.super_seeding) params.flags |= lt::torrent_flags::super_seeding;
+  // As configured now, whatever the resume data kept from an earlier start.
+  if (impl_->options.super_seeding) {
+    params.flags |= lt::torrent_flags::super_seeding;
+  } else {
+    params.flags &= ~lt::torrent_flags::super_seeding;
+  }
   lt::torrent_handle h = impl_->session.add_torrent(std::move(params), ec);
   if (ec) {
     std::lock_guard lock(impl_->mu);
