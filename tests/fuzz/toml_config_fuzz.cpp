@@ -32,7 +32,7 @@ const std::set<std::string> kCatalogKeys = {"listen", "port", "data_dir", "store
                                             "web_dir", LM_SERVING_KEYS};
 const std::set<std::string> kOriginKeys = {
     "listen", "port", "data_dir", "catalog_url", "catalog_token", "public_url", "workers", "max_upload_bytes",
-    "torrent_port", "upload_rate_kbps", "max_connections", "dht", "lsd", "http_threads", "upload_expire_hours",
+    "torrent_port", "upload_rate_kbps", "super_seeding", "max_connections", "dht", "lsd", "http_threads", "upload_expire_hours",
     "web_dir", "ca_file", LM_SERVING_KEYS};
 const std::set<std::string> kEdgeKeys = {
     "school_id",        "catalog_url",       "ca_file",     "token_file",  "catalog_key",          "cache_dir",
