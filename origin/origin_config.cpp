@@ -2,6 +2,7 @@
 
 #include "common/http/http_client.h"
 #include "origin/job_queue.h"
+#include "origin/seeder.h"
 #include "common/postgres_uri.h"
 
 namespace lm::origin {
@@ -22,7 +23,8 @@ void DeclareOriginKeys(OriginConfig* c, ConfigKeys* keys) {
   keys->Add("torrent_port", &c->torrent_port, 0, 65535, "libtorrent listen port (TCP and uTP; 0 = any)");
   keys->Add("upload_rate_kbps", &c->upload_rate_kbps, 0, 10000000, "seeding rate limit, kbit/s (0 = none)");
   keys->Add("max_connections", &c->max_connections, 2, 100000, "peer connections at most");
-  keys->Add("super_seeding", &c->super_seeding, "offer each peer only pieces the swarm lacks (true/false)");
+  keys->Add("super_seeding", &c->super_seeding,
+            "off, on (offer each school only pieces the swarm lacks) or strict (the next once it has passed one on)");
   keys->Add("dht", &c->dht, "use the BitTorrent DHT (true/false)");
   keys->Add("lsd", &c->lsd, "local service discovery (true/false)");
   keys->Add("http_threads", &c->http_threads, 1, 256, "HTTP handler threads");
@@ -68,6 +70,9 @@ Status ValidateOriginConfig(const OriginConfig& c) {
   if (c.max_upload_bytes < 1) return InvalidArgument("max_upload_bytes must be positive", "max_upload_bytes");
   if (c.upload_rate_kbps < 0) return InvalidArgument("upload_rate_kbps must be 0 (no limit) or more", "upload_rate_kbps");
   if (c.max_connections < 2) return InvalidArgument("max_connections must be 2 or more", "max_connections");
+  if (!ParseSuperSeeding(c.super_seeding)) {
+    return InvalidArgument("super_seeding must be off, on or strict", "super_seeding");
+  }
   return ValidateServingConfig(c.serving);
 }
 

@@ -34,7 +34,8 @@ struct OriginConfig {
   std::uint16_t torrent_port = 6881;         // libtorrent's TCP and uTP listen port; 0 = any
   int upload_rate_kbps = 0;                  // seeding limit; 0 = unlimited
   int max_connections = 200;                 // libtorrent peer connections
-  bool super_seeding = false;                // offer each peer only pieces the swarm lacks
+  std::string super_seeding = "off";         // "on" or "strict": hand out pieces the swarm lacks
+                                             // (origin/seeder.h, SuperSeeding)
   bool dht = false;
   bool lsd = true;                           // local service discovery: edges on the same LAN
   int http_threads = 2;

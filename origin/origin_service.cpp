@@ -187,7 +187,7 @@ Result<std::unique_ptr<OriginService>> OriginService::Start(const OriginConfig& 
   const int upload_bytes_per_second = config.upload_rate_kbps * 1000 / 8;  // seeding and web seed alike
   seeding.upload_rate_limit_bytes = upload_bytes_per_second;
   seeding.max_connections = config.max_connections;
-  seeding.super_seeding = config.super_seeding;
+  seeding.super_seeding = ParseSuperSeeding(config.super_seeding).value_or(SuperSeeding::kOff);
   seeding.dht = config.dht;
   seeding.lsd = config.lsd;
   ASSIGN_OR_RETURN(p->seeder, Seeder::Start(seeding));

@@ -110,6 +110,13 @@ struct Seeder::Impl {
   }
 };
 
+std::optional<SuperSeeding> ParseSuperSeeding(const std::string& text) {
+  if (text == "off") return SuperSeeding::kOff;
+  if (text == "on") return SuperSeeding::kOn;
+  if (text == "strict") return SuperSeeding::kStrict;
+  return std::nullopt;
+}
+
 std::string ListenInterfacesFor(const std::string& address, std::uint16_t port) {
   const std::string p = std::to_string(port);
   if (address == "::") return "0.0.0.0:" + p + ",[::]:" + p;
@@ -136,6 +143,18 @@ Result<std::unique_ptr<Seeder>> Seeder::Start(const SeederOptions& options) {
   pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
   pack.set_int(lt::settings_pack::upload_rate_limit, options.upload_rate_limit_bytes);
   pack.set_int(lt::settings_pack::connections_limit, options.max_connections);
+  if (options.super_seeding == SuperSeeding::kStrict) {
+#if TORRENT_ABI_VERSION == 1
+    // Deprecated in libtorrent 2.0 but still honoured by builds with the version 1 ABI, Debian's
+    // among them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    pack.set_bool(lt::settings_pack::strict_super_seeding, true);
+#pragma GCC diagnostic pop
+#else
+    return InvalidArgument("super_seeding = \"strict\" needs a libtorrent built with its version 1 ABI", "super_seeding");
+#endif
+  }
   pack.set_int(lt::settings_pack::alert_mask,
                lt::alert_category::error | lt::alert_category::status | lt::alert_category::storage);
   auto impl = std::make_unique<Impl>(options, std::move(pack));
@@ -196,7 +215,7 @@ Status Seeder::Add(const fs::path& bundle_dir, const std::string& torrent_file) 
   // Fresh from the transcoder, whose hashes are the torrent's: no need to read the files back.
   if (!resumed) params.flags |= lt::torrent_flags::seed_mode;
   // As configured now, whatever the resume data kept from an earlier start.
-  if (impl_->options.super_seeding) {
+  if (impl_->options.super_seeding != SuperSeeding::kOff) {
     params.flags |= lt::torrent_flags::super_seeding;
   } else {
     params.flags &= ~lt::torrent_flags::super_seeding;

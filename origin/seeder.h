@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,21 @@
 
 namespace lm::origin {
 
+// How the seeder hands out pieces (libtorrent's super-seeding). kOn: a school is offered a piece
+// or two the swarm lacks, the next once it holds them. kStrict: the next only once another peer
+// holds one of them too, that is once the school has passed it on; a school that reaches no other
+// peer waits for the web seed.
+enum class SuperSeeding { kOff, kOn, kStrict };
+
+// "off", "on" or "strict"; nullopt for anything else.
+std::optional<SuperSeeding> ParseSuperSeeding(const std::string& text);
+
 struct SeederOptions {
   std::string listen_interfaces = "0.0.0.0:6881";  // libtorrent syntax, "IP:PORT,..."
   std::filesystem::path resume_dir;                // one <info hash>.resume per torrent
   int upload_rate_limit_bytes = 0;                 // 0 = unlimited
   int max_connections = 200;
-  bool super_seeding = false;  // libtorrent's: each peer is offered a rare piece at a time
+  SuperSeeding super_seeding = SuperSeeding::kOff;
   bool dht = false;
   bool lsd = true;
 };

@@ -51,7 +51,7 @@ TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
   WriteFile(tmp / "ok.toml",
             "listen = \"0.0.0.0\"\nport = 8070\ndata_dir = \"/srv/origin\"\ncatalog_url = \"http://10.1.2.3:8090\"\n"
             "catalog_token = \"abc\"\nworkers = 2\nmax_upload_bytes = 1000000\ntorrent_port = 51413\n"
-            "upload_rate_kbps = 4000\nsuper_seeding = true\nmax_connections = 80\ndht = true\nlsd = false\n"
+            "upload_rate_kbps = 4000\nsuper_seeding = \"strict\"\nmax_connections = 80\ndht = true\nlsd = false\n"
             "public_url = \"http://origin.example.cn:8070/\"\n");
   OriginConfig c;
   ASSERT_TRUE(LoadOriginToml((tmp / "ok.toml").string(), &c).ok());
@@ -60,7 +60,7 @@ TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
   EXPECT_EQ(c.max_upload_bytes, 1000000);
   EXPECT_EQ(c.torrent_port, 51413);
   EXPECT_EQ(c.upload_rate_kbps, 4000);
-  EXPECT_TRUE(c.super_seeding);
+  EXPECT_EQ(c.super_seeding, "strict");
   EXPECT_TRUE(c.dht);
   EXPECT_FALSE(c.lsd);
   EXPECT_TRUE(ValidateOriginConfig(c).ok());
@@ -79,6 +79,11 @@ TEST(OriginConfigTest, TomlKeysAreReadAndBadOnesNamed) {
   no_token.catalog_token = "t";
   no_token.catalog_url = "ftp://x";
   EXPECT_EQ(ValidateOriginConfig(no_token).field(), "catalog_url");
+  OriginConfig yes = c;
+  yes.super_seeding = "yes";
+  EXPECT_EQ(ValidateOriginConfig(yes).field(), "super_seeding");
+  WriteFile(tmp / "bool.toml", "super_seeding = true\n");
+  EXPECT_EQ(LoadOriginToml((tmp / "bool.toml").string(), &c).field(), "super_seeding");
 }
 
 TEST(OriginConfigTest, WorkerRoleNeedsASharedQueueAndTheServingOriginsUrl) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/session.hpp>
+#include <libtorrent/session_params.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <nlohmann/json.hpp>
@@ -301,7 +302,7 @@ TEST_F(OriginServiceTest, SuperSeedingOffersAFewPiecesAtATimeAndStillDeliversThe
   const std::string lesson_id = UploadLesson();
   ASSERT_FALSE(lesson_id.empty());
   StopOrigin();
-  config_.super_seeding = true;
+  config_.super_seeding = "on";
   StartOrigin();
   const fs::path bundle = BundleDir(lesson_id);
   lt::session client(ClientSettings("127.0.0.1:0"));
@@ -334,6 +335,68 @@ TEST_F(OriginServiceTest, SuperSeedingOffersAFewPiecesAtATimeAndStillDeliversThe
   for (const auto& f : manifest["files"]) {
     const std::string bytes = ReadFile(tmp_ / "super" / lesson_id / f["path"].get<std::string>());
     EXPECT_EQ(Xxh3Of(bytes).Hex(), f["xxh3_128"]) << f["path"];
+  }
+}
+
+// super_seeding = "strict": a school is offered its next piece only once another peer holds one it
+// was given, that is once it has passed it on. Two clients that do not reach each other stop at the
+// pieces they were first offered; once one connects to the other, both get the whole lesson.
+TEST_F(OriginServiceTest, StrictSuperSeedingOffersMoreOnlyOncePiecesArePassedOn) {
+  const std::string lesson_id = UploadLesson();
+  ASSERT_FALSE(lesson_id.empty());
+  StopOrigin();
+  config_.super_seeding = "strict";
+  StartOrigin();
+  const fs::path bundle = BundleDir(lesson_id);
+  const lt::tcp::endpoint seeder(lt::make_address("127.0.0.1"), origin_->torrent_port());
+  // The clients learn of each other only where the test says: no tracker, and no peer exchange
+  // (the seeder would name one to the other).
+  auto quiet_client = [] {
+    lt::session_params params(ClientSettings("127.0.0.1:0"));
+    params.extensions.clear();
+    return std::make_unique<lt::session>(std::move(params));
+  };
+  struct Client {
+    std::unique_ptr<lt::session> session;
+    lt::torrent_handle torrent;
+  };
+  std::vector<Client> clients;
+  for (const char* name : {"strict-a", "strict-b"}) {
+    Client c{quiet_client(), {}};
+    lt::add_torrent_params atp = ClientTorrent(bundle, tmp_ / name);
+    atp.trackers.clear();
+    atp.ti->clear_trackers();
+    lt::error_code ec;
+    c.torrent = c.session->add_torrent(atp, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    clients.push_back(std::move(c));
+  }
+  const int pieces = clients[0].torrent.torrent_file()->num_pieces();
+  ASSERT_GT(pieces, 4) << "too small a lesson to tell strict super-seeding from seeding";
+  auto num_pieces = [&](int i) { return clients[i].torrent.status().num_pieces; };
+  // Both take what they were offered first (a piece or two each)...
+  ASSERT_TRUE(WaitFor([&] {
+    for (Client& c : clients) {
+      if (c.torrent.status().num_peers == 0) c.torrent.connect_peer(seeder);
+    }
+    return num_pieces(0) >= 1 && num_pieces(1) >= 1;
+  }, 60)) << num_pieces(0) << " and " << num_pieces(1) << " pieces";
+  // ...and nothing more while neither passes a piece on (with "on", each would have the lesson
+  // within a second or two).
+  EXPECT_FALSE(WaitFor([&] { return num_pieces(0) > 2 || num_pieces(1) > 2; }, 5))
+      << num_pieces(0) << " and " << num_pieces(1) << " of " << pieces << " pieces";
+  // One reaches the other: each piece one takes from the other frees the origin's next.
+  const lt::tcp::endpoint b(lt::make_address("127.0.0.1"), clients[1].session->listen_port());
+  ASSERT_TRUE(WaitFor([&] {
+    if (clients[0].torrent.status().num_peers < 2) clients[0].torrent.connect_peer(b);
+    return clients[0].torrent.status().is_seeding && clients[1].torrent.status().is_seeding;
+  }, 120)) << num_pieces(0) << " and " << num_pieces(1) << " of " << pieces << " pieces";
+  const json manifest = json::parse(ReadFile(bundle / "lesson.json"));
+  for (const char* name : {"strict-a", "strict-b"}) {
+    for (const auto& f : manifest["files"]) {
+      const std::string bytes = ReadFile(tmp_ / name / lesson_id / f["path"].get<std::string>());
+      EXPECT_EQ(Xxh3Of(bytes).Hex(), f["xxh3_128"]) << name << " " << f["path"];
+    }
   }
 }
 
