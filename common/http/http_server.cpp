@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/http/detail/server_impl.h"
-#include "common/http/detail/session.h"
+#include "common/http/detail/start_session.h"
 
 namespace lm::http {
 
@@ -70,11 +70,9 @@ void HttpServer::Impl::Accept(bool use_tls) {
       beast::error_code nodelay;
       socket.set_option(tcp::no_delay(true), nodelay);  // a reply's last packet is not held for an ACK
       if (use_tls) {
-        std::make_shared<detail::Session<detail::TlsStream>>(std::move(socket), this, std::move(*ticket),
-                                                             tls->Current())
-            ->Start();
+        detail::StartTlsSession(std::move(socket), this, std::move(*ticket), tls->Current());
       } else {
-        std::make_shared<detail::Session<beast::tcp_stream>>(std::move(socket), this, std::move(*ticket))->Start();
+        detail::StartPlainSession(std::move(socket), this, std::move(*ticket));
       }
     }
     Accept(use_tls);
