@@ -33,7 +33,7 @@ constexpr char kOriginHost[] = "origin";
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
-// Lines of origin.toml an experiment adds (LM_NETLAB_ORIGIN_TOML, e.g. "super_seeding = true"),
+// Lines of origin.toml an experiment adds (LM_NETLAB_ORIGIN_TOML, e.g. `super_seeding = "strict"`),
 // so bench/netlab can measure an origin setting without a build of its own.
 std::string OriginExtraToml() {
   const char* extra = std::getenv("LM_NETLAB_ORIGIN_TOML");
