@@ -190,10 +190,11 @@ void ExpectLinksDeliver(Lab& lab, bool ipv6) {
                 s.host.c_str(), s.direction.c_str(), s.delay_ms, s.packets, s.max_depth, s.late_max_us, s.late_p99_us);
     EXPECT_EQ(s.enobufs + s.kernel_dropped + s.user_dropped + s.verdict_errors, 0)
         << s.host << " " << s.direction << ": the delay line dropped packets";
-    // On time: a packet held longer than its delay by a few hundred µs (the line's 250 µs tick);
-    // p99 under 2 ms even with 70,000 datagrams a second through the lines on two cores, well
-    // inside the 5 ms that a link's delay may be off by.
-    EXPECT_LE(s.late_p99_us, 2000) << s.host << " " << s.direction;
+    // On time: a packet held longer than its delay by a few hundred µs when the machine is idle
+    // (the line's 250 µs tick; p99 300 µs measured), 1.5-2.3 ms at p99 with 70,000 datagrams a
+    // second through the lines on two cores just after a build. The lab promises a link's delay
+    // within 5 ms, so that is the bound: 99 % of packets no later than that.
+    EXPECT_LE(s.late_p99_us, 5000) << s.host << " " << s.direction;
   }
 }
 
