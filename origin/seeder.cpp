@@ -110,13 +110,6 @@ struct Seeder::Impl {
   }
 };
 
-std::optional<SuperSeeding> ParseSuperSeeding(const std::string& text) {
-  if (text == "off") return SuperSeeding::kOff;
-  if (text == "on") return SuperSeeding::kOn;
-  if (text == "strict") return SuperSeeding::kStrict;
-  return std::nullopt;
-}
-
 std::string ListenInterfacesFor(const std::string& address, std::uint16_t port) {
   const std::string p = std::to_string(port);
   if (address == "::") return "0.0.0.0:" + p + ",[::]:" + p;

@@ -21,8 +21,14 @@ namespace lm::origin {
 // peer waits for the web seed.
 enum class SuperSeeding { kOff, kOn, kStrict };
 
-// "off", "on" or "strict"; nullopt for anything else.
-std::optional<SuperSeeding> ParseSuperSeeding(const std::string& text);
+// "off", "on" or "strict"; nullopt for anything else. Inline: the configuration reads it without
+// the seeder (the TOML fuzzer compiles origin_config.cpp alone).
+inline std::optional<SuperSeeding> ParseSuperSeeding(const std::string& text) {
+  if (text == "off") return SuperSeeding::kOff;
+  if (text == "on") return SuperSeeding::kOn;
+  if (text == "strict") return SuperSeeding::kStrict;
+  return std::nullopt;
+}
 
 struct SeederOptions {
   std::string listen_interfaces = "0.0.0.0:6881";  // libtorrent syntax, "IP:PORT,..."
