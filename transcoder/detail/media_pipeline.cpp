@@ -74,8 +74,11 @@ class Branches {
 
 const Status kBranchStopped(StatusCode::kCancelled, "a rendition branch stopped");
 
-// Nice value of every branch but the largest video rung's (measured in bench/RESULTS.md).
-constexpr int kLesserBranchNice = 3;
+// Nice value of every branch but the largest video rung's. Nice 8 weighs a lesser branch at about a
+// seventh of the 720p encoder when they share a core (CFS weights 1024 and 149), so the long pole
+// keeps pace with decoding and is not left alone at the end; 3 used both cores 94-95% of a run, 6 and
+// 8 97-98%, 10 and 12 97% (bench/RESULTS.md, 2026-12-01).
+constexpr int kLesserBranchNice = 8;
 
 // One run of the media half of a bundle. Plans the renditions, starts one branch per rendition,
 // feeds them from the decode thread (this one), and collects their files and the poster. Holds
