@@ -17,7 +17,7 @@
 // one "stats" line per queue; on SIGINT the same, and exits; on SIGTERM the same, and exits once
 // it has let go every packet it holds, each at its time (the lab stops sending it packets first,
 // when a link's delay changes):
-//   stats queue=N delay_us=D packets=P max_depth=K late_max_us=L late_p99_us=Q enobufs=E
+//   stats queue=N delay_us=D packets=P max_depth=K late_max_us=L late_p50_us=M late_p99_us=Q enobufs=E
 //         kernel_dropped=X user_dropped=Y verdict_errors=V
 // late_* is how long after its due time a packet's verdict was sent (the scheduling jitter the
 // line adds on top of its delay); kernel_dropped and user_dropped are the kernel's own counts for
@@ -114,11 +114,12 @@ void ReleaseDue(Queue& q, int64_t now) {
   if (nfq_set_verdict_batch(q.handle, last, NF_ACCEPT) < 0) ++q.verdict_errors;
 }
 
-int64_t LateP99Us(const Queue& q) {
+// The lateness below which `percent` % of the released packets fell, in µs (50 µs buckets).
+int64_t LatePercentileUs(const Queue& q, int percent) {
   uint64_t total = 0;
   for (uint64_t n : q.late_hist) total += n;
   if (total == 0) return 0;
-  const uint64_t want = total - total / 100;
+  const uint64_t want = total - total * uint64_t(100 - percent) / 100;
   uint64_t seen = 0;
   for (int i = 0; i <= kLateBuckets; ++i) {
     seen += q.late_hist[i];
@@ -144,10 +145,12 @@ void PrintStats(const std::vector<std::unique_ptr<Queue>>& queues) {
   for (const auto& q : queues) {
     const auto [kernel_dropped, user_dropped] = KernelDrops(q->num);
     std::printf(
-        "stats queue=%u delay_us=%lld packets=%llu max_depth=%zu late_max_us=%lld late_p99_us=%lld enobufs=%llu "
+        "stats queue=%u delay_us=%lld packets=%llu max_depth=%zu late_max_us=%lld late_p50_us=%lld late_p99_us=%lld "
+        "enobufs=%llu "
         "kernel_dropped=%llu user_dropped=%llu verdict_errors=%llu\n",
         unsigned(q->num), (long long)(q->delay_ns / 1000), (unsigned long long)q->packets, q->max_depth,
-        (long long)(q->late_max_ns / 1000), (long long)LateP99Us(*q), (unsigned long long)g_enobufs,
+        (long long)(q->late_max_ns / 1000), (long long)LatePercentileUs(*q, 50),
+        (long long)LatePercentileUs(*q, 99), (unsigned long long)g_enobufs,
         (unsigned long long)kernel_dropped, (unsigned long long)user_dropped,
         (unsigned long long)q->verdict_errors);
   }

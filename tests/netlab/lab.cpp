@@ -735,6 +735,7 @@ std::vector<DelayLineStats> Lab::DelayLines() {
         else if (key == "packets") s.packets = value;
         else if (key == "max_depth") s.max_depth = value;
         else if (key == "late_max_us") s.late_max_us = value;
+        else if (key == "late_p50_us") s.late_p50_us = value;
         else if (key == "late_p99_us") s.late_p99_us = value;
         else if (key == "enobufs") s.enobufs = value;
         else if (key == "kernel_dropped") s.kernel_dropped = value;

@@ -61,7 +61,7 @@ Topology DefaultTopology();
 struct DelayLineStats {
   std::string host, network, direction;  // direction: "up" or "down"
   double delay_ms = 0;
-  long long packets = 0, max_depth = 0, late_max_us = 0, late_p99_us = 0;
+  long long packets = 0, max_depth = 0, late_max_us = 0, late_p50_us = 0, late_p99_us = 0;
   long long enobufs = 0, kernel_dropped = 0, user_dropped = 0, verdict_errors = 0;
 };
 
