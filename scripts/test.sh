@@ -23,7 +23,12 @@ cmake --build build -j "$jobs"
 # The build leaves gigabytes of objects to write back; the network lab's self-test (its delay
 # lines' timing) runs first and must not share the disk's stalls with them.
 sync
-ctest --test-dir build --output-on-failure -j "$jobs" || { failure_summary build; exit 8; }
+# The network lab first and alone: its links are timed on the machine's two cores, and a virtual
+# machine that stalls every process for 10-30 ms now and then (an Intel host, 2026-12-01) can throw
+# one measurement of a correct link out of its tolerance. Such a test gets a second run; a link or
+# scenario that is really broken fails both.
+ctest --test-dir build --output-on-failure -L netlab --repeat until-pass:2 || { failure_summary build; exit 8; }
+ctest --test-dir build --output-on-failure -j "$jobs" -LE netlab || { failure_summary build; exit 8; }
 
 if [ "${LM_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLM_SANITIZE=ON >/dev/null
