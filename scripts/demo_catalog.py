@@ -2,6 +2,7 @@
 """Demo, catalog part: defines the schools of a 教共体, finds the lesson the origin registered,
 publishes a signed resource pack for the community and fetches it as a rural school's edge.
 Usage: demo_catalog.py CATALOG_URL ADMIN_TOKEN EDGE_TOKEN LESSON_ID"""
+import datetime
 import json
 import sys
 import time
@@ -39,12 +40,15 @@ for _ in range(100):
 print(f"catalog has lesson {lesson_id}: {lesson['title']} ({lesson['teacher']}, {lesson['school_id']})")
 status, found = call("GET", "/v1/lessons?q=" + urllib.parse.quote("分数"), admin)
 print(f"search 分数: {[l['title'] for l in found['lessons']]}")
+# Needed for next week's class: a date ahead of whenever the demo runs.
+needed_by = (datetime.date.today() + datetime.timedelta(days=7)).isoformat()
 status, pack = call("POST", "/v1/packs", admin, {
-    "title": "三年级数学 第三单元资源包", "items": [{"lesson_id": lesson_id, "needed_by": "2026-12-01"}],
+    "title": "三年级数学 第三单元资源包", "items": [{"lesson_id": lesson_id, "needed_by": needed_by}],
     "targets": {"communities": ["th-ch"]}})
 print(f"published pack {pack['pack_id']} version {pack['version']}, signature {pack['signature'][:16]}...")
 status, packs = call("GET", "/v1/edges/conghua-sl/packs", edge)
-m = json.loads(packs["packs"][0]["manifest"])
+# The pack just published (a demo run again on its data directory publishes one more).
+m = next(json.loads(p["manifest"]) for p in packs["packs"] if p["pack_id"] == pack["pack_id"])
 print(f"石岭教学点's edge receives: {m['title']}: {len(m['items'])} lesson(s), "
       f"{m['items'][0]['total_bytes']} bytes, needed by {m['items'][0]['needed_by']}")
 # The school's edge reports what it holds and what was played (the supervisor's dashboard shows it).
