@@ -48,7 +48,9 @@ status, pack = call("POST", "/v1/packs", admin, {
 print(f"published pack {pack['pack_id']} version {pack['version']}, signature {pack['signature'][:16]}...")
 status, packs = call("GET", "/v1/edges/conghua-sl/packs", edge)
 # The pack just published (a demo run again on its data directory publishes one more).
-m = next(json.loads(p["manifest"]) for p in packs["packs"] if p["pack_id"] == pack["pack_id"])
+m = next((json.loads(p["manifest"]) for p in packs.get("packs", []) if p["pack_id"] == pack["pack_id"]), None)
+if m is None:
+    sys.exit(f"demo: 石岭教学点's edge was not offered pack {pack['pack_id']} ({status}: {packs})")
 print(f"石岭教学点's edge receives: {m['title']}: {len(m['items'])} lesson(s), "
       f"{m['items'][0]['total_bytes']} bytes, needed by {m['items'][0]['needed_by']}")
 # The school's edge reports what it holds and what was played (the supervisor's dashboard shows it).

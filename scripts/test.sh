@@ -20,13 +20,12 @@ failure_summary() {
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
-# The build leaves gigabytes of objects to write back; the network lab's self-test (its delay
-# lines' timing) runs first and must not share the disk's stalls with them.
+# The network lab first and alone: its links are timed on the machine's two cores, so it must not
+# share them with other tests, nor the disk's stalls with the gigabytes the build leaves to write
+# back (hence the sync). A virtual machine that stalls every process for 10-30 ms now and then (an
+# Intel host, 2026-12-01) can still throw one measurement of a correct link out of its tolerance:
+# such a test gets a second run; a link or scenario that is really broken fails both.
 sync
-# The network lab first and alone: its links are timed on the machine's two cores, and a virtual
-# machine that stalls every process for 10-30 ms now and then (an Intel host, 2026-12-01) can throw
-# one measurement of a correct link out of its tolerance. Such a test gets a second run; a link or
-# scenario that is really broken fails both.
 ctest --test-dir build --output-on-failure -L netlab --repeat until-pass:2 || { failure_summary build; exit 8; }
 ctest --test-dir build --output-on-failure -j "$jobs" -LE netlab || { failure_summary build; exit 8; }
 
