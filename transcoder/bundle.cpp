@@ -80,6 +80,8 @@ Status ValidateOptions(const BundleOptions& o) {
       std::find(std::begin(kX264Presets), std::end(kX264Presets), o.x264_preset) == std::end(kX264Presets)) {
     return InvalidArgument("unknown x264 preset " + o.x264_preset + " (ultrafast ... placebo)", "preset");
   }
+  if (o.chunk_seconds < 0) return InvalidArgument("chunk_seconds must not be negative", "chunk_seconds");
+  if (o.jobs < 0) return InvalidArgument("jobs must not be negative", "jobs");
   return Status::Ok();
 }
 
@@ -103,15 +105,17 @@ Status MakeDocument(const fs::path& input, const DocumentType& type, const fs::p
   return Status::Ok();
 }
 
-Status MakeLesson(MediaSource& source, const Ladder& ladder, const fs::path& dir, const BundleOptions& options,
+Status MakeLesson(const fs::path& input, MediaSource& source, const Ladder& ladder, const fs::path& dir, const BundleOptions& options,
                   const ProgressFn& progress, const std::atomic<bool>* cancel, Clock::time_point started,
                   StagedBundle& staged, BundleSummary& summary) {
   const SourceInfo& info = source.info();
   MediaPipelineParams params;
   params.ladder = &ladder;
+  params.source_path = input;
   params.dir = dir;
   params.piece_size_bytes = options.piece_size_bytes;
   params.threads = options.threads;
+  params.jobs = options.jobs;
   params.progress = &progress;
   params.cancel = cancel;
   params.started = started;
@@ -143,6 +147,12 @@ Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_di
   RETURN_IF_ERROR(ValidateOptions(options));
   ASSIGN_OR_RETURN(Ladder ladder, LadderByName(options.ladder));
   if (!options.x264_preset.empty()) ladder.x264_preset = options.x264_preset;
+  if (options.chunk_seconds > 0) ladder.chunk_seconds = options.chunk_seconds;
+  if (ladder.chunk_seconds % ladder.segment_seconds != 0) {
+    return InvalidArgument("chunk_seconds " + std::to_string(ladder.chunk_seconds) + " is not a whole number of " +
+                               std::to_string(ladder.segment_seconds) + " s segments",
+                           "chunk_seconds");
+  }
 
   struct stat sb {};
   if (::stat(input.c_str(), &sb) != 0) return ErrnoStatus("input " + input.string(), errno);
@@ -200,7 +210,7 @@ Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_di
     RETURN_IF_ERROR(MakeDocument(input, *document, staging.path(), staged, options.piece_size_bytes));
   } else {
     RETURN_IF_ERROR(
-        MakeLesson(*media, ladder, staging.path(), options, progress, cancel, started, staged, summary));
+        MakeLesson(input, *media, ladder, staging.path(), options, progress, cancel, started, staged, summary));
   }
   if (cancel && cancel->load()) return Cancelled();
   RETURN_IF_ERROR(FinishBundle(staging.path(), staged, options, summary));

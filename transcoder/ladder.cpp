@@ -17,7 +17,8 @@ int EvenAtLeast2(double v) { return std::max(2, static_cast<int>(std::lround(v /
 
 std::string Ladder::Fingerprint() const {
   std::string s = "lm" + std::to_string(kPipelineVersion) + ";" + name + ";seg=" + std::to_string(segment_seconds) +
-                  ";x264=" + x264_preset + "/" + x264_profile + ";maxfps=" + std::to_string(max_fps);
+                  ";x264=" + x264_preset + "/" + x264_profile + ";maxfps=" + std::to_string(max_fps) +
+                  ";chunk=" + std::to_string(chunk_seconds);
   for (const auto& r : video) {
     s += ";" + r.name + ":" + std::to_string(r.short_side) + "@" + std::to_string(r.bitrate_kbps) + "k/" +
          std::to_string(r.max_fps);
@@ -71,6 +72,10 @@ Result<Ladder> LadderFromFingerprint(std::string_view fingerprint) {
   int seg = 0;
   if (std::sscanf(std::string(parts[2].substr(4)).c_str(), "%d", &seg) != 1 || seg <= 0) return unsupported();
   ladder->segment_seconds = seg;
+  if (parts.size() < 6 || parts[5].rfind("chunk=", 0) != 0) return unsupported();
+  int chunk = 0;
+  if (std::sscanf(std::string(parts[5].substr(6)).c_str(), "%d", &chunk) != 1 || chunk <= 0) return unsupported();
+  ladder->chunk_seconds = chunk;
   if (ladder->Fingerprint() != fingerprint) return unsupported();
   return ladder;
 }

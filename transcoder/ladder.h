@@ -34,6 +34,11 @@ struct Ladder {
   std::string x264_preset = "veryfast";
   std::string x264_profile = "high";
   int max_fps = 30;              // sources above this are reduced to it
+  // A lesson at least twice this long is encoded in chunks of this many seconds (a whole number
+  // of segments), on as many encoders at once as there are cores to spare; the chunks' bounds
+  // depend on the lesson alone, so its bytes do not depend on the machine. Minute-long chunks
+  // cost +0.2% bytes and -0.01 dB against one encoder for the whole (bench/RESULTS.md).
+  int chunk_seconds = 60;
 
   // A string that changes whenever anything that changes the output changes; part of the lesson id.
   std::string Fingerprint() const;

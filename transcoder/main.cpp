@@ -71,6 +71,14 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads,
                  "decoder and filter threads (0 = one per core); the bundle's bytes do not depend on it")
       ->check(CLI::Range(0, 64));
+  app.add_option("--chunk-seconds", options.chunk_seconds,
+                 "encode a lesson at least twice this long in chunks of it, a whole number of segments "
+                 "(0 = the ladder's, 60); part of the lesson id")
+      ->check(CLI::Range(0, 86400));
+  app.add_option("--jobs", options.jobs,
+                 "chunks of a long lesson encoded at once (0 = half the cores, at least 2); the bundle's bytes do "
+                 "not depend on it")
+      ->check(CLI::Range(0, 256));
   app.add_flag("--json", json_summary, "print a JSON summary on stdout");
   try {
     app.parse(argc, argv);

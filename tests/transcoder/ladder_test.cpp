@@ -86,12 +86,18 @@ TEST(LadderFromFingerprintTest, RecoversTheLadderABundleWasMadeWith) {
   auto ladder = LadderByName("lesson");
   ASSERT_TRUE(ladder.ok());
   ladder->x264_preset = "ultrafast";
+  ladder->chunk_seconds = 30;
   auto back = LadderFromFingerprint(ladder->Fingerprint());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->Fingerprint(), ladder->Fingerprint());
   EXPECT_EQ(back->x264_preset, "ultrafast");
   EXPECT_EQ(back->segment_seconds, 6);
-  for (const char* bad : {"", "lm-doc1", "lm999;lesson;seg=6;x264=veryfast/high", "lm1;cinema;seg=6;x264=a/b"}) {
+  EXPECT_EQ(back->chunk_seconds, 30);
+  for (const char* bad : {"", "lm-doc1", "lm999;lesson;seg=6;x264=veryfast/high", "lm1;cinema;seg=6;x264=a/b",
+                          // a bundle made before chunks were in the settings
+                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;720p:720@1800k/0;480p:480@900k/0;"
+                          "360p:360@500k/0;240p:240@200k/15;av=96k/2ch/48000;ao=48k/1ch/48000",
+                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;chunk=0"}) {
     EXPECT_EQ(LadderFromFingerprint(bad).status().code(), StatusCode::kUnsupportedInput) << bad;
   }
 }

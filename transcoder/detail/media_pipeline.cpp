@@ -2,277 +2,261 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
-#include "common/av_status.h"
-#include "transcoder/detail/audio_encoder.h"
-#include "transcoder/detail/audio_rendition.h"
-#include "transcoder/detail/filter_chain.h"
+#include "transcoder/detail/pipeline_pass.h"
 #include "transcoder/detail/poster.h"
-#include "transcoder/detail/video_rendition.h"
 
 namespace lm::transcoder {
 
-namespace {
+namespace fs = std::filesystem;
 
-std::string PrepFilters(const SourceInfo& info, bool interlaced, Rate fps) {
-  std::string f;
-  switch (info.rotation_degrees) {
-    case 90: f += "transpose=dir=clock,"; break;
-    case 180: f += "hflip,vflip,"; break;
-    case 270: f += "transpose=dir=cclock,"; break;
-    default: break;
-  }
-  if (interlaced) f += "bwdif=mode=send_frame:deint=interlaced,";
-  f += "fps=fps=" + std::to_string(fps.num) + "/" + std::to_string(fps.den) + ":start_time=0";
-  return f;
-}
+namespace {
 
 double Seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Owns the branches: aborts and joins them on every path out.
-class Branches {
+Result<std::optional<FileDigest>> WritePoster(const AVFrame* frame, const RungPlan& plan, const MediaPipelineParams& p) {
+  if (!frame || plan.rungs.empty()) return std::optional<FileDigest>();
+  const auto& top = plan.rungs.front();
+  ASSIGN_OR_RETURN(std::string jpeg, EncodePosterJpeg(frame, top.width, top.height));
+  ASSIGN_OR_RETURN(FileDigest d, WriteHashedFile(p.dir, "poster.jpg", jpeg, p.piece_size_bytes));
+  return std::optional<FileDigest>(std::move(d));
+}
+
+void ReportProgress(const MediaPipelineParams& p, double done, double total) {
+  if (p.progress && *p.progress) (*p.progress)({done, total, Seconds(std::chrono::steady_clock::now() - p.started)});
+}
+
+Result<MediaPipelineResult> RunWhole(MediaSource& source, const MediaPipelineParams& p) {
+  PipelinePass pass(source, p, PassPlan{});
+  ASSIGN_OR_RETURN(PassResult r, pass.Run());
+  MediaPipelineResult result;
+  result.renditions = std::move(r.renditions);
+  result.duration_seconds = r.duration_seconds;
+  ASSIGN_OR_RETURN(result.poster, WritePoster(r.poster.frame.get(), PlanRungs(source.info(), *p.ladder), p));
+  ReportProgress(p, result.duration_seconds, source.info().duration_seconds);
+  return result;
+}
+
+// Removes a long lesson's packet spools on every path out.
+class SpoolDir {
  public:
-  ~Branches() {
-    for (auto& b : all_) b->Abort();
-    for (auto& b : all_) (void)b->Join();
+  explicit SpoolDir(fs::path path) : path_(std::move(path)) {}
+  ~SpoolDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
   }
-  void Add(std::unique_ptr<Rendition> r) { all_.push_back(std::move(r)); }
-  std::vector<std::unique_ptr<Rendition>>& all() { return all_; }
-  // Starts every branch; the first that cannot start. The destructor stops those that did.
-  Status StartAll() {
-    for (auto& b : all_) RETURN_IF_ERROR(b->Start());
+  Status Create() {
+    std::error_code ec;
+    fs::create_directories(path_, ec);
+    if (ec) return IoError("create " + path_.string() + ": " + ec.message());
     return Status::Ok();
   }
-  // Closes every queue (the branches finish what is queued) and joins; the first branch error.
-  Status CloseAndJoin() {
-    for (auto& b : all_) b->Close();
-    return JoinAll();
-  }
-  // Stops every branch now and joins; the first branch error.
-  Status AbortAndJoin() {
-    for (auto& b : all_) b->Abort();
-    return JoinAll();
-  }
-  double MinDoneSeconds() const {
-    double m = 1e18;
-    for (const auto& b : all_) m = std::min(m, b->done_seconds());
-    return all_.empty() ? 0 : m;
-  }
+  const fs::path& path() const { return path_; }
 
  private:
-  Status JoinAll() {
-    Status first;
-    for (auto& b : all_) {
-      Status st = b->Join();
-      if (first.ok() && !st.ok()) first = st;
-    }
-    return first;
-  }
-
-  std::vector<std::unique_ptr<Rendition>> all_;
+  fs::path path_;
 };
 
-const Status kBranchStopped(StatusCode::kCancelled, "a rendition branch stopped");
-
-// Nice value of every branch but the largest video rung's. Nice 8 weighs a lesser branch at about a
-// seventh of the 720p encoder when they share a core (CFS weights 1024 and 149), so the long pole
-// keeps pace with decoding and is not left alone at the end; 3 used both cores 94-95% of a run, 6 and
-// 8 97-98%, 10 and 12 97% (bench/RESULTS.md, 2026-12-01).
-constexpr int kLesserBranchNice = 8;
-
-// One run of the media half of a bundle. Plans the renditions, starts one branch per rendition,
-// feeds them from the decode thread (this one), and collects their files and the poster. Holds
-// callbacks into itself: neither copied nor moved. Used by one thread.
-class MediaPipeline {
+// A long lesson: its audio pass and its chunks' passes, `jobs` at a time, then the stitching.
+class ChunkedRun {
  public:
-  MediaPipeline(MediaSource& source, const MediaPipelineParams& p)
-      : source_(source), p_(p), info_(source.info()), ladder_(*p.ladder) {}
-  MediaPipeline(const MediaPipeline&) = delete;
-  MediaPipeline& operator=(const MediaPipeline&) = delete;
+  ChunkedRun(MediaSource& source, const MediaPipelineParams& p, std::vector<std::int64_t> starts)
+      : source_(source), p_(p), starts_(std::move(starts)), spools_(p.dir / ".chunks") {
+    pass_params_ = p;
+    pass_params_.cancel = &stop_;
+    pass_params_.progress = nullptr;
+  }
 
   Result<MediaPipelineResult> Run() {
-    RETURN_IF_ERROR(StartBranches());
-    Status st = source_.Run([this](MediaSource::Kind kind, AVFrame* frame,
-                                   double seconds) { return OnFrame(kind, frame, seconds); },
-                            [this] { return !(p_.cancel && p_.cancel->load(std::memory_order_relaxed)); });
-    if (st.ok()) st = Flush();
-    if (!st.ok()) {
-      Status branch = branches_.AbortAndJoin();
-      // A branch that failed first explains why the decode side stopped.
-      return (!branch.ok() && st.message() == kBranchStopped.message()) ? branch : st;
+    RETURN_IF_ERROR(spools_.Create());
+    const SourceInfo& info = source_.info();
+    plan_ = PlanRungs(info, *p_.ladder);
+    // Pass 0 is the audio (first, so that it runs beside the first chunk), then the chunks in order.
+    const int passes = static_cast<int>(starts_.size()) + (info.has_audio ? 1 : 0);
+    results_.resize(static_cast<size_t>(passes));
+    passes_.resize(static_cast<size_t>(passes));
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const int jobs = std::min(passes, p_.jobs > 0 ? p_.jobs : std::max(2, static_cast<int>(cores / 2)));
+    // Each chunk's decoder gets its share of the cores; bit-exact at any count.
+    if (pass_params_.threads == 0) pass_params_.threads = std::max(1, static_cast<int>(cores) / jobs);
+    {
+      std::vector<std::jthread> workers;
+      for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { Work(); });
+      std::unique_lock lock(mu_);
+      while (finished_ < passes) {
+        done_cv_.wait_for(lock, std::chrono::milliseconds(250));
+        if (p_.cancel && p_.cancel->load(std::memory_order_relaxed)) stop_.store(true);
+        lock.unlock();
+        ReportProgress(p_, DoneSeconds(), info.duration_seconds);
+        lock.lock();
+      }
     }
-    RETURN_IF_ERROR(branches_.CloseAndJoin());
-    return Collect();
+    if (p_.cancel && p_.cancel->load()) return Cancelled();
+    if (!error_.ok()) return error_;
+    return Stitch();
   }
 
  private:
-  // The video rungs, the AAC encoders (run on this thread; their packets shared by reference) and
-  // one branch per rendition, started.
-  Status StartBranches() {
-    if (info_.has_video) {
-      out_fps_ = OutputRate(info_.avg_fps, ladder_.max_fps);
-      rungs_ = PlanVideoRungs(ladder_, info_.display_width, info_.display_height, out_fps_);
-    }
-    prep_time_base_ = AVRational{out_fps_.den, out_fps_.num};
-    src_tb_ = source_.video_time_base();
-    if (info_.has_audio) {
-      if (!rungs_.empty()) {
-        ASSIGN_OR_RETURN(muxed_audio_, AudioEncoder::Create(ladder_.with_video, [this](AVPacket* pkt) {
-                           return FanOutPacket(video_branches_, pkt);
-                         }));
+  // Runs passes until none is left or one failed.
+  void Work() {
+    for (;;) {
+      const int i = next_.fetch_add(1);
+      if (i >= static_cast<int>(passes_.size())) return;
+      Status st = stop_.load() ? Cancelled() : RunPass(i);
+      std::lock_guard lock(mu_);
+      if (!st.ok()) {
+        // The first failure is the reason; the others were stopped by it.
+        if (error_.ok() || (error_.code() == StatusCode::kCancelled && st.code() != StatusCode::kCancelled)) {
+          error_ = st;
+        }
+        stop_.store(true);
       }
-      ASSIGN_OR_RETURN(solo_audio_, AudioEncoder::Create(ladder_.audio_only, [this](AVPacket* pkt) {
-                         return FanOutPacket(audio_branches_, pkt);
-                       }));
+      ++finished_;
+      done_cv_.notify_all();
     }
-    for (const auto& rung : rungs_) {
-      VideoRenditionConfig cfg;
-      cfg.rung = rung;
-      cfg.input_fps = out_fps_;
-      cfg.input_time_base = prep_time_base_;
-      cfg.x264_preset = ladder_.x264_preset;
-      cfg.x264_profile = ladder_.x264_profile;
-      cfg.audio = muxed_audio_ ? muxed_audio_->codec() : nullptr;
-      auto r = std::make_unique<VideoRendition>(std::move(cfg), p_.dir, p_.piece_size_bytes, ladder_.segment_seconds);
-      if (!video_branches_.empty()) r->set_nice(kLesserBranchNice);  // rungs come largest first
-      video_branches_.push_back(r.get());
-      branches_.Add(std::move(r));
-    }
-    if (solo_audio_) {
-      auto r = std::make_unique<AudioRendition>(ladder_.audio_only_name, solo_audio_->codec(), p_.dir,
-                                                p_.piece_size_bytes, ladder_.segment_seconds);
-      if (!rungs_.empty()) r->set_nice(kLesserBranchNice);
-      audio_branches_.push_back(r.get());
-      branches_.Add(std::move(r));
-    }
-    // Poster: the first prepared frame at or after a third of the lesson (capped at 30 s), or the
-    // last frame of a shorter one.
-    poster_at_ = info_.duration_seconds > 0 ? std::min(info_.duration_seconds / 3.0, 30.0) : 0.0;
-    return branches_.StartAll();
   }
 
-  Status FanOutPacket(const std::vector<Rendition*>& targets, const AVPacket* pkt) {
-    for (Rendition* r : targets) {
-      RenditionInput in;
-      in.audio.reset(av_packet_clone(pkt));
-      if (!in.audio) return Internal("out of memory");
-      if (!r->Push(std::move(in))) return kBranchStopped;
-    }
-    return Status::Ok();
-  }
-
-  // A decoded frame: video goes through the preparing filters, audio to the AAC encoders.
-  Status OnFrame(MediaSource::Kind kind, AVFrame* frame, double seconds) {
-    if (kind == MediaSource::Kind::kVideo) {
-      if (rungs_.empty()) return Status::Ok();
-      RETURN_IF_ERROR(OnVideoFrame(frame, seconds));
+  Status RunPass(int i) {
+    const bool audio = source_.info().has_audio && i == 0;
+    const int chunk = i - (source_.info().has_audio ? 1 : 0);
+    PassPlan plan;
+    plan.spool_dir = spools_.path();
+    MediaSource* source = &source_;
+    std::unique_ptr<MediaSource> own;
+    if (audio) {
+      plan.kind = PassPlan::Kind::kAudio;
     } else {
-      if (muxed_audio_) RETURN_IF_ERROR(muxed_audio_->Push(frame, seconds));
-      if (solo_audio_) RETURN_IF_ERROR(solo_audio_->Push(frame, seconds));
+      plan.kind = PassPlan::Kind::kVideoChunk;
+      plan.chunk = chunk;
+      plan.first_frame = starts_[static_cast<size_t>(chunk)];
+      if (static_cast<size_t>(chunk) + 1 < starts_.size()) plan.end_frame = starts_[static_cast<size_t>(chunk) + 1];
+      ASSIGN_OR_RETURN(own, MediaSource::Open(p_.source_path, pass_params_.threads));
+      source = own.get();
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (p_.progress && *p_.progress && now - last_progress_ > std::chrono::milliseconds(250)) {
-      last_progress_ = now;
-      (*p_.progress)({branches_.MinDoneSeconds(), info_.duration_seconds, Seconds(now - p_.started)});
+    auto pass = std::make_unique<PipelinePass>(*source, pass_params_, plan);
+    {
+      std::lock_guard lock(mu_);
+      passes_[static_cast<size_t>(i)].pass = pass.get();
     }
-    return Status::Ok();
-  }
-
-  Status OnVideoFrame(AVFrame* frame, double seconds) {
-    const AVRational src_tb = src_tb_;
-    if (!prep_) {
-      const bool interlaced = info_.interlaced || frame->interlaced_frame;
-      const int64_t nominal = av_rescale_q(1, prep_time_base_, src_tb);
-      prep_.emplace(PrepFilters(info_, interlaced, out_fps_), src_tb, nominal, p_.threads,
-                    [this](AVFrame* f) { return OnPrepared(f); });
-    }
-    int64_t pts = seconds >= 0 ? std::llround(seconds / av_q2d(src_tb)) : AV_NOPTS_VALUE;
-    if (pts == AV_NOPTS_VALUE || (last_video_pts_ != AV_NOPTS_VALUE && pts <= last_video_pts_)) {
-      // Missing or repeated timestamps: step one frame past the previous one.
-      pts = last_video_pts_ == AV_NOPTS_VALUE
-                ? 0
-                : last_video_pts_ + std::max<int64_t>(1, av_rescale_q(1, prep_time_base_, src_tb));
-    }
-    last_video_pts_ = pts;
-    frame->pts = pts;
-    return prep_->Push(frame);
-  }
-
-  // A prepared frame: kept as the poster candidate, and a new reference to its buffers for every
-  // video branch.
-  Status OnPrepared(AVFrame* f) {
-    f->pkt_duration = 1;  // one frame at the constant output rate (the source's value is stale)
-    if (!poster_fixed_) {
-      poster_frame_.reset(av_frame_clone(f));
-      const double t = static_cast<double>(f->pts) * av_q2d(prep_time_base_);
-      poster_fixed_ = t >= poster_at_;
-    }
-    for (Rendition* r : video_branches_) {
-      RenditionInput in;
-      in.video.reset(av_frame_clone(f));
-      if (!in.video) return Internal("out of memory");
-      if (!r->Push(std::move(in))) return kBranchStopped;
+    auto result = pass->Run();
+    std::lock_guard lock(mu_);
+    passes_[static_cast<size_t>(i)].done = pass->done_seconds();
+    passes_[static_cast<size_t>(i)].pass = nullptr;
+    if (!result.ok()) return result.status();
+    results_[static_cast<size_t>(i)] = std::move(result).value();
+    // The audio pass's muxed AAC encoder gives the stitched renditions their audio parameters.
+    if (audio) {
+      audio_pass_ = std::move(pass);
     }
     return Status::Ok();
   }
 
-  // The end of the input: what the filters and encoders still hold.
-  Status Flush() {
-    if (prep_) RETURN_IF_ERROR(prep_->Flush());
-    if (muxed_audio_) RETURN_IF_ERROR(muxed_audio_->Flush());
-    if (solo_audio_) RETURN_IF_ERROR(solo_audio_->Flush());
-    return Status::Ok();
+  // Media time done, summed over the passes of the video: each chunk's time its slowest rung has
+  // reached. Called with mu_ held.
+  double DoneSeconds() const {
+    double done = 0;
+    const int first_chunk = source_.info().has_audio ? 1 : 0;
+    for (size_t i = static_cast<size_t>(first_chunk); i < passes_.size(); ++i) {
+      const auto& s = passes_[i];
+      const double reached = s.pass ? s.pass->done_seconds() : s.done;
+      const double start = static_cast<double>(starts_[i - static_cast<size_t>(first_chunk)]) * av_q2d(plan_.time_base);
+      done += std::max(0.0, reached - start);
+    }
+    return done;
   }
 
-  // Once every branch has finished: the rendition files and the poster.
-  Result<MediaPipelineResult> Collect() {
+  Result<MediaPipelineResult> Stitch() {
+    const Ladder& ladder = *p_.ladder;
+    const AVCodecContext* audio = audio_pass_ ? audio_pass_->muxed_audio_codec() : nullptr;
+    Branches stitchers;
+    for (const auto& rung : plan_.rungs) {
+      VideoRenditionConfig cfg = RungConfig(plan_, rung, ladder);
+      for (size_t k = 0; k < starts_.size(); ++k) {
+        cfg.stitch.push_back(ChunkSpoolPath(spools_.path(), rung.rung.name, static_cast<int>(k)));
+      }
+      cfg.audio = audio;
+      cfg.audio_spool = AudioSpoolPath(spools_.path());
+      stitchers.Add(std::make_unique<VideoRendition>(std::move(cfg), p_.dir, p_.piece_size_bytes, ladder.segment_seconds));
+    }
+    RETURN_IF_ERROR(stitchers.StartAll());
+    RETURN_IF_ERROR(stitchers.CloseAndJoin());
+
     MediaPipelineResult result;
-    for (auto& b : branches_.all()) {
+    for (auto& b : stitchers.all()) {
       result.renditions.push_back(std::move(b->output()));
       result.duration_seconds = std::max(result.duration_seconds, b->done_seconds());
     }
-    if (poster_frame_) {
-      const auto& top = rungs_.front();
-      ASSIGN_OR_RETURN(std::string jpeg, EncodePosterJpeg(poster_frame_.get(), top.width, top.height));
-      ASSIGN_OR_RETURN(FileDigest d, WriteHashedFile(p_.dir, "poster.jpg", jpeg, p_.piece_size_bytes));
-      result.poster = std::move(d);
+    const int first_chunk = source_.info().has_audio ? 1 : 0;
+    if (first_chunk == 1) {
+      for (auto& r : results_[0]->renditions) result.renditions.push_back(std::move(r));
+      result.duration_seconds = std::max(result.duration_seconds, results_[0]->duration_seconds);
     }
-    if (p_.progress && *p_.progress) {
-      (*p_.progress)(
-          {result.duration_seconds, info_.duration_seconds, Seconds(std::chrono::steady_clock::now() - p_.started)});
+    // The poster as one pass over the whole would pick it: the first frame at or after its time,
+    // or else the last frame.
+    const AVFrame* poster = nullptr;
+    for (size_t i = static_cast<size_t>(first_chunk); i < results_.size(); ++i) {
+      const PosterPick& pick = results_[i]->poster;
+      if (pick.frame) poster = pick.frame.get();
+      if (pick.reached) break;
     }
+    ASSIGN_OR_RETURN(result.poster, WritePoster(poster, plan_, p_));
+    ReportProgress(p_, result.duration_seconds, source_.info().duration_seconds);
     return result;
   }
 
+  struct PassState {
+    const PipelinePass* pass = nullptr;  // while it runs
+    double done = 0;                     // once it has run
+  };
+
   MediaSource& source_;
   const MediaPipelineParams& p_;
-  const SourceInfo& info_;
-  const Ladder& ladder_;
-  std::vector<PlannedRung> rungs_;
-  Rate out_fps_;
-  AVRational prep_time_base_{0, 1};  // the prepared frames': one tick per output frame
-  AVRational src_tb_{0, 1};          // the decoded video's
-
-  // Declared first, so destroyed last: aborts and joins the branches after everything that feeds them.
-  Branches branches_;
-  std::vector<Rendition*> video_branches_;
-  std::vector<Rendition*> audio_branches_;      // the audio-only rendition, if any
-  std::unique_ptr<AudioEncoder> muxed_audio_;  // with the video
-  std::unique_ptr<AudioEncoder> solo_audio_;   // audio-only rendition
-
-  double poster_at_ = 0;
-  av::FramePtr poster_frame_;
-  bool poster_fixed_ = false;
-  std::optional<FilterChain> prep_;
-  int64_t last_video_pts_ = AV_NOPTS_VALUE;
-  std::chrono::steady_clock::time_point last_progress_ = std::chrono::steady_clock::now();
+  MediaPipelineParams pass_params_;
+  const std::vector<std::int64_t> starts_;
+  SpoolDir spools_;
+  RungPlan plan_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> next_{0};
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  int finished_ = 0;                             // guarded by mu_
+  Status error_;                                 // guarded by mu_
+  std::vector<PassState> passes_;                // guarded by mu_
+  std::vector<std::optional<PassResult>> results_;  // each written by its pass's worker
+  std::unique_ptr<PipelinePass> audio_pass_;
 };
 
 }  // namespace
 
+std::vector<std::int64_t> ChunkStarts(double duration_seconds, int chunk_seconds, Rate fps) {
+  std::vector<std::int64_t> starts = {0};
+  if (chunk_seconds <= 0 || fps.num <= 0 || !(duration_seconds > 0)) return starts;
+  const auto chunks = static_cast<std::int64_t>(std::floor(duration_seconds / chunk_seconds));
+  for (std::int64_t k = 1; k < chunks; ++k) {
+    // The first frame whose time is within the segment keyframe rule's millisecond of k chunks
+    // (video_rendition.cpp forces a keyframe there).
+    starts.push_back(static_cast<std::int64_t>(
+        std::ceil((static_cast<double>(k * chunk_seconds) - 1e-3) * fps.value())));
+  }
+  return starts;
+}
+
 Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPipelineParams& params) {
-  MediaPipeline pipeline(source, params);
-  return pipeline.Run();
+  const SourceInfo& info = source.info();
+  const RungPlan plan = PlanRungs(info, *params.ladder);
+  std::vector<std::int64_t> starts;
+  // Chunks only from containers with an index to seek by (a chunk's pass must start at a keyframe
+  // before its first frame, never after); MPEG-TS, FLV, AVI and the rest are one pass.
+  const bool indexed = info.container.starts_with("mov,mp4") || info.container.starts_with("matroska");
+  if (!plan.rungs.empty() && !params.source_path.empty() && indexed) {
+    starts = ChunkStarts(info.duration_seconds, params.ladder->chunk_seconds, plan.fps);
+  }
+  if (starts.size() < 2) return RunWhole(source, params);
+  ChunkedRun run(source, params, std::move(starts));
+  return run.Run();
 }
 
 }  // namespace lm::transcoder

@@ -1,8 +1,10 @@
 #pragma once
-// The media half of a bundle: decode once, prepare frames once (rotate, deinterlace, constant
-// rate), then fan shared frame references out to one branch per rendition, each scaling and
-// encoding on its own thread; AAC is encoded once and its packets shared by every video
-// rendition. Writes the rendition files and the poster into `dir`.
+// The media half of a bundle: the rendition files and the poster, written into `dir`. A lesson
+// shorter than two chunks (Ladder::chunk_seconds), or in a container without an index to seek by,
+// is one decode pass (pipeline_pass.h). A longer one is a pass for its audio and one per chunk of its video, run `jobs` at a time, each chunk's
+// rungs encoded on their own; then one branch per rung stitches its chunks and the shared AAC into
+// the rendition file. So a long lesson keeps every core busy, the largest rung's encoder no longer
+// a single stage that caps it, and its bytes still depend on the lesson alone.
 
 #include <atomic>
 #include <chrono>
@@ -27,13 +29,20 @@ struct MediaPipelineResult {
 
 struct MediaPipelineParams {
   const Ladder* ladder = nullptr;
+  std::filesystem::path source_path;  // opened again by each chunk's pass
   std::filesystem::path dir;
   int piece_size_bytes = 0;
   int threads = 0;  // the decoder's and the preparing filters' threads; 0 = one per core
+  int jobs = 0;     // a long lesson's passes at once; 0 = half the cores, at least 2
   const ProgressFn* progress = nullptr;      // may be null
   const std::atomic<bool>* cancel = nullptr; // may be null
   std::chrono::steady_clock::time_point started;
 };
+
+// The first output frame of each chunk, in frames of `fps` (the first is 0): every
+// `chunk_seconds`, at the frame where that segment's keyframe falls. One chunk for a lesson
+// shorter than two.
+std::vector<std::int64_t> ChunkStarts(double duration_seconds, int chunk_seconds, Rate fps);
 
 Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPipelineParams& params);
 

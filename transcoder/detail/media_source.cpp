@@ -123,6 +123,22 @@ AVRational MediaSource::video_time_base() const {
   return video_index_ >= 0 ? input_->streams[video_index_]->time_base : AVRational{1, 1};
 }
 
+void MediaSource::Select(bool video, bool audio) {
+  decode_video_ = video;
+  decode_audio_ = audio;
+  if (video_index_ >= 0) input_->streams[video_index_]->discard = video ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+  if (audio_index_ >= 0) input_->streams[audio_index_]->discard = audio ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+}
+
+Status MediaSource::SeekTo(double seconds) {
+  const int64_t ts = std::llround((seconds + start_seconds_) * AV_TIME_BASE);
+  RETURN_IF_ERROR(av::AvStatus(avformat_seek_file(input_.get(), -1, INT64_MIN, ts, ts, 0), "seek input",
+                               StatusCode::kUnsupportedInput));
+  if (video_dec_) avcodec_flush_buffers(video_dec_.get());
+  if (audio_dec_) avcodec_flush_buffers(audio_dec_.get());
+  return Status::Ok();
+}
+
 Status MediaSource::Decode(AVCodecContext* dec, const AVPacket* pkt, Kind kind, const FrameFn& on_frame) {
   int ret = avcodec_send_packet(dec, pkt);
   if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) {
@@ -161,16 +177,16 @@ Status MediaSource::Run(const FrameFn& on_frame, const std::function<bool()>& ke
       break;  // a truncated file: keep what decoded
     }
     Status st;
-    if (pkt->stream_index == video_index_) {
+    if (pkt->stream_index == video_index_ && decode_video_) {
       st = Decode(video_dec_.get(), pkt.get(), Kind::kVideo, on_frame);
-    } else if (pkt->stream_index == audio_index_) {
+    } else if (pkt->stream_index == audio_index_ && decode_audio_) {
       st = Decode(audio_dec_.get(), pkt.get(), Kind::kAudio, on_frame);
     }
     av_packet_unref(pkt.get());
     RETURN_IF_ERROR(st);
   }
-  if (video_dec_) RETURN_IF_ERROR(Decode(video_dec_.get(), nullptr, Kind::kVideo, on_frame));
-  if (audio_dec_) RETURN_IF_ERROR(Decode(audio_dec_.get(), nullptr, Kind::kAudio, on_frame));
+  if (video_dec_ && decode_video_) RETURN_IF_ERROR(Decode(video_dec_.get(), nullptr, Kind::kVideo, on_frame));
+  if (audio_dec_ && decode_audio_) RETURN_IF_ERROR(Decode(audio_dec_.get(), nullptr, Kind::kAudio, on_frame));
   if (frames_decoded() == 0) return UnsupportedInput("no audio or video frame could be decoded");
   return Status::Ok();
 }

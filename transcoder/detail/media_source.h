@@ -45,6 +45,12 @@ class MediaSource {
   const SourceInfo& info() const { return info_; }
   AVRational video_time_base() const;
 
+  // Decodes only the streams named from here on (a lesson's audio and its chunks of video are
+  // decoded by separate passes); a stream the source lacks stays absent.
+  void Select(bool video, bool audio);
+  // Starts decoding from the last keyframe at or before `seconds` on the lesson timeline.
+  Status SeekTo(double seconds);
+
   // Demuxes and decodes to the end, calling `on_frame`; `keep_going` is polled between packets.
   // Fails with kUnsupportedInput if nothing at all could be decoded.
   Status Run(const FrameFn& on_frame, const std::function<bool()>& keep_going);
@@ -67,6 +73,8 @@ class MediaSource {
   std::int64_t video_frames_ = 0;
   std::int64_t audio_frames_ = 0;
   int decode_errors_ = 0;
+  bool decode_video_ = true;
+  bool decode_audio_ = true;
 };
 
 }  // namespace lm::transcoder

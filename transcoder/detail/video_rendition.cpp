@@ -49,9 +49,13 @@ Status VideoRendition::Open() {
   av::CodecParamsPtr video_params(avcodec_parameters_alloc());
   if (!video_params) return Internal("out of memory");
   RETURN_IF_ERROR(av::AvStatus(avcodec_parameters_from_context(video_params.get(), c), "parameters"));
-  std::vector<StreamSpec> streams = {{video_params.get(), c->time_base}};
-  if (audio_params_) streams.push_back({audio_params_.get(), audio_time_base_});
-  ASSIGN_OR_RETURN(writer_, OpenWriter(streams));
+  if (!config_.spool.empty()) {
+    ASSIGN_OR_RETURN(spool_, PacketSpoolWriter::Create(config_.spool));
+  } else {
+    std::vector<StreamSpec> streams = {{video_params.get(), c->time_base}};
+    if (audio_params_) streams.push_back({audio_params_.get(), audio_time_base_});
+    ASSIGN_OR_RETURN(writer_, OpenWriter(streams));
+  }
 
   std::string filters;
   if (!(r.fps == config_.input_fps)) {
@@ -72,6 +76,7 @@ Status VideoRendition::Open() {
 
 Status VideoRendition::Process(RenditionInput& input) {
   if (input.video) return chain_->Push(input.video.get());
+  if (!writer_) return Status::Ok();  // a chunk's branch takes no audio
   pending_audio_.push_back(std::move(input.audio));
   return WriteReady(false, false);
 }
@@ -98,9 +103,14 @@ Status VideoRendition::Encode(AVFrame* frame) {
     if (!p) return Internal("out of memory");
     av_packet_move_ref(p.get(), pkt_.get());
     if (p->duration <= 0) p->duration = 1;  // one frame in the encoder's 1/fps time base
-    pending_video_.push_back(std::move(p));
+    if (spool_) {
+      RETURN_IF_ERROR(spool_->Write(p.get()));
+      if (p->pts != AV_NOPTS_VALUE) set_done_seconds(static_cast<double>(p->pts) * av_q2d(enc_->time_base));
+    } else {
+      pending_video_.push_back(std::move(p));
+    }
   }
-  return WriteReady(false, false);
+  return spool_ ? Status::Ok() : WriteReady(false, false);
 }
 
 Status VideoRendition::WriteReady(bool video_done, bool audio_done) {
@@ -130,8 +140,57 @@ Status VideoRendition::WriteReady(bool video_done, bool audio_done) {
 }
 
 Status VideoRendition::Finish() {
+  if (!config_.stitch.empty()) return Stitch();
   RETURN_IF_ERROR(chain_->Flush());
   RETURN_IF_ERROR(Encode(nullptr));
+  if (spool_) return spool_->Close();
+  RETURN_IF_ERROR(WriteReady(true, true));
+  return FinishWriter(*writer_);
+}
+
+Status VideoRendition::Stitch() {
+  std::unique_ptr<PacketSpoolReader> audio;
+  if (audio_params_) {
+    ASSIGN_OR_RETURN(audio, PacketSpoolReader::Open(config_.audio_spool));
+  }
+  int64_t last_audio_dts = AV_NOPTS_VALUE;
+  // Queues the shared AAC up to and just past `until` (in the encoder's time base), so that
+  // WriteReady interleaves the two streams by time; to the end when `until` is unset.
+  auto queue_audio = [&](int64_t until) -> Status {
+    while (audio && (until == AV_NOPTS_VALUE || last_audio_dts == AV_NOPTS_VALUE ||
+                     av_compare_ts(last_audio_dts, audio_time_base_, until, enc_->time_base) <= 0)) {
+      av::PacketPtr a = av::NewPacket();
+      if (!a) return Internal("out of memory");
+      ASSIGN_OR_RETURN(bool more, audio->Next(a.get()));
+      if (!more) {
+        audio.reset();
+        break;
+      }
+      last_audio_dts = a->dts;
+      pending_audio_.push_back(std::move(a));
+      if (until == AV_NOPTS_VALUE) RETURN_IF_ERROR(WriteReady(true, false));
+    }
+    return Status::Ok();
+  };
+  int64_t last_video_dts = AV_NOPTS_VALUE;
+  for (const auto& path : config_.stitch) {
+    ASSIGN_OR_RETURN(auto chunk, PacketSpoolReader::Open(path));
+    for (;;) {
+      av::PacketPtr p = av::NewPacket();
+      if (!p) return Internal("out of memory");
+      ASSIGN_OR_RETURN(bool more, chunk->Next(p.get()));
+      if (!more) break;
+      if (last_video_dts != AV_NOPTS_VALUE && p->dts <= last_video_dts) {
+        return Internal("chunk " + path.filename().string() + " starts at decode time " + std::to_string(p->dts) +
+                        ", not after the previous chunk's " + std::to_string(last_video_dts));
+      }
+      last_video_dts = p->dts;
+      RETURN_IF_ERROR(queue_audio(p->dts));
+      pending_video_.push_back(std::move(p));
+      RETURN_IF_ERROR(WriteReady(false, !audio));
+    }
+  }
+  RETURN_IF_ERROR(queue_audio(AV_NOPTS_VALUE));
   RETURN_IF_ERROR(WriteReady(true, true));
   return FinishWriter(*writer_);
 }
