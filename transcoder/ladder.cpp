@@ -72,11 +72,20 @@ Result<Ladder> LadderFromFingerprint(std::string_view fingerprint) {
   int seg = 0;
   if (std::sscanf(std::string(parts[2].substr(4)).c_str(), "%d", &seg) != 1 || seg <= 0) return unsupported();
   ladder->segment_seconds = seg;
-  if (parts.size() < 6 || parts[5].rfind("chunk=", 0) != 0) return unsupported();
-  int chunk = 0;
-  if (std::sscanf(std::string(parts[5].substr(6)).c_str(), "%d", &chunk) != 1 || chunk <= 0) return unsupported();
-  ladder->chunk_seconds = chunk;
-  if (ladder->Fingerprint() != fingerprint) return unsupported();
+  std::string expected;
+  if (parts.size() > 5 && parts[5].rfind("chunk=", 0) == 0) {
+    int chunk = 0;
+    if (std::sscanf(std::string(parts[5].substr(6)).c_str(), "%d", &chunk) != 1 || chunk <= 0) return unsupported();
+    ladder->chunk_seconds = chunk;
+    expected = ladder->Fingerprint();
+  } else {
+    // A bundle made before long lessons were encoded in chunks: the same encoders, which is what
+    // a clip of it needs; its settings lack only the chunk length.
+    expected = ladder->Fingerprint();
+    const std::string chunk_part = ";chunk=" + std::to_string(ladder->chunk_seconds);
+    expected.erase(expected.find(chunk_part), chunk_part.size());
+  }
+  if (expected != fingerprint) return unsupported();
   return ladder;
 }
 

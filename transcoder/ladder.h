@@ -48,7 +48,8 @@ struct Ladder {
 Result<Ladder> LadderByName(std::string_view name);
 
 // The ladder a bundle was made with, from the fingerprint in its lesson.json ("settings"): the
-// named ladder with the segment length and x264 preset and profile the fingerprint records.
+// named ladder with the segment length, x264 preset and profile and chunk length the fingerprint
+// records (one made before chunks were recorded gets the default: its encoders were the same).
 // kUnsupportedInput for a fingerprint of another pipeline version or an unknown ladder.
 Result<Ladder> LadderFromFingerprint(std::string_view fingerprint);
 

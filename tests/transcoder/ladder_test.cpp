@@ -93,11 +93,17 @@ TEST(LadderFromFingerprintTest, RecoversTheLadderABundleWasMadeWith) {
   EXPECT_EQ(back->x264_preset, "ultrafast");
   EXPECT_EQ(back->segment_seconds, 6);
   EXPECT_EQ(back->chunk_seconds, 30);
+  // A bundle made before chunks were in the settings: the same encoders, so a clip can be cut of it.
+  auto before_chunks = LadderFromFingerprint(
+      "lm1;lesson;seg=6;x264=faster/main;maxfps=30;720p:720@1800k/0;480p:480@900k/0;360p:360@500k/0;"
+      "240p:240@200k/15;av=96k/2ch/48000;ao=48k/1ch/48000");
+  ASSERT_TRUE(before_chunks.ok()) << before_chunks.status().ToString();
+  EXPECT_EQ(before_chunks->x264_preset, "faster");
+  EXPECT_EQ(before_chunks->x264_profile, "main");
   for (const char* bad : {"", "lm-doc1", "lm999;lesson;seg=6;x264=veryfast/high", "lm1;cinema;seg=6;x264=a/b",
-                          // a bundle made before chunks were in the settings
-                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;720p:720@1800k/0;480p:480@900k/0;"
-                          "360p:360@500k/0;240p:240@200k/15;av=96k/2ch/48000;ao=48k/1ch/48000",
-                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;chunk=0"}) {
+                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;chunk=0",
+                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;chunk=60",  // rungs missing
+                          "lm1;lesson;seg=6;x264=veryfast/high;maxfps=30;720p:720@1800k/0"}) {
     EXPECT_EQ(LadderFromFingerprint(bad).status().code(), StatusCode::kUnsupportedInput) << bad;
   }
 }

@@ -181,8 +181,9 @@ Status VideoRendition::Stitch() {
       ASSIGN_OR_RETURN(bool more, chunk->Next(p.get()));
       if (!more) break;
       if (last_video_dts != AV_NOPTS_VALUE && p->dts <= last_video_dts) {
-        return Internal("chunk " + path.filename().string() + " starts at decode time " + std::to_string(p->dts) +
-                        ", not after the previous chunk's " + std::to_string(last_video_dts));
+        return Internal("stitching " + path.filename().string() + ": a packet at decode time " +
+                        std::to_string(p->dts) + " is not after the one before it (" + std::to_string(last_video_dts) +
+                        ")");
       }
       last_video_dts = p->dts;
       RETURN_IF_ERROR(queue_audio(p->dts));
