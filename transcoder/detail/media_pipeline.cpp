@@ -4,6 +4,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "transcoder/detail/pipeline_pass.h"
@@ -84,7 +85,12 @@ class ChunkedRun {
     if (pass_params_.threads == 0) pass_params_.threads = std::max(1, static_cast<int>(cores) / jobs);
     {
       std::vector<std::jthread> workers;
-      for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { Work(); });
+      try {
+        for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { Work(); });
+      } catch (const std::system_error& e) {
+        // The workers that did start take every pass; with none, nothing would.
+        if (workers.empty()) return Internal(std::string("cannot start a transcoding thread: ") + e.what());
+      }
       std::unique_lock lock(mu_);
       while (finished_ < passes) {
         done_cv_.wait_for(lock, std::chrono::milliseconds(250));
