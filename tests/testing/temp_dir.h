@@ -2,7 +2,9 @@
 // A fresh directory for one test, removed with everything in it when the test ends.
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace lm::testing {
 
@@ -21,5 +23,12 @@ class TempDir {
 
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, const std::string& bytes);
+
+// Every file directly in `dir`, by name, with its bytes.
+std::map<std::string, std::string> ReadDirectory(const std::filesystem::path& dir);
+// One line per file that is not the same in both: where the bytes part, or which side lacks it.
+// Empty when the two hold the same files with the same bytes.
+std::vector<std::string> FileDifferences(const std::map<std::string, std::string>& a,
+                                         const std::map<std::string, std::string>& b);
 
 }  // namespace lm::testing

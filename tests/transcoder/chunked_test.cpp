@@ -39,22 +39,6 @@ TEST(ChunkStartsTest, EveryChunkStartsOnTheFrameOfItsSegmentKeyframe) {
   EXPECT_EQ(ChunkStarts(0, 60, {30, 1}), (std::vector<std::int64_t>{0}));  // duration unknown: one pass
 }
 
-std::vector<std::string> Differences(const fs::path& a, const fs::path& b) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(a)) {
-    const fs::path other = b / e.path().filename();
-    if (!fs::exists(other)) {
-      out.push_back(e.path().filename().string() + ": only in the first bundle");
-    } else if (ReadFile(e.path()) != ReadFile(other)) {
-      out.push_back(e.path().filename().string() + ": differs");
-    }
-  }
-  for (const auto& e : fs::directory_iterator(b)) {
-    if (!fs::exists(a / e.path().filename())) out.push_back(e.path().filename().string() + ": only in the second");
-  }
-  return out;
-}
-
 class ChunkedTranscodeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -124,7 +108,9 @@ TEST_F(ChunkedTranscodeTest, TheBytesDoNotDependOnHowManyChunksRunAtOnce) {
   ASSERT_TRUE(four.ok()) << four.status().ToString();
   EXPECT_EQ(one->id, four->id);
   EXPECT_EQ(one->info_hash_v2, four->info_hash_v2);
-  EXPECT_EQ(Differences(*tmp_ / "jobs1", *tmp_ / "jobs4"), std::vector<std::string>{});
+  EXPECT_EQ(lm::testing::FileDifferences(lm::testing::ReadDirectory(*tmp_ / "jobs1"),
+                                        lm::testing::ReadDirectory(*tmp_ / "jobs4")),
+            std::vector<std::string>{});
 }
 
 // Cancelled while its chunks are being encoded: kCancelled soon, and no bundle, staging directory

@@ -21,35 +21,8 @@ namespace lm::transcoder {
 namespace {
 
 namespace fs = std::filesystem;
-using lm::testing::ReadFile;
-
-std::map<std::string, std::string> ReadBundle(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::directory_iterator(dir)) files[e.path().filename().string()] = ReadFile(e.path());
-  return files;
-}
-
-// One line per file that is not the same in both: where the bytes part, or which side lacks it.
-std::vector<std::string> Differences(const std::map<std::string, std::string>& a,
-                                     const std::map<std::string, std::string>& b) {
-  std::vector<std::string> out;
-  for (const auto& [name, bytes] : a) {
-    auto other = b.find(name);
-    if (other == b.end()) {
-      out.push_back(name + ": only in the first bundle");
-      continue;
-    }
-    if (bytes == other->second) continue;
-    size_t at = 0;
-    while (at < bytes.size() && at < other->second.size() && bytes[at] == other->second[at]) ++at;
-    out.push_back(name + ": " + std::to_string(bytes.size()) + " vs " + std::to_string(other->second.size()) +
-                  " bytes, first difference at byte " + std::to_string(at));
-  }
-  for (const auto& [name, bytes] : b) {
-    if (!a.count(name)) out.push_back(name + ": only in the second bundle");
-  }
-  return out;
-}
+using lm::testing::FileDifferences;
+using lm::testing::ReadDirectory;
 
 // A 720p clip with camera-like noise, so that every rung of the ladder is made and rate control
 // (VBV) has work to do, transcoded with the ladder's own settings at two thread counts.
@@ -77,14 +50,14 @@ TEST(DeterminismTest, SameSourceTwiceAtDifferentThreadCountsGivesTheSameBundleBy
   EXPECT_EQ(first->id, second->id);
   EXPECT_EQ(first->info_hash_v1, second->info_hash_v1);
   EXPECT_EQ(first->info_hash_v2, second->info_hash_v2);
-  const auto a = ReadBundle(tmp / "worker1" / "b");
-  const auto b = ReadBundle(tmp / "worker2" / "b");
+  const auto a = ReadDirectory(tmp / "worker1" / "b");
+  const auto b = ReadDirectory(tmp / "worker2" / "b");
   std::vector<std::string> names;
   for (const auto& [name, bytes] : a) names.push_back(name);
   EXPECT_EQ(names, (std::vector<std::string>{"240p.m3u8", "240p.mp4", "360p.m3u8", "360p.mp4", "480p.m3u8",
                                              "480p.mp4", "720p.m3u8", "720p.mp4", "audio.m3u8", "audio.mp4",
                                              "lesson.json", "lesson.torrent", "master.m3u8", "poster.jpg"}));
-  EXPECT_EQ(Differences(a, b), std::vector<std::string>{});
+  EXPECT_EQ(FileDifferences(a, b), std::vector<std::string>{});
   // Nothing in the torrent says when it was made.
   ASSERT_TRUE(a.count("lesson.torrent"));
   EXPECT_EQ(a.at("lesson.torrent").find("creation date"), std::string::npos);

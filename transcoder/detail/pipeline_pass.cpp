@@ -116,9 +116,10 @@ Result<PassResult> PipelinePass::Run() {
   RETURN_IF_ERROR(StartBranches());
   if (chunk && plan_.first_frame > 0) {
     const int64_t preroll = std::llround(kChunkPrerollSeconds * rung_plan_.fps.value());
+    prep_start_seconds_ =
+        static_cast<double>(std::max<int64_t>(0, plan_.first_frame - preroll)) * av_q2d(rung_plan_.time_base);
     // Should the seek fail, the pass decodes from the start and passes on its chunk's frames only.
-    (void)source_.SeekTo(static_cast<double>(std::max<int64_t>(0, plan_.first_frame - preroll)) *
-                         av_q2d(rung_plan_.time_base));
+    (void)source_.SeekTo(prep_start_seconds_);
   }
   Status st = source_.Run([this](MediaSource::Kind kind, AVFrame* frame,
                                  double seconds) { return OnFrame(kind, frame, seconds); },
@@ -225,12 +226,8 @@ Status PipelinePass::OnVideoFrame(AVFrame* frame, double seconds) {
   if (!prep_) {
     const bool interlaced = info_.interlaced || frame->interlaced_frame;
     const int64_t nominal = av_rescale_q(1, prep_tb, src_tb);
-    int64_t start_frame = 0;
-    if (plan_.kind == PassPlan::Kind::kVideoChunk) {
-      start_frame = std::max<int64_t>(0, plan_.first_frame - std::llround(kChunkPrerollSeconds * rung_plan_.fps.value()));
-    }
-    prep_.emplace(PrepFilters(info_, interlaced, rung_plan_.fps, static_cast<double>(start_frame) * av_q2d(prep_tb)),
-                  src_tb, nominal, p_.threads, [this](AVFrame* f) { return OnPrepared(f); });
+    prep_.emplace(PrepFilters(info_, interlaced, rung_plan_.fps, prep_start_seconds_), src_tb, nominal, p_.threads,
+                  [this](AVFrame* f) { return OnPrepared(f); });
   }
   int64_t pts = seconds >= 0 ? std::llround(seconds / av_q2d(src_tb)) : AV_NOPTS_VALUE;
   if (pts == AV_NOPTS_VALUE || (last_video_pts_ != AV_NOPTS_VALUE && pts <= last_video_pts_)) {

@@ -133,6 +133,7 @@ class PipelinePass {
   double poster_at_ = 0;
   PosterPick poster_;
   std::optional<FilterChain> prep_;
+  double prep_start_seconds_ = 0;  // the first prepared frame's time: a chunk's pre-roll, or 0
   int64_t last_video_pts_ = AV_NOPTS_VALUE;
   bool chunk_done_ = false;  // kVideoChunk: a frame at or past end_frame was prepared
   std::atomic<double> done_seconds_{0};
