@@ -20,6 +20,7 @@
 #include "tests/testing/media_probe.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/torrent_reference.h"
+#include "tests/transcoder/cancel_check.h"
 
 extern "C" {
 #include <libavutil/log.h>
@@ -409,28 +410,8 @@ TEST_F(BundleTest, SameInputSameIdAndRerunIsANoOp) {
 TEST_F(BundleTest, CancelLeavesNothingBehind) {
   for (const bool before_start : {false, true}) {
     SCOPED_TRACE(before_start ? "cancelled before the start" : "cancelled at the first progress report");
-    const fs::path parent = tmp_->path() / (before_start ? "cancelled-early" : "cancelled");
-    fs::create_directories(parent);
-    std::atomic<bool> cancel{before_start};
-    int calls = 0;
-    double most_done_seconds = 0;
-    auto result = MakeBundle(
-        source_, parent / "b", options_,
-        [&](const Progress& p) {
-          ++calls;
-          most_done_seconds = std::max(most_done_seconds, p.done_seconds);
-          cancel = true;
-        },
-        &cancel);
-    ASSERT_FALSE(result.ok()) << "a cancelled transcode made a bundle";
-    EXPECT_EQ(result.status().code(), StatusCode::kCancelled) << result.status().ToString();
-    if (!before_start) {
-      EXPECT_GE(calls, 1);
-    }
-    // The transcode stopped soon after the cancel: it never went on to the end of the source.
-    EXPECT_LT(most_done_seconds, kSourceSeconds / 2);
-    EXPECT_FALSE(fs::exists(parent / "b"));
-    EXPECT_TRUE(fs::is_empty(parent)) << "the staging dir was left behind";
+    ExpectCancelLeavesNothing(source_, tmp_->path() / (before_start ? "cancelled-early" : "cancelled"), options_,
+                              kSourceSeconds, before_start);
   }
 }
 

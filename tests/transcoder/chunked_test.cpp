@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -15,6 +14,7 @@
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/transcoder/cancel_check.h"
 #include "transcoder/bundle.h"
 #include "transcoder/detail/media_pipeline.h"
 
@@ -116,27 +116,9 @@ TEST_F(ChunkedTranscodeTest, TheBytesDoNotDependOnHowManyChunksRunAtOnce) {
 // Cancelled while its chunks are being encoded: kCancelled soon, and no bundle, staging directory
 // or chunk spool left behind.
 TEST_F(ChunkedTranscodeTest, CancelStopsEveryChunkAndLeavesNothingBehind) {
-  const fs::path parent = *tmp_ / "cancelled";
-  fs::create_directories(parent);
   BundleOptions options = options_;
   options.x264_preset = "veryfast";
-  std::atomic<bool> cancel{false};
-  int calls = 0;
-  double most_done_seconds = 0;
-  auto result = MakeBundle(
-      *tmp_ / "lesson.mp4", parent / "b", options,
-      [&](const Progress& p) {
-        ++calls;
-        most_done_seconds = std::max(most_done_seconds, p.done_seconds);
-        cancel = true;
-      },
-      &cancel);
-  ASSERT_FALSE(result.ok()) << "a cancelled transcode made a bundle";
-  EXPECT_EQ(result.status().code(), StatusCode::kCancelled) << result.status().ToString();
-  EXPECT_GE(calls, 1);
-  EXPECT_LT(most_done_seconds, 19.0 / 2);
-  EXPECT_FALSE(fs::exists(parent / "b"));
-  EXPECT_TRUE(fs::is_empty(parent)) << "the staging dir was left behind";
+  ExpectCancelLeavesNothing(*tmp_ / "lesson.mp4", *tmp_ / "cancelled", options, 19.0, /*before_start=*/false);
 }
 
 TEST_F(ChunkedTranscodeTest, AChunkLengthOffTheSegmentGridIsRefusedByName) {

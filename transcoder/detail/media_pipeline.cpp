@@ -16,18 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double Seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 Result<std::optional<FileDigest>> WritePoster(const AVFrame* frame, const RungPlan& plan, const MediaPipelineParams& p) {
   if (!frame || plan.rungs.empty()) return std::optional<FileDigest>();
   const auto& top = plan.rungs.front();
   ASSIGN_OR_RETURN(std::string jpeg, EncodePosterJpeg(frame, top.width, top.height));
   ASSIGN_OR_RETURN(FileDigest d, WriteHashedFile(p.dir, "poster.jpg", jpeg, p.piece_size_bytes));
   return std::optional<FileDigest>(std::move(d));
-}
-
-void ReportProgress(const MediaPipelineParams& p, double done, double total) {
-  if (p.progress && *p.progress) (*p.progress)({done, total, Seconds(std::chrono::steady_clock::now() - p.started)});
 }
 
 Result<MediaPipelineResult> RunWhole(MediaSource& source, const MediaPipelineParams& p) {

@@ -165,11 +165,15 @@ Status MediaSource::Decode(AVCodecContext* dec, const AVPacket* pkt, Kind kind, 
   }
 }
 
-Status MediaSource::Run(const FrameFn& on_frame, const std::function<bool()>& keep_going) {
+Status MediaSource::Run(const FrameFn& on_frame, const std::function<Next()>& next) {
   av::PacketPtr pkt = av::NewPacket();
   if (!pkt) return Internal("out of memory");
   for (;;) {
-    if (!keep_going()) return Cancelled();
+    switch (next()) {
+      case Next::kRead: break;
+      case Next::kStop: return Status::Ok();
+      case Next::kCancel: return Cancelled();
+    }
     int ret = av_read_frame(input_.get(), pkt.get());
     if (ret == AVERROR_EOF) break;
     if (ret < 0) {

@@ -51,9 +51,15 @@ class MediaSource {
   // Starts decoding from the last keyframe at or before `seconds` on the lesson timeline.
   Status SeekTo(double seconds);
 
-  // Demuxes and decodes to the end, calling `on_frame`; `keep_going` is polled between packets.
+  // What Run does next, asked between packets.
+  enum class Next {
+    kRead,    // read on
+    kStop,    // the caller has all it wants (a chunk's last frame): return ok, decoders not drained
+    kCancel,  // return kCancelled
+  };
+  // Demuxes and decodes to the end, calling `on_frame`, unless `next` says otherwise.
   // Fails with kUnsupportedInput if nothing at all could be decoded.
-  Status Run(const FrameFn& on_frame, const std::function<bool()>& keep_going);
+  Status Run(const FrameFn& on_frame, const std::function<Next()>& next);
 
   std::int64_t frames_decoded() const { return video_frames_ + audio_frames_; }
 

@@ -28,8 +28,6 @@ std::string PrepFilters(const SourceInfo& info, bool interlaced, Rate fps, doubl
   return f;
 }
 
-double Seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 const Status kBranchStopped(StatusCode::kCancelled, "a rendition branch stopped");
 
 // A chunk's pass decodes from the keyframe at or before this much ahead of its first frame, so
@@ -49,6 +47,12 @@ std::filesystem::path ChunkSpoolPath(const std::filesystem::path& dir, const std
 }
 
 std::filesystem::path AudioSpoolPath(const std::filesystem::path& dir) { return dir / "aac.pkt"; }
+
+void ReportProgress(const MediaPipelineParams& p, double done_seconds, double total_seconds) {
+  if (!p.progress || !*p.progress) return;
+  const auto elapsed = std::chrono::steady_clock::now() - p.started;
+  (*p.progress)({done_seconds, total_seconds, std::chrono::duration<double>(elapsed).count()});
+}
 
 Branches::~Branches() {
   for (auto& b : all_) b->Abort();
@@ -121,16 +125,16 @@ Result<PassResult> PipelinePass::Run() {
     // Should the seek fail, the pass decodes from the start and passes on its chunk's frames only.
     (void)source_.SeekTo(prep_start_seconds_);
   }
-  Status st = source_.Run([this](MediaSource::Kind kind, AVFrame* frame,
-                                 double seconds) { return OnFrame(kind, frame, seconds); },
-                          [this] { return !chunk_done_ && !(p_.cancel && p_.cancel->load(std::memory_order_relaxed)); });
-  // A chunk's pass stops reading at its end; one that starts past the media's real end (the
-  // container said longer) decodes nothing, and its rungs' spools stay empty.
-  if (chunk && ((chunk_done_ && st.code() == StatusCode::kCancelled && st.message() != kBranchStopped.message() &&
-                  !(p_.cancel && p_.cancel->load(std::memory_order_relaxed))) ||
-                 (source_.frames_decoded() == 0 && st.code() == StatusCode::kUnsupportedInput))) {
-    st = Status::Ok();
-  }
+  // A chunk's pass stops reading at its end.
+  Status st = source_.Run(
+      [this](MediaSource::Kind kind, AVFrame* frame, double seconds) { return OnFrame(kind, frame, seconds); },
+      [this] {
+        if (p_.cancel && p_.cancel->load(std::memory_order_relaxed)) return MediaSource::Next::kCancel;
+        return chunk_done_ ? MediaSource::Next::kStop : MediaSource::Next::kRead;
+      });
+  // A chunk that starts past the media's real end (the container said longer) decodes nothing,
+  // and its rungs' spools stay empty.
+  if (chunk && source_.frames_decoded() == 0 && st.code() == StatusCode::kUnsupportedInput) st = Status::Ok();
   if (st.ok()) st = Flush();
   if (!st.ok()) {
     Status branch = branches_.AbortAndJoin();
@@ -213,9 +217,7 @@ Status PipelinePass::OnFrame(MediaSource::Kind kind, AVFrame* frame, double seco
   if (now - last_progress_ > std::chrono::milliseconds(250)) {
     last_progress_ = now;
     done_seconds_.store(branches_.MinDoneSeconds(), std::memory_order_relaxed);
-    if (plan_.kind == PassPlan::Kind::kWhole && p_.progress && *p_.progress) {
-      (*p_.progress)({done_seconds(), info_.duration_seconds, Seconds(now - p_.started)});
-    }
+    if (plan_.kind == PassPlan::Kind::kWhole) ReportProgress(p_, done_seconds(), info_.duration_seconds);
   }
   return Status::Ok();
 }

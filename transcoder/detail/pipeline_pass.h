@@ -85,6 +85,9 @@ RungPlan PlanRungs(const SourceInfo& info, const Ladder& ladder);
 // A rung's branch settings, as every pass and the stitching use them.
 VideoRenditionConfig RungConfig(const RungPlan& plan, const PlannedRung& rung, const Ladder& ladder);
 
+// Calls `p.progress`, if any, with the time since `p.started`.
+void ReportProgress(const MediaPipelineParams& p, double done_seconds, double total_seconds);
+
 // Nice value of every branch but the largest video rung's (see the .cpp).
 extern const int kLesserBranchNice;
 

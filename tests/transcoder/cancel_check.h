@@ -1,0 +1,41 @@
+#pragma once
+// The check both the one-pass and the chunked transcode's cancel tests make: a transcode cancelled
+// at its first progress report (a job cancelled mid-transcode), or before it starts (a stop that
+// came first), says kCancelled, stopped well before the end, and left nothing behind: no bundle,
+// no staging directory, no chunk spool.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+
+#include "transcoder/bundle.h"
+
+namespace lm::transcoder {
+
+inline void ExpectCancelLeavesNothing(const std::filesystem::path& source, const std::filesystem::path& parent,
+                                      const BundleOptions& options, double source_seconds, bool before_start) {
+  std::filesystem::create_directories(parent);
+  std::atomic<bool> cancel{before_start};
+  int calls = 0;
+  double most_done_seconds = 0;
+  auto result = MakeBundle(
+      source, parent / "b", options,
+      [&](const Progress& p) {
+        ++calls;
+        most_done_seconds = std::max(most_done_seconds, p.done_seconds);
+        cancel = true;
+      },
+      &cancel);
+  ASSERT_FALSE(result.ok()) << "a cancelled transcode made a bundle";
+  EXPECT_EQ(result.status().code(), StatusCode::kCancelled) << result.status().ToString();
+  if (!before_start) {
+    EXPECT_GE(calls, 1) << "no progress was reported before the cancel";
+  }
+  EXPECT_LT(most_done_seconds, source_seconds / 2) << "the transcode went on after the cancel";
+  EXPECT_FALSE(std::filesystem::exists(parent / "b"));
+  EXPECT_TRUE(std::filesystem::is_empty(parent)) << "the staging dir was left behind";
+}
+
+}  // namespace lm::transcoder
