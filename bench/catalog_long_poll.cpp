@@ -33,6 +33,7 @@
 #include "catalog/sqlite_catalog_store.h"
 #include "common/base64.h"
 #include "common/read_file.h"
+#include "common/unix_time.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/long_poll_crowd.h"
@@ -81,10 +82,6 @@ double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // A lesson for search only (its manifest is never read): generated Chinese title, subject, grade.
@@ -174,7 +171,7 @@ int main(int argc, char** argv) {
     std::string error;
     crowd = lm::testing::AddCrowdSchools(**store, edges, "bench-community", &error);
     if (crowd.empty()) Die("schools: " + error);
-    auto token = IssueToken(**store, {.role = Role::kAdmin, .label = "bench"}, UnixNow());
+    auto token = IssueToken(**store, {.role = Role::kAdmin, .label = "bench"}, lm::UnixNow());
     if (!token.ok()) Die(token.status().message());
     admin = token->token;
     std::mt19937 rng(20261130);

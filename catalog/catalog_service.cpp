@@ -14,17 +14,11 @@
 #include "common/logging.h"
 #include "common/signing.h"
 #include "common/postgres_uri.h"
+#include "common/unix_time.h"
 
 namespace lm::catalog {
 
 namespace fs = std::filesystem;
-
-namespace {
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 struct CatalogService::Parts {
   std::shared_ptr<spdlog::logger> log = AreaLogger("catalog");

@@ -2,7 +2,6 @@
 // Exit codes (lm::CliExitCode): 0 ok, 1 internal error, 2 usage or config, 4 I/O (cannot listen,
 // cannot open data).
 
-#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -14,6 +13,7 @@
 #include "catalog/token_commands.h"
 #include "common/config_keys.h"
 #include "common/stop_signals.h"
+#include "common/unix_time.h"
 
 namespace {
 
@@ -22,11 +22,6 @@ constexpr char kProgram[] = "lessonmesh-catalog";
 int Fail(const lm::Status& st) {
   std::cerr << kProgram << ": " << st.message() << "\n";
   return lm::CliExitCode(st.code());
-}
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -53,9 +48,9 @@ int main(int argc, char** argv) {
   if (auto st = lm::catalog::ValidateCatalogConfig(config); !st.ok()) return Fail(st);
 
   if (*create || *list || *revoke) {
-    lm::Status st = *create ? lm::catalog::CreateTokenCommand(config, token_request, UnixNow(), std::cout)
-                    : *list ? lm::catalog::ListTokensCommand(config, UnixNow(), std::cout)
-                            : lm::catalog::RevokeTokenCommand(config, revoke_id, UnixNow(), std::cout);
+    lm::Status st = *create ? lm::catalog::CreateTokenCommand(config, token_request, lm::UnixNow(), std::cout)
+                    : *list ? lm::catalog::ListTokensCommand(config, lm::UnixNow(), std::cout)
+                            : lm::catalog::RevokeTokenCommand(config, revoke_id, lm::UnixNow(), std::cout);
     return st.ok() ? 0 : Fail(st);
   }
 

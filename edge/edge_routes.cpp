@@ -15,6 +15,7 @@
 #include "edge/lesson_links.h"
 #include "edge/pack_follower.h"
 #include "common/qr_code.h"
+#include "common/unix_time.h"
 #include "edge/transfer.h"
 
 namespace lm::edge {
@@ -28,10 +29,6 @@ using nlohmann::json;
 namespace {
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 json LessonJson(const EdgeLesson& l) {
   return {{"id", l.id},

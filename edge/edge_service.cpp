@@ -19,6 +19,7 @@
 #include "common/http/http_server.h"
 #include "common/logging.h"
 #include "common/read_file.h"
+#include "common/unix_time.h"
 #include "edge/disk_space.h"
 #include "edge/download_order.h"
 #include "edge/edge_routes.h"
@@ -41,10 +42,6 @@ constexpr auto kReconcilePeriod = std::chrono::seconds(30);
 // an evicted lesson's record could not be removed (the full disk refused SQLite's write).
 constexpr auto kDiskFullRecheckPeriod = std::chrono::seconds(3);
 constexpr auto kEvictionSettle = std::chrono::seconds(20);
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string LocalDate(std::chrono::system_clock::time_point t) {
   const time_t secs = std::chrono::system_clock::to_time_t(t);

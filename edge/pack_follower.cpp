@@ -15,19 +15,12 @@
 #include "bundle/torrent_file.h"
 #include "common/http/http_client.h"
 #include "common/logging.h"
+#include "common/unix_time.h"
 #include "common/xxh3.h"
 
 namespace lm::edge {
 
 using nlohmann::json;
-
-namespace {
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 struct PackFollower::Impl {
   FollowerOptions options;

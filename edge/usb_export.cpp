@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <set>
 
 #include "bundle/lesson_manifest.h"
@@ -11,6 +10,7 @@
 #include "common/atomic_file.h"
 #include "common/logging.h"
 #include "common/read_file.h"
+#include "common/unix_time.h"
 #include "edge/disk_space.h"
 #include "edge/edge_store.h"
 #include "edge/transfer.h"
@@ -162,9 +162,7 @@ Result<ExportReport> ExportPack(const ExportOptions& o) {
                       {"title", manifest.title},
                       {"manifest", kUsbManifestFile},
                       {"signature", kUsbSignatureFile},
-                      {"exported_at", std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count()},
+                      {"exported_at", UnixNow()},
                       {"lessons", index_lessons}};
   RETURN_IF_ERROR(WriteFileAtomically(report.pack_dir / kUsbIndexFile, index.dump(2) + "\n"));
   RETURN_IF_ERROR(SyncDirectory(report.pack_dir));

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <map>
 #include <set>
 
@@ -18,6 +17,7 @@
 #include "common/logging.h"
 #include "common/read_file.h"
 #include "common/unique_fd.h"
+#include "common/unix_time.h"
 #include "edge/disk_space.h"
 #include "edge/edge_store.h"
 #include "edge/transfer.h"
@@ -30,10 +30,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 Status Refused(const std::string& why) { return UnsupportedInput("import refused: " + why); }
 

@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "common/read_file.h"
 #include "common/text_checks.h"
+#include "common/unix_time.h"
 #include "origin/catalog_client.h"
 #include "origin/catalog_registrar.h"
 #include "origin/job_queue.h"
@@ -38,11 +39,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::chrono::milliseconds kTrackerSweepPeriod{120000};
 constexpr std::chrono::milliseconds kSharedQueuePollPeriod{1000};

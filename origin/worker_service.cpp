@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/logging.h"
+#include "common/unix_time.h"
 #include "origin/job_queue.h"
 #include "origin/transcode_workers.h"
 #include "origin/upload_store.h"
@@ -14,15 +15,6 @@
 namespace lm::origin {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::string QueueWorkerName() {
   char host[256] = {};

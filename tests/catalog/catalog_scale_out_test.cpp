@@ -14,6 +14,7 @@
 #include "catalog/postgres_catalog_store.h"
 #include "common/base64.h"
 #include "common/signing.h"
+#include "common/unix_time.h"
 #include "tests/testing/catalog_backends.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/temp_dir.h"
@@ -30,11 +31,6 @@ using lm::testing::HttpResult;
 using lm::testing::StoreBackend;
 
 constexpr int kWaitSeconds = 60;  // the edges' long polls; a wake-up must come far sooner
-
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class CatalogScaleOutTest : public ::testing::TestWithParam<StoreBackend> {
  protected:

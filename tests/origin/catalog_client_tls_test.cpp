@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <sstream>
 #include <string>
 
 #include "catalog/catalog_service.h"
 #include "catalog/token_commands.h"
+#include "common/unix_time.h"
 #include "origin/catalog_client.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_certificates.h"
@@ -21,9 +21,7 @@ std::string NewToken(const catalog::CatalogConfig& config, const std::string& ro
   std::ostringstream out;
   catalog::TokenRequest request;
   request.role = role;
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = UnixNow();
   EXPECT_TRUE(catalog::CreateTokenCommand(config, request, now, out).ok());
   return out.str().substr(0, 64);
 }

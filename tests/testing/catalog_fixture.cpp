@@ -1,10 +1,10 @@
 #include "tests/testing/catalog_fixture.h"
 
-#include <chrono>
 
 #include "catalog/auth.h"
 #include "catalog/catalog_service.h"
 #include "catalog/sqlite_catalog_store.h"
+#include "common/unix_time.h"
 
 namespace lm::testing {
 
@@ -43,8 +43,7 @@ void CatalogFixture::Stop() {
 std::string CatalogFixture::Token(catalog::Role role, const std::string& school) {
   auto store = catalog::SqliteCatalogStore::Open((data_dir_ / "catalog.db").string());
   if (!store.ok()) return "";
-  const std::int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t now = UnixNow();
   auto issued = catalog::IssueToken(**store, {.role = role, .school_id = school, .label = "test"}, now);
   return issued.ok() ? issued->token : "";
 }

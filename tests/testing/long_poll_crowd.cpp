@@ -20,6 +20,7 @@
 #include "catalog/auth.h"
 #include "catalog/catalog_store.h"
 #include "common/unique_fd.h"
+#include "common/unix_time.h"
 #include "tests/testing/wait_for.h"
 
 namespace lm::testing {
@@ -174,8 +175,7 @@ int LongPollCrowd::WaitForReplies(double seconds) {
 
 std::vector<CrowdEdge> AddCrowdSchools(catalog::CatalogStore& store, int count, const std::string& community_id,
                                        std::string* error) {
-  const std::int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t now = UnixNow();
   std::vector<CrowdEdge> crowd;
   catalog::Community community{community_id, "县域教共体", "fusion", "county", "", {}};
   for (int i = 0; i < count; ++i) {
