@@ -40,7 +40,7 @@ struct BundleOptions {
   // worker makes the same bundle, byte for byte. Each H.264 encoder runs on its rung's own thread.
   int threads = 0;
   // A long lesson's chunks (ladder.h): their length, 0 = the ladder's (part of the lesson id), and
-  // how many are encoded at once, 0 = half the cores, at least 2 (the bytes never depend on it).
+  // how many are encoded at once, 0 = half the cores (the bytes never depend on it).
   int chunk_seconds = 0;
   int jobs = 0;
 };

@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
                  "(0 = the ladder's, 60); part of the lesson id")
       ->check(CLI::Range(0, 86400));
   app.add_option("--jobs", options.jobs,
-                 "chunks of a long lesson encoded at once (0 = half the cores, at least 2); the bundle's bytes do "
+                 "chunks of a long lesson encoded at once (0 = half the cores); each holds its own decoder and "
+                 "encoders (about 280 MiB at 1080p); the bundle's bytes do "
                  "not depend on it")
       ->check(CLI::Range(0, 256));
   app.add_flag("--json", json_summary, "print a JSON summary on stdout");

@@ -1,5 +1,9 @@
 #include "transcoder/detail/media_pipeline.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
@@ -69,21 +73,34 @@ class ChunkedRun {
     RETURN_IF_ERROR(spools_.Create());
     const SourceInfo& info = source_.info();
     plan_ = PlanRungs(info, *p_.ladder);
-    // Pass 0 is the audio (first, so that it runs beside the first chunk), then the chunks in order.
-    const int passes = static_cast<int>(starts_.size()) + (info.has_audio ? 1 : 0);
+    // Pass 0 is the audio, on a thread of its own beside the chunks' (it holds no video decoder
+    // or x264 encoder, so it adds little memory); then the chunks in order, `jobs` at a time.
+    const int first_chunk = info.has_audio ? 1 : 0;
+    const int chunks = static_cast<int>(starts_.size());
+    const int passes = chunks + first_chunk;
     results_.resize(static_cast<size_t>(passes));
     passes_.resize(static_cast<size_t>(passes));
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    const int jobs = std::min(passes, p_.jobs > 0 ? p_.jobs : std::max(2, static_cast<int>(cores / 2)));
+    const int jobs = std::min(chunks, p_.jobs > 0 ? p_.jobs : DefaultJobs(cores));
     // Each chunk's decoder gets its share of the cores; bit-exact at any count.
     if (pass_params_.threads == 0) pass_params_.threads = std::max(1, static_cast<int>(cores) / jobs);
     {
       std::vector<std::jthread> workers;
       try {
+        if (first_chunk == 1) workers.emplace_back([this] { Finish(RunPass(0)); });
+        next_.store(first_chunk);
+      } catch (const std::system_error&) {
+        // The chunks' workers take the audio pass too.
+      }
+      const size_t audio_threads = workers.size();
+      try {
         for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { Work(); });
       } catch (const std::system_error& e) {
-        // The workers that did start take every pass; with none, nothing would.
-        if (workers.empty()) return Internal(std::string("cannot start a transcoding thread: ") + e.what());
+        // The workers that did start take every chunk; with none, nothing would.
+        if (workers.size() == audio_threads) {
+          stop_.store(true);
+          return Internal(std::string("cannot start a transcoding thread: ") + e.what());
+        }
       }
       std::unique_lock lock(mu_);
       while (finished_ < passes) {
@@ -100,23 +117,43 @@ class ChunkedRun {
   }
 
  private:
-  // Runs passes until none is left or one failed.
+  // Chunks at once when the caller leaves it to us: half the cores. One pass already keeps two
+  // cores 98% busy, and every pass at once holds its own decoder, queues and encoders (about
+  // 280 MiB at 1080p), so on two cores the chunks run one after another and memory stays that of
+  // one pass however long the lesson (bench/RESULTS.md, 2026-12-02).
+  static int DefaultJobs(unsigned cores) { return std::max(1, static_cast<int>(cores / 2)); }
+
+  // Runs the chunks' passes (and the audio's, if it has no thread of its own) until none is left
+  // or one failed.
   void Work() {
     for (;;) {
       const int i = next_.fetch_add(1);
       if (i >= static_cast<int>(passes_.size())) return;
-      Status st = stop_.load() ? Cancelled() : RunPass(i);
-      std::lock_guard lock(mu_);
-      if (!st.ok()) {
-        // The first failure is the reason; the others were stopped by it.
-        if (error_.ok() || (error_.code() == StatusCode::kCancelled && st.code() != StatusCode::kCancelled)) {
-          error_ = st;
-        }
-        stop_.store(true);
-      }
-      ++finished_;
-      done_cv_.notify_all();
+      Finish(stop_.load() ? Cancelled() : RunPass(i));
+      ReleaseFreedMemory();
     }
+  }
+
+  // A chunk's pass frees its decoder, frame queues and encoders, a few hundred MiB; glibc keeps
+  // the pages of the threads' arenas, and the next pass's allocations land elsewhere in them, so
+  // without this a long lesson's peak memory crept up chunk by chunk.
+  static void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+  }
+
+  void Finish(const Status& st) {
+    std::lock_guard lock(mu_);
+    if (!st.ok()) {
+      // The first failure is the reason; the others were stopped by it.
+      if (error_.ok() || (error_.code() == StatusCode::kCancelled && st.code() != StatusCode::kCancelled)) {
+        error_ = st;
+      }
+      stop_.store(true);
+    }
+    ++finished_;
+    done_cv_.notify_all();
   }
 
   Status RunPass(int i) {
@@ -150,8 +187,38 @@ class ChunkedRun {
     // The audio pass's muxed AAC encoder gives the stitched renditions their audio parameters.
     if (audio) {
       audio_pass_ = std::move(pass);
+    } else {
+      DropPostersNeverPicked();
     }
     return Status::Ok();
+  }
+
+  // Each chunk's pass keeps a full-size frame as its poster candidate, but Stitch picks one: the
+  // first chunk's that reached the poster's time, or else the last frame. Frames that can no
+  // longer be picked are let go as chunks finish, so that memory does not grow with the number
+  // of chunks: one after a finished chunk that reached the time, and one that did not reach it
+  // with a finished later chunk's frame to follow. Called with mu_ held.
+  void DropPostersNeverPicked() {
+    const size_t first_chunk = source_.info().has_audio ? 1 : 0;
+    bool reached_earlier = false;
+    for (size_t i = first_chunk; i < results_.size(); ++i) {
+      if (!results_[i]) continue;
+      PosterPick& pick = results_[i]->poster;
+      if (reached_earlier) {
+        pick.frame.reset();
+        continue;
+      }
+      if (pick.reached) {
+        reached_earlier = true;
+        continue;
+      }
+      for (size_t later = i + 1; later < results_.size(); ++later) {
+        if (results_[later] && results_[later]->poster.frame) {
+          pick.frame.reset();
+          break;
+        }
+      }
+    }
   }
 
   // Media time done, summed over the passes of the video: each chunk's time its slowest rung has

@@ -1,8 +1,8 @@
 #pragma once
 // The media half of a bundle: the rendition files and the poster, written into `dir`. A lesson
 // shorter than two chunks (Ladder::chunk_seconds), or in a container without an index to seek by,
-// is one decode pass (pipeline_pass.h). A longer one is a pass for its audio and one per chunk of its video, run `jobs` at a time, each chunk's
-// rungs encoded on their own; then one branch per rung stitches its chunks and the shared AAC into
+// is one decode pass (pipeline_pass.h). A longer one is a pass for its audio, beside one per chunk
+// of its video, run `jobs` at a time, each chunk's rungs encoded on their own; then one branch per rung stitches its chunks and the shared AAC into
 // the rendition file. So a long lesson keeps every core busy, the largest rung's encoder no longer
 // a single stage that caps it, and its bytes still depend on the lesson alone.
 
@@ -33,7 +33,7 @@ struct MediaPipelineParams {
   std::filesystem::path dir;
   int piece_size_bytes = 0;
   int threads = 0;  // the decoder's and the preparing filters' threads; 0 = one per core
-  int jobs = 0;     // a long lesson's passes at once; 0 = half the cores, at least 2
+  int jobs = 0;     // a long lesson's chunks at once; 0 = half the cores, at least 1
   const ProgressFn* progress = nullptr;      // may be null
   const std::atomic<bool>* cancel = nullptr; // may be null
   std::chrono::steady_clock::time_point started;
