@@ -315,8 +315,11 @@ TEST_F(OriginServiceTest, SuperSeedingOffersAFewPiecesAtATimeAndStillDeliversThe
   ASSERT_FALSE(ec) << ec.message();
   const lt::tcp::endpoint seeder(lt::make_address("127.0.0.1"), origin_->torrent_port());
   // What the seeder offers beyond what the client already has: with plain seeding, every piece
-  // at once; super-seeding, at most the two it is handing out. The peer list is read before the
-  // client's own count, which only grows, so a piece the client has just taken counts as had.
+  // at once; super-seeding, the two it is handing out, and up to two more in a race: a client that
+  // has every piece it was shown says "not interested" before the seeder's next HAVE reaches it,
+  // and libtorrent takes that as having the pieces it handed out and hands out the next ones. The
+  // peer list is read before the client's own count, which only grows, so a piece the client has
+  // just taken counts as had.
   int most_ahead = -1;
   ASSERT_TRUE(WaitFor([&] {
     if (h.status().num_peers == 0) h.connect_peer(seeder);
@@ -330,7 +333,7 @@ TEST_F(OriginServiceTest, SuperSeedingOffersAFewPiecesAtATimeAndStillDeliversThe
     return h.status().is_seeding;
   }, 120)) << "state " << h.status().state << " peers " << h.status().num_peers;
   EXPECT_GE(most_ahead, 1);
-  EXPECT_LE(most_ahead, 2) << "of " << pieces << " pieces";
+  EXPECT_LE(most_ahead, 4) << "of " << pieces << " pieces";  // plain seeding: all of them, 5 or more
   const json manifest = json::parse(ReadFile(bundle / "lesson.json"));
   for (const auto& f : manifest["files"]) {
     const std::string bytes = ReadFile(tmp_ / "super" / lesson_id / f["path"].get<std::string>());
