@@ -63,7 +63,11 @@ class SpoolDir {
 class ChunkedRun {
  public:
   ChunkedRun(MediaSource& source, const MediaPipelineParams& p, std::vector<std::int64_t> starts)
-      : source_(source), p_(p), starts_(std::move(starts)), spools_(p.dir / ".chunks") {
+      : source_(source),
+        p_(p),
+        starts_(std::move(starts)),
+        first_chunk_(source.info().has_audio ? 1 : 0),
+        spools_(p.dir / ".chunks") {
     pass_params_ = p;
     pass_params_.cancel = &stop_;
     pass_params_.progress = nullptr;
@@ -75,9 +79,8 @@ class ChunkedRun {
     plan_ = PlanRungs(info, *p_.ladder);
     // Pass 0 is the audio, on a thread of its own beside the chunks' (it holds no video decoder
     // or x264 encoder, so it adds little memory); then the chunks in order, `jobs` at a time.
-    const int first_chunk = info.has_audio ? 1 : 0;
     const int chunks = static_cast<int>(starts_.size());
-    const int passes = chunks + first_chunk;
+    const int passes = chunks + static_cast<int>(first_chunk_);
     results_.resize(static_cast<size_t>(passes));
     passes_.resize(static_cast<size_t>(passes));
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -87,8 +90,8 @@ class ChunkedRun {
     {
       std::vector<std::jthread> workers;
       try {
-        if (first_chunk == 1) workers.emplace_back([this] { Finish(RunPass(0)); });
-        next_.store(first_chunk);
+        if (first_chunk_ == 1) workers.emplace_back([this] { Finish(RunPass(0)); });
+        next_.store(static_cast<int>(first_chunk_));
       } catch (const std::system_error&) {
         // The chunks' workers take the audio pass too.
       }
@@ -157,8 +160,8 @@ class ChunkedRun {
   }
 
   Status RunPass(int i) {
-    const bool audio = source_.info().has_audio && i == 0;
-    const int chunk = i - (source_.info().has_audio ? 1 : 0);
+    const bool audio = first_chunk_ == 1 && i == 0;
+    const int chunk = i - static_cast<int>(first_chunk_);
     PassPlan plan;
     plan.spool_dir = spools_.path();
     MediaSource* source = &source_;
@@ -196,28 +199,23 @@ class ChunkedRun {
   // Each chunk's pass keeps a full-size frame as its poster candidate, but Stitch picks one: the
   // first chunk's that reached the poster's time, or else the last frame. Frames that can no
   // longer be picked are let go as chunks finish, so that memory does not grow with the number
-  // of chunks: one after a finished chunk that reached the time, and one that did not reach it
-  // with a finished later chunk's frame to follow. Called with mu_ held.
+  // of chunks: one that did not reach the time with a finished later chunk's frame to follow,
+  // and any after a finished chunk that reached it. Called with mu_ held.
   void DropPostersNeverPicked() {
-    const size_t first_chunk = source_.info().has_audio ? 1 : 0;
-    bool reached_earlier = false;
-    for (size_t i = first_chunk; i < results_.size(); ++i) {
+    bool later_frame = false;
+    for (size_t i = results_.size(); i-- > first_chunk_;) {
       if (!results_[i]) continue;
       PosterPick& pick = results_[i]->poster;
-      if (reached_earlier) {
-        pick.frame.reset();
-        continue;
-      }
-      if (pick.reached) {
-        reached_earlier = true;
-        continue;
-      }
-      for (size_t later = i + 1; later < results_.size(); ++later) {
-        if (results_[later] && results_[later]->poster.frame) {
-          pick.frame.reset();
-          break;
-        }
-      }
+      const bool had_frame = pick.frame != nullptr;
+      if (!pick.reached && later_frame) pick.frame.reset();
+      later_frame = later_frame || had_frame;
+    }
+    bool reached_earlier = false;
+    for (size_t i = first_chunk_; i < results_.size(); ++i) {
+      if (!results_[i]) continue;
+      PosterPick& pick = results_[i]->poster;
+      if (reached_earlier) pick.frame.reset();
+      reached_earlier = reached_earlier || pick.reached;
     }
   }
 
@@ -225,11 +223,10 @@ class ChunkedRun {
   // reached. Called with mu_ held.
   double DoneSeconds() const {
     double done = 0;
-    const int first_chunk = source_.info().has_audio ? 1 : 0;
-    for (size_t i = static_cast<size_t>(first_chunk); i < passes_.size(); ++i) {
+    for (size_t i = first_chunk_; i < passes_.size(); ++i) {
       const auto& s = passes_[i];
       const double reached = s.pass ? s.pass->done_seconds() : s.done;
-      const double start = static_cast<double>(starts_[i - static_cast<size_t>(first_chunk)]) * av_q2d(plan_.time_base);
+      const double start = static_cast<double>(starts_[i - first_chunk_]) * av_q2d(plan_.time_base);
       done += std::max(0.0, reached - start);
     }
     return done;
@@ -256,15 +253,14 @@ class ChunkedRun {
       result.renditions.push_back(std::move(b->output()));
       result.duration_seconds = std::max(result.duration_seconds, b->done_seconds());
     }
-    const int first_chunk = source_.info().has_audio ? 1 : 0;
-    if (first_chunk == 1) {
+    if (first_chunk_ == 1) {
       for (auto& r : results_[0]->renditions) result.renditions.push_back(std::move(r));
       result.duration_seconds = std::max(result.duration_seconds, results_[0]->duration_seconds);
     }
     // The poster as one pass over the whole would pick it: the first frame at or after its time,
     // or else the last frame.
     const AVFrame* poster = nullptr;
-    for (size_t i = static_cast<size_t>(first_chunk); i < results_.size(); ++i) {
+    for (size_t i = first_chunk_; i < results_.size(); ++i) {
       const PosterPick& pick = results_[i]->poster;
       if (pick.frame) poster = pick.frame.get();
       if (pick.reached) break;
@@ -283,6 +279,7 @@ class ChunkedRun {
   const MediaPipelineParams& p_;
   MediaPipelineParams pass_params_;
   const std::vector<std::int64_t> starts_;
+  const size_t first_chunk_;  // the first chunk's pass: 1 when pass 0 is the audio's, else 0
   SpoolDir spools_;
   RungPlan plan_;
   std::atomic<bool> stop_{false};

@@ -2,9 +2,10 @@
 // The media half of a bundle: the rendition files and the poster, written into `dir`. A lesson
 // shorter than two chunks (Ladder::chunk_seconds), or in a container without an index to seek by,
 // is one decode pass (pipeline_pass.h). A longer one is a pass for its audio, beside one per chunk
-// of its video, run `jobs` at a time, each chunk's rungs encoded on their own; then one branch per rung stitches its chunks and the shared AAC into
-// the rendition file. So a long lesson keeps every core busy, the largest rung's encoder no longer
-// a single stage that caps it, and its bytes still depend on the lesson alone.
+// of its video, run `jobs` at a time, each chunk's rungs encoded on their own; then one branch per
+// rung stitches its chunks and the shared AAC into the rendition file. So a long lesson keeps every
+// core busy, the largest rung's encoder no longer a single stage that caps it, and its bytes still
+// depend on the lesson alone.
 
 #include <atomic>
 #include <chrono>
