@@ -109,8 +109,10 @@ class ChunkedRun {
       while (finished_ < passes) {
         done_cv_.wait_for(lock, std::chrono::milliseconds(250));
         if (p_.cancel && p_.cancel->load(std::memory_order_relaxed)) stop_.store(true);
+        // Read under the lock: a pass that finishes clears its entry and is then destroyed.
+        const double done = DoneSeconds();
         lock.unlock();
-        ReportProgress(p_, DoneSeconds(), info.duration_seconds);
+        ReportProgress(p_, done, info.duration_seconds);
         lock.lock();
       }
     }
