@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "common/xxh3.h"
+#include "tests/testing/file_size_limit.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/temp_dir.h"
@@ -413,6 +414,25 @@ TEST_F(BundleTest, CancelLeavesNothingBehind) {
     ExpectCancelLeavesNothing(source_, tmp_->path() / (before_start ? "cancelled-early" : "cancelled"), options_,
                               kSourceSeconds, before_start);
   }
+}
+
+// A rendition's file cannot be written past 64 KiB, as when the disk fills mid-transcode: the
+// encoders' branches fail while the decoder is still feeding them. The transcode says why (the
+// write error, not that a branch stopped), and leaves no bundle and no staging directory.
+TEST_F(BundleTest, AWriteThatFailsMidTranscodeGivesItsErrorAndLeavesNothing) {
+  const fs::path parent = tmp_->path() / "disk-full";
+  fs::create_directories(parent);
+  Result<BundleSummary> result = Internal("not run");
+  {
+    lm::testing::FileSizeLimit limit(64 * 1024);
+    ASSERT_TRUE(limit.ok());
+    result = MakeBundle(source_, parent / "b", options_);
+  }
+  ASSERT_FALSE(result.ok()) << "a transcode whose files could not be written made a bundle";
+  EXPECT_EQ(result.status().code(), StatusCode::kIo) << result.status().ToString();
+  EXPECT_NE(result.status().message().find("File too large"), std::string::npos) << result.status().ToString();
+  EXPECT_FALSE(fs::exists(parent / "b"));
+  EXPECT_TRUE(fs::is_empty(parent)) << "the staging dir was left behind";
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/file_size_limit.h"
 #include "tests/testing/media_fixtures.h"
 #include "tests/testing/media_probe.h"
 #include "tests/testing/temp_dir.h"
@@ -119,6 +120,27 @@ TEST_F(ChunkedTranscodeTest, CancelStopsEveryChunkAndLeavesNothingBehind) {
   BundleOptions options = options_;
   options.x264_preset = "veryfast";
   ExpectCancelLeavesNothing(*tmp_ / "lesson.mp4", *tmp_ / "cancelled", options, 19.0, /*before_start=*/false);
+}
+
+// The disk fills while chunks are being encoded (no file may grow past 64 KiB): the transcode
+// says why, the write error of the chunk that failed first rather than the others' being stopped,
+// and leaves no bundle, staging directory or chunk spool.
+TEST_F(ChunkedTranscodeTest, AWriteThatFailsInAChunkGivesItsErrorAndLeavesNothing) {
+  BundleOptions options = options_;
+  options.jobs = 2;
+  const fs::path parent = *tmp_ / "disk-full";
+  fs::create_directories(parent);
+  Result<BundleSummary> r = Internal("not run");
+  {
+    lm::testing::FileSizeLimit limit(64 * 1024);
+    ASSERT_TRUE(limit.ok());
+    r = MakeBundle(*tmp_ / "lesson.mp4", parent / "b", options);
+  }
+  ASSERT_FALSE(r.ok()) << "a transcode whose files could not be written made a bundle";
+  EXPECT_EQ(r.status().code(), StatusCode::kIo) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("File too large"), std::string::npos) << r.status().ToString();
+  EXPECT_FALSE(fs::exists(parent / "b"));
+  EXPECT_TRUE(fs::is_empty(parent)) << "the staging dir was left behind";
 }
 
 TEST_F(ChunkedTranscodeTest, AChunkLengthOffTheSegmentGridIsRefusedByName) {

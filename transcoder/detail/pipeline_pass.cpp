@@ -28,8 +28,6 @@ std::string PrepFilters(const SourceInfo& info, bool interlaced, Rate fps, doubl
   return f;
 }
 
-const Status kBranchStopped(StatusCode::kCancelled, "a rendition branch stopped");
-
 // A chunk's pass decodes from the keyframe at or before this much ahead of its first frame, so
 // that the deinterlacer and the rate filter have settled by then.
 constexpr int kChunkPrerollSeconds = 1;
@@ -139,7 +137,7 @@ Result<PassResult> PipelinePass::Run() {
   if (!st.ok()) {
     Status branch = branches_.AbortAndJoin();
     // A branch that failed first explains why the decode side stopped.
-    return (!branch.ok() && st.message() == kBranchStopped.message()) ? branch : st;
+    return (branch_stopped_ && !branch.ok()) ? branch : st;
   }
   RETURN_IF_ERROR(branches_.CloseAndJoin());
   done_seconds_.store(branches_.MinDoneSeconds(), std::memory_order_relaxed);
@@ -194,12 +192,17 @@ Status PipelinePass::StartBranches() {
   return branches_.StartAll();
 }
 
+Status PipelinePass::BranchStopped() {
+  branch_stopped_ = true;
+  return Cancelled("a rendition branch stopped");
+}
+
 Status PipelinePass::FanOutPacket(const std::vector<Rendition*>& targets, const AVPacket* pkt) {
   for (Rendition* r : targets) {
     RenditionInput in;
     in.audio.reset(av_packet_clone(pkt));
     if (!in.audio) return Internal("out of memory");
-    if (!r->Push(std::move(in))) return kBranchStopped;
+    if (!r->Push(std::move(in))) return BranchStopped();
   }
   return Status::Ok();
 }
@@ -260,7 +263,7 @@ Status PipelinePass::OnPrepared(AVFrame* f) {
     RenditionInput in;
     in.video.reset(av_frame_clone(f));
     if (!in.video) return Internal("out of memory");
-    if (!r->Push(std::move(in))) return kBranchStopped;
+    if (!r->Push(std::move(in))) return BranchStopped();
   }
   return Status::Ok();
 }

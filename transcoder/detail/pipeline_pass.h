@@ -110,6 +110,8 @@ class PipelinePass {
 
  private:
   Status StartBranches();
+  // A branch refused a frame or packet: it failed (its own error says why) or was aborted.
+  Status BranchStopped();
   Status FanOutPacket(const std::vector<Rendition*>& targets, const AVPacket* pkt);
   Status OnFrame(MediaSource::Kind kind, AVFrame* frame, double seconds);
   Status OnVideoFrame(AVFrame* frame, double seconds);
@@ -138,6 +140,7 @@ class PipelinePass {
   std::optional<FilterChain> prep_;
   double prep_start_seconds_ = 0;  // the first prepared frame's time: a chunk's pre-roll, or 0
   int64_t last_video_pts_ = AV_NOPTS_VALUE;
+  bool branch_stopped_ = false;
   bool chunk_done_ = false;  // kVideoChunk: a frame at or past end_frame was prepared
   std::atomic<double> done_seconds_{0};
   std::chrono::steady_clock::time_point last_progress_ = std::chrono::steady_clock::now();
