@@ -9,9 +9,18 @@
 namespace lm::transcoder {
 
 namespace {
-// Frames in flight per branch: enough to keep every encoder busy, small enough that memory does not
-// depend on the lesson's length.
-constexpr size_t kQueueCapacity = 24;
+// Pictures in flight per branch: enough to keep every encoder busy, few enough that memory does
+// not depend on the lesson's length (a 1080p picture is 3 MiB, and the slowest branch's queue
+// holds the most). Until 2026-12-02 the bound was 24 items of either kind, which with the AAC
+// interleaved came to about 9 pictures in a one-pass transcode but 24 in a long lesson's chunks
+// (video only), 45 MiB more at 1080p. About 4 pictures were as fast as 9, 2 slower
+// (bench/RESULTS.md, 2026-12-02).
+constexpr size_t kPictureCapacity = 10;
+// Items of either kind: the audio packets between those pictures (47 a second of AAC against 30
+// pictures), or an audio-only branch's queue.
+constexpr size_t kItemCapacity = 256;
+
+bool IsPicture(const RenditionInput& in) { return in.video != nullptr; }
 }  // namespace
 
 Rendition::Rendition(std::string name, std::filesystem::path dir, int piece_size_bytes, double segment_seconds)
@@ -19,7 +28,7 @@ Rendition::Rendition(std::string name, std::filesystem::path dir, int piece_size
       dir_(std::move(dir)),
       piece_size_bytes_(piece_size_bytes),
       segment_seconds_(segment_seconds),
-      queue_(kQueueCapacity) {}
+      queue_(kItemCapacity, kPictureCapacity, &IsPicture) {}
 
 Rendition::~Rendition() {
   queue_.Abort();
