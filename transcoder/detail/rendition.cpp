@@ -58,7 +58,10 @@ void Rendition::Run() {
     if (!input) break;
     st = Process(*input);
   }
-  if (st.ok()) st = Finish();
+  // An aborted branch (another failed, or the transcode was cancelled) writes nothing more: its
+  // file is thrown away, and a Finish over what it had would fail with an error of its own
+  // ("no media reached ...") that could hide the one that stopped the pass.
+  if (st.ok() && !queue_.aborted()) st = Finish();
   if (!st.ok()) {
     status_ = st.WithContext("rendition " + name_);
     queue_.Abort();  // unblocks the decode thread; it sees Push fail and stops

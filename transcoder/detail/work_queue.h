@@ -4,7 +4,7 @@
 // against the few hundred bytes of an audio packet), so that memory stays flat however long the
 // lesson and does not depend on whether audio is interleaved. Push blocks when full, Pop blocks
 // when empty. Close() ends the stream after what is queued; Abort() ends it now and wakes
-// everyone. Thread-safe.
+// everyone. For one producer and one consumer, on any threads.
 
 #include <condition_variable>
 #include <cstddef>
@@ -54,6 +54,12 @@ class WorkQueue {
     not_empty_.notify_all();
   }
 
+  // Whether Abort() was called: an empty Pop then means "stop", not "done".
+  bool aborted() const {
+    std::lock_guard lock(mu_);
+    return aborted_;
+  }
+
   void Abort() {
     std::lock_guard lock(mu_);
     aborted_ = true;
@@ -67,7 +73,7 @@ class WorkQueue {
   const std::size_t capacity_;
   const std::size_t heavy_capacity_;
   const IsHeavy is_heavy_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::deque<T> items_;
