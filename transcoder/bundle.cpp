@@ -164,6 +164,10 @@ Result<BundleSummary> BuildBundle(const fs::path& input, const OutDirFor& out_di
 
   // Decide the kind by content: documents by their magic, media by libavformat.
   std::optional<DocumentType> document = SniffDocument(input);
+  // Declared before the source, so run after it is closed (its decoder holds a pool of pictures).
+  struct ReleaseMemoryOnReturn {
+    ~ReleaseMemoryOnReturn() { ReleaseFreedMemory(); }
+  } release_memory_on_return;
   std::unique_ptr<MediaSource> media;
   if (!document) {
     auto opened = MediaSource::Open(input, options.threads);

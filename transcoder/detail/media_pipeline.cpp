@@ -139,15 +139,6 @@ class ChunkedRun {
     }
   }
 
-  // A chunk's pass frees its decoder, frame queues and encoders, a few hundred MiB; glibc keeps
-  // the pages of the threads' arenas, and the next pass's allocations land elsewhere in them, so
-  // without this a long lesson's peak memory crept up chunk by chunk.
-  static void ReleaseFreedMemory() {
-#if defined(__GLIBC__)
-    malloc_trim(0);
-#endif
-  }
-
   void Finish(const Status& st) {
     std::lock_guard lock(mu_);
     if (!st.ok()) {
@@ -296,6 +287,17 @@ class ChunkedRun {
 };
 
 }  // namespace
+
+// A pass frees its decoder, frame queues and encoders, a few hundred MiB; glibc keeps the pages of
+// the threads' arenas, and the next pass's allocations land elsewhere in them. Without this a long
+// lesson's peak memory crept up chunk by chunk, and a process that made five bundles of 20 s one
+// after another held 108-133 MiB between them, against 81-102 MiB with it (bench/RESULTS.md,
+// 2026-12-02).
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 std::vector<std::int64_t> ChunkStarts(double duration_seconds, int chunk_seconds, Rate fps) {
   std::vector<std::int64_t> starts = {0};

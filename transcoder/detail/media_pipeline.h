@@ -45,6 +45,11 @@ struct MediaPipelineParams {
 // shorter than two.
 std::vector<std::int64_t> ChunkStarts(double duration_seconds, int chunk_seconds, Rate fps);
 
+// Hands the memory a transcode's passes freed back to the system (glibc keeps it in its threads'
+// arenas). Called between a long lesson's chunks, and when a bundle is made, with its source
+// closed: the origin's workers run many transcodes in one process.
+void ReleaseFreedMemory();
+
 Result<MediaPipelineResult> RunMediaPipeline(MediaSource& source, const MediaPipelineParams& params);
 
 }  // namespace lm::transcoder
