@@ -19,13 +19,16 @@ namespace {
 // 426- and 854-wide rungs of a 16:9 source), so the bytes followed whatever the heap held, and
 // changed from one transcode to the next in the same process (the origin runs many). Below
 // AVX-512, x264's assembly gives the same bytes on every x86-64 level it was checked on (SSE4.2,
-// AVX2), so a job redone on another worker makes the same bundle.
+// AVX2), so a job redone on another worker makes the same bundle. AVX-512's bytes differ from
+// AVX2's even at 720p, and it is faster: kept to AVX2, x264 takes 1.09 times the time at 720p on
+// an AMD EPYC with AVX-512, 1.02 on an Intel Xeon (bench/RESULTS.md, 2026-12-02).
 std::string X264Params() {
   std::string params = "scenecut=0";
 #if defined(__x86_64__) || defined(__i386__)
-  // Every processor with AVX-512 has all that "AVX2" names in x264 (up to AVX2, FMA3, BMI2) and
-  // 64-byte cache lines.
-  if (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) params += ":asm=AVX2,Cache64";
+  // Every processor with AVX-512 has all that "AVX2" names in x264 (up to AVX2, FMA3, BMI2). No
+  // cache-line flag: x264's own detection sets none on a processor this new, and its "Cache64"
+  // would pick SAD variants that an AVX2 processor's x264 does not use (same sums, same bytes).
+  if (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) params += ":asm=AVX2";
 #endif
   return params;
 }
