@@ -1,6 +1,22 @@
 #include "common/sqlite_db.h"
 
+#include <mutex>
+
 namespace lm::sql {
+
+namespace {
+
+// SQLite counts every allocation of every connection in one set of statistics behind one mutex
+// (SQLITE_DEFAULT_MEMSTATUS), which the catalog's search workers took turns at for every one
+// (about 2% of a search's CPU in lock and unlock alone, bench/RESULTS.md). Nothing here reads those statistics or sets a heap limit. It can only be turned
+// off before SQLite is initialised: if something in the process opened a database first, SQLite
+// refuses (SQLITE_MISUSE) and keeps counting, which changes no result.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
 
 Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
@@ -15,6 +31,7 @@ Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
 }
 
 Result<DbPtr> OpenDatabase(const std::string& path) {
+  ConfigureSqliteOnce();
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -26,17 +26,33 @@ void Bm25IndexCounts::KeepPhrase(const std::string& phrase, std::uint64_t genera
   lessons_[phrase] = lessons;
 }
 
-std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid) {
-  std::lock_guard lock(mu_);
-  auto it = tokens_.find(rowid);
-  if (it == tokens_.end()) return std::nullopt;
-  return it->second;
+std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid) const {
+  if (rowid < 0) return std::nullopt;
+  const auto block = static_cast<std::uint64_t>(rowid) >> kBlockBits;
+  if (block >= kBlocks) return std::nullopt;
+  const std::atomic<std::int32_t>* lengths = token_blocks_[block].load(std::memory_order_acquire);
+  if (lengths == nullptr) return std::nullopt;
+  const std::int32_t kept = lengths[rowid & ((std::int64_t{1} << kBlockBits) - 1)].load(std::memory_order_relaxed);
+  if (kept == 0) return std::nullopt;
+  return kept - 1;
 }
 
 void Bm25IndexCounts::KeepTokens(std::int64_t rowid, int tokens) {
-  std::lock_guard lock(mu_);
-  if (tokens_.size() >= kMaxLessons) tokens_.clear();
-  tokens_[rowid] = tokens;
+  if (rowid < 0 || tokens < 0) return;
+  const auto block = static_cast<std::uint64_t>(rowid) >> kBlockBits;
+  if (block >= kBlocks) return;
+  std::atomic<std::int32_t>* lengths = token_blocks_[block].load(std::memory_order_acquire);
+  if (lengths == nullptr) {
+    std::lock_guard lock(mu_);
+    lengths = token_blocks_[block].load(std::memory_order_relaxed);
+    if (lengths == nullptr) {
+      // Value-initialised: every length 0, not known.
+      owned_blocks_[block] = std::make_unique<Block>(std::size_t{1} << kBlockBits);
+      lengths = owned_blocks_[block].get();
+      token_blocks_[block].store(lengths, std::memory_order_release);
+    }
+  }
+  lengths[rowid & ((std::int64_t{1} << kBlockBits) - 1)].store(tokens + 1, std::memory_order_relaxed);
 }
 
 std::uint64_t Bm25IndexCounts::generation() {

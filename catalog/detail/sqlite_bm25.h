@@ -20,7 +20,10 @@
 
 #include <sqlite3.h>
 
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,21 +41,28 @@ class Bm25IndexCounts {
   // The lessons `phrase` matched in the index as it was at `generation`, if known.
   std::optional<std::int64_t> FindPhrase(const std::string& phrase, std::uint64_t generation);
   void KeepPhrase(const std::string& phrase, std::uint64_t generation, std::int64_t lessons);
-  // The tokens of the lesson at `rowid` (all its columns), if known.
-  std::optional<int> FindTokens(std::int64_t rowid);
+  // The tokens of the lesson at `rowid` (all its columns), if known. Asked for every lesson a
+  // search ranks, by every connection at once, so it takes no lock.
+  std::optional<int> FindTokens(std::int64_t rowid) const;
   void KeepTokens(std::int64_t rowid, int tokens);
   std::uint64_t generation();
   // A lesson was registered or superseded: the phrase counts are dropped; the lengths stay.
   void Invalidate();
 
  private:
-  // Bounds on memory; past one, that map starts again.
+  // Past this many phrases, the counts start again.
   static constexpr std::size_t kMaxPhrases = 50000;
-  static constexpr std::size_t kMaxLessons = 2000000;
-  std::mutex mu_;
+  // Lengths by rowid, in blocks made as rowids reach them: 256 KiB for each 65,536 rowids. A
+  // rowid from 2^26 (67 million) on is not kept: its length is read from the index every time.
+  static constexpr int kBlockBits = 16;
+  static constexpr std::size_t kBlocks = 1024;
+  using Block = std::atomic<std::int32_t>[];  // a length plus one; 0: not known
+
+  std::mutex mu_;  // the phrase counts and the generation
   std::uint64_t generation_ = 0;
   std::unordered_map<std::string, std::int64_t> lessons_;
-  std::unordered_map<std::int64_t, int> tokens_;
+  std::array<std::atomic<std::atomic<std::int32_t>*>, kBlocks> token_blocks_{};
+  std::array<std::unique_ptr<Block>, kBlocks> owned_blocks_;  // frees them; written under mu_
 };
 
 // Registers lm_bm25 on `db`, counting phrases through `counts` (which must outlive `db`).

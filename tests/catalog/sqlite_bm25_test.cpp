@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "catalog/detail/sqlite_bm25.h"
@@ -123,6 +125,56 @@ TEST_F(SqliteBm25Test, TheStoresSearchRanksWithFts5sScoresBeforeAndAfterARegistr
     // The same lessons again: every count and the number of lessons change.
     for (const auto& c : lm::testing::kCjkSearchCorpus) ASSERT_TRUE(store_->PutLesson(CorpusLesson(c, ++n)).ok());
   }
+}
+
+// Lengths are kept by rowid without a lock, in blocks made as rowids reach them.
+TEST(Bm25IndexCountsTest, KeepsEachLessonsLengthByRowidInEveryBlockAndNonePastTheTable) {
+  Bm25IndexCounts counts;
+  EXPECT_EQ(counts.FindTokens(1), std::nullopt);
+  counts.KeepTokens(1, 0);  // a lesson of no tokens is known, not unknown
+  EXPECT_EQ(counts.FindTokens(1), 0);
+  EXPECT_EQ(counts.FindTokens(2), std::nullopt);
+  // Either side of a block's edge, and the last rowid the table holds.
+  const std::int64_t last = (std::int64_t{1} << 26) - 1;
+  for (std::int64_t rowid : {std::int64_t{65535}, std::int64_t{65536}, last}) {
+    counts.KeepTokens(rowid, static_cast<int>(rowid % 1000) + 7);
+    EXPECT_EQ(counts.FindTokens(rowid), static_cast<int>(rowid % 1000) + 7) << rowid;
+  }
+  EXPECT_EQ(counts.FindTokens(65537), std::nullopt);
+  // Past the table, or a rowid no lesson has: not kept, so read from the index each time.
+  counts.KeepTokens(last + 1, 5);
+  EXPECT_EQ(counts.FindTokens(last + 1), std::nullopt);
+  counts.KeepTokens(-1, 5);
+  EXPECT_EQ(counts.FindTokens(-1), std::nullopt);
+  // A registration drops phrase counts, not lengths.
+  counts.Invalidate();
+  EXPECT_EQ(counts.FindTokens(65536), 65536 % 1000 + 7);
+}
+
+TEST(Bm25IndexCountsTest, SearchWorkersKeepAndFindLengthsAtOnce) {
+  Bm25IndexCounts counts;
+  constexpr int kThreads = 4;
+  constexpr std::int64_t kRowids = 300000;  // five blocks, each made by whichever thread came first
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::int64_t rowid = 1; rowid <= kRowids; ++rowid) {
+        const int tokens = static_cast<int>(rowid % 97);
+        if (rowid % kThreads == t) counts.KeepTokens(rowid, tokens);
+        // Another worker's lesson: unknown yet, or its length; never anything else.
+        const std::optional<int> seen = counts.FindTokens(rowid);
+        if (seen && *seen != tokens) ++wrong[static_cast<size_t>(t)];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(wrong[static_cast<size_t>(t)], 0) << "thread " << t;
+  int missing = 0;
+  for (std::int64_t rowid = 1; rowid <= kRowids; ++rowid) {
+    if (counts.FindTokens(rowid) != static_cast<int>(rowid % 97)) ++missing;
+  }
+  EXPECT_EQ(missing, 0);
 }
 
 }  // namespace
