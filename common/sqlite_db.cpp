@@ -7,10 +7,11 @@ namespace lm::sql {
 namespace {
 
 // SQLite counts every allocation of every connection in one set of statistics behind one mutex
-// (SQLITE_DEFAULT_MEMSTATUS), which the catalog's search workers took turns at for every one
-// (about 2% of a search's CPU in lock and unlock alone, bench/RESULTS.md). Nothing here reads those statistics or sets a heap limit. It can only be turned
-// off before SQLite is initialised: if something in the process opened a database first, SQLite
-// refuses (SQLITE_MISUSE) and keeps counting, which changes no result.
+// (SQLITE_DEFAULT_MEMSTATUS), which the catalog's search workers took turns at for every one:
+// 2.4% of a search benchmark's CPU in lock and unlock alone (bench/RESULTS.md). Nothing here reads
+// those statistics or sets a heap limit. They can only be turned off before SQLite is initialised;
+// every database here is opened through this function, and should anything have initialised
+// SQLite first, it refuses (SQLITE_MISUSE) and keeps counting, which changes no result.
 void ConfigureSqliteOnce() {
   static std::once_flag once;
   std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });

@@ -58,7 +58,7 @@ class Bm25IndexCounts {
   static constexpr std::size_t kBlocks = 1024;
   using Block = std::atomic<std::int32_t>[];  // a length plus one; 0: not known
 
-  std::mutex mu_;  // the phrase counts and the generation
+  std::mutex mu_;  // the phrase counts, the generation, and making a block of lengths
   std::uint64_t generation_ = 0;
   std::unordered_map<std::string, std::int64_t> lessons_;
   std::array<std::atomic<std::atomic<std::int32_t>*>, kBlocks> token_blocks_{};
