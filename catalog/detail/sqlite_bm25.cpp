@@ -26,33 +26,39 @@ void Bm25IndexCounts::KeepPhrase(const std::string& phrase, std::uint64_t genera
   lessons_[phrase] = lessons;
 }
 
-std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid) const {
+std::optional<Bm25IndexCounts::Slot> Bm25IndexCounts::SlotOf(std::int64_t rowid) {
   if (rowid < 0) return std::nullopt;
-  const auto block = static_cast<std::uint64_t>(rowid) >> kBlockBits;
+  const auto at = static_cast<std::uint64_t>(rowid);
+  const std::size_t block = at >> kBlockBits;
   if (block >= kBlocks) return std::nullopt;
-  const std::atomic<std::int32_t>* lengths = token_blocks_[block].load(std::memory_order_acquire);
+  return Slot{block, at & ((std::uint64_t{1} << kBlockBits) - 1)};
+}
+
+std::optional<int> Bm25IndexCounts::FindTokens(std::int64_t rowid) const {
+  const std::optional<Slot> slot = SlotOf(rowid);
+  if (!slot) return std::nullopt;
+  const std::atomic<std::int32_t>* lengths = token_blocks_[slot->block].load(std::memory_order_acquire);
   if (lengths == nullptr) return std::nullopt;
-  const std::int32_t kept = lengths[rowid & ((std::int64_t{1} << kBlockBits) - 1)].load(std::memory_order_relaxed);
+  const std::int32_t kept = lengths[slot->index].load(std::memory_order_relaxed);
   if (kept == 0) return std::nullopt;
   return kept - 1;
 }
 
 void Bm25IndexCounts::KeepTokens(std::int64_t rowid, int tokens) {
-  if (rowid < 0 || tokens < 0) return;
-  const auto block = static_cast<std::uint64_t>(rowid) >> kBlockBits;
-  if (block >= kBlocks) return;
-  std::atomic<std::int32_t>* lengths = token_blocks_[block].load(std::memory_order_acquire);
+  const std::optional<Slot> slot = SlotOf(rowid);
+  if (!slot || tokens < 0) return;
+  std::atomic<std::int32_t>* lengths = token_blocks_[slot->block].load(std::memory_order_acquire);
   if (lengths == nullptr) {
     std::lock_guard lock(mu_);
-    lengths = token_blocks_[block].load(std::memory_order_relaxed);
+    lengths = token_blocks_[slot->block].load(std::memory_order_relaxed);
     if (lengths == nullptr) {
       // Value-initialised: every length 0, not known.
-      owned_blocks_[block] = std::make_unique<Block>(std::size_t{1} << kBlockBits);
-      lengths = owned_blocks_[block].get();
-      token_blocks_[block].store(lengths, std::memory_order_release);
+      owned_blocks_[slot->block] = std::make_unique<Block>(std::size_t{1} << kBlockBits);
+      lengths = owned_blocks_[slot->block].get();
+      token_blocks_[slot->block].store(lengths, std::memory_order_release);
     }
   }
-  lengths[rowid & ((std::int64_t{1} << kBlockBits) - 1)].store(tokens + 1, std::memory_order_relaxed);
+  lengths[slot->index].store(tokens + 1, std::memory_order_relaxed);
 }
 
 std::uint64_t Bm25IndexCounts::generation() {

@@ -57,6 +57,11 @@ class Bm25IndexCounts {
   static constexpr int kBlockBits = 16;
   static constexpr std::size_t kBlocks = 1024;
   using Block = std::atomic<std::int32_t>[];  // a length plus one; 0: not known
+  struct Slot {
+    std::size_t block, index;
+  };
+  // Where `rowid`'s length is kept; none for a rowid the table does not hold.
+  static std::optional<Slot> SlotOf(std::int64_t rowid);
 
   std::mutex mu_;  // the phrase counts, the generation, and making a block of lengths
   std::uint64_t generation_ = 0;
